@@ -1,0 +1,598 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * discover.c - which Python modules a project has, and where their files are.
+ *
+ * Owns the mapping PATH arguments -> import roots -> dotted module names. Only stat and readdir:
+ * no file is read except .gitignore. Invariants of the result: modules are sorted by name, names
+ * are unique (the first root wins, like sys.path), every name is a chain of Python identifiers.
+ */
+#include "impviz.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct {
+    char *dir;  /* the root directory as the user named it (no trailing '/') */
+    char *only; /* walk only this root-relative subtree ("" = all of it) */
+    char *skip; /* root-relative subtree to leave out ("" = none), e.g. src/ of a project */
+} walk_spec;
+
+typedef struct {
+    const impviz_discover_opts *opts;
+    impviz_diags *diags;
+    impviz_project *project;
+    GPtrArray *excludes;   /* GPatternSpec * from --exclude */
+    GPtrArray *ignores;    /* GPatternSpec * from the current root's .gitignore */
+    GPtrArray *ignore_dir; /* gboolean per ignore: pattern applies to directories only */
+    GPtrArray *ignore_anchored;
+    GHashTable *seen_dirs; /* "dev:ino" of directories entered, for --follow-symlinks loops */
+    bool limit_hit;
+} walker;
+
+static bool is_identifier(const char *s, size_t n)
+{
+    if (n == 0)
+        return false;
+    /* Non-ASCII identifiers are valid Python; accept any byte >= 0x80 as a letter. */
+    if (!(g_ascii_isalpha(s[0]) || s[0] == '_' || (guchar)s[0] >= 0x80))
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!(g_ascii_isalnum(s[i]) || s[i] == '_' || (guchar)s[i] >= 0x80))
+            return false;
+    return true;
+}
+
+static bool is_skipped_dir(const char *name)
+{
+    static const char *const names[] = {"__pycache__", "node_modules", "site-packages",
+                                        "build",       "dist",         NULL};
+    if (name[0] == '.')
+        return true;
+    for (int i = 0; names[i]; i++)
+        if (strcmp(name, names[i]) == 0)
+            return true;
+    return g_str_has_suffix(name, ".egg-info");
+}
+
+static char *join(const char *a, const char *b)
+{
+    if (!*a)
+        return g_strdup(b);
+    if (!*b)
+        return g_strdup(a);
+    return g_strconcat(a, "/", b, NULL);
+}
+
+static bool file_exists(const char *dir, const char *name)
+{
+    char *p = g_build_filename(dir, name, NULL);
+    bool ok = g_file_test(p, G_FILE_TEST_IS_REGULAR);
+    g_free(p);
+    return ok;
+}
+
+static bool matches_any(GPtrArray *specs, const char *rel, const char *base)
+{
+    if (!specs)
+        return false;
+    for (guint i = 0; i < specs->len; i++) {
+        GPatternSpec *spec = g_ptr_array_index(specs, i);
+        if (g_pattern_spec_match_string(spec, rel) || g_pattern_spec_match_string(spec, base))
+            return true;
+    }
+    return false;
+}
+
+/* .gitignore, the common subset: comments, blank lines, trailing '/' for directories, a leading
+ * or inner '/' anchoring to the root, '*' and '**'. Negations ('!') are not supported: they are
+ * skipped, which can only make impviz analyse more, never less. */
+static void gitignore_load(walker *w, const char *root)
+{
+    char *path = g_build_filename(root, ".gitignore", NULL);
+    char *text = NULL;
+    if (g_file_get_contents(path, &text, NULL, NULL)) {
+        char **lines = g_strsplit(text, "\n", -1);
+        for (char **l = lines; *l; l++) {
+            char *s = g_strstrip(*l);
+            if (!*s || *s == '#' || *s == '!')
+                continue;
+            gboolean dir_only = g_str_has_suffix(s, "/");
+            if (dir_only)
+                s[strlen(s) - 1] = '\0';
+            gboolean anchored = strchr(s, '/') != NULL;
+            if (*s == '/')
+                s++;
+            if (!*s)
+                continue;
+            g_ptr_array_add(w->ignores, g_pattern_spec_new(s));
+            g_ptr_array_add(w->ignore_dir, GINT_TO_POINTER(dir_only));
+            g_ptr_array_add(w->ignore_anchored, GINT_TO_POINTER(anchored));
+        }
+        g_strfreev(lines);
+        g_free(text);
+    }
+    g_free(path);
+}
+
+static bool ignored(walker *w, const char *rel, const char *base, bool is_dir)
+{
+    if (matches_any(w->excludes, rel, base))
+        return true;
+    for (guint i = 0; i < w->ignores->len; i++) {
+        if (GPOINTER_TO_INT(g_ptr_array_index(w->ignore_dir, i)) && !is_dir)
+            continue;
+        GPatternSpec *spec = g_ptr_array_index(w->ignores, i);
+        const char *subject =
+            GPOINTER_TO_INT(g_ptr_array_index(w->ignore_anchored, i)) ? rel : base;
+        if (g_pattern_spec_match_string(spec, subject))
+            return true;
+    }
+    return false;
+}
+
+static void module_free(gpointer p)
+{
+    impviz_module *m = p;
+    g_free(m->name);
+    g_free(m->path);
+    g_free(m->file);
+    g_free(m);
+}
+
+/* Registers a module unless an earlier root already has one of that name. */
+static void add_module(walker *w, guint root, const char *root_dir, const char *name,
+                       const char *rel, bool is_package)
+{
+    impviz_project *p = w->project;
+    if (g_hash_table_contains(p->by_name, name))
+        return;
+    if (w->opts->max_modules && p->modules->len >= w->opts->max_modules) {
+        if (!w->limit_hit)
+            impviz_diags_add(w->diags, IMPVIZ_WARNING, rel, 0,
+                             "module limit of %u reached; the rest of the project is not analysed "
+                             "(see --max-modules)",
+                             w->opts->max_modules);
+        w->limit_hit = true;
+        return;
+    }
+    impviz_module *m = g_new0(impviz_module, 1);
+    m->name = g_strdup(name);
+    m->path = g_strdup(rel);
+    m->file = g_build_filename(root_dir, rel, NULL);
+    m->root = root;
+    m->is_package = is_package;
+    g_ptr_array_add(p->modules, m);
+    g_hash_table_insert(p->by_name, m->name, m);
+    /* every ancestor is a package, regular or namespace */
+    char *anc = g_strdup(name);
+    for (char *dot = strrchr(anc, '.'); dot; dot = strrchr(anc, '.')) {
+        *dot = '\0';
+        g_hash_table_add(p->packages, g_strdup(anc));
+    }
+    if (is_package)
+        g_hash_table_add(p->packages, g_strdup(name));
+    g_free(anc);
+}
+
+static bool enter_dir_once(walker *w, const struct stat *st)
+{
+    char *key = g_strdup_printf("%ju:%ju", (uintmax_t)st->st_dev, (uintmax_t)st->st_ino);
+    if (g_hash_table_contains(w->seen_dirs, key)) {
+        g_free(key);
+        return false;
+    }
+    g_hash_table_add(w->seen_dirs, key);
+    return true;
+}
+
+typedef struct {
+    char *rel;  /* directory relative to the root */
+    char *name; /* dotted package name ("" at the root) */
+} pending_dir;
+
+static gint str_cmp(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lists a directory's entries sorted by name, so nothing depends on readdir order. */
+static GPtrArray *list_dir(walker *w, const char *dir, const char *rel)
+{
+    GError *err = NULL;
+    GDir *d = g_dir_open(dir, 0, &err);
+    if (!d) {
+        impviz_diags_add(w->diags, IMPVIZ_WARNING, *rel ? rel : dir, 0, "cannot read directory: %s",
+                         g_strerror(err->code == G_FILE_ERROR_ACCES ? EACCES : ENOENT));
+        g_error_free(err);
+        return NULL;
+    }
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    for (const char *n; (n = g_dir_read_name(d));)
+        g_ptr_array_add(names, g_strdup(n));
+    g_dir_close(d);
+    g_ptr_array_sort(names, str_cmp);
+    return names;
+}
+
+static void walk_root(walker *w, guint root, const walk_spec *spec)
+{
+    g_ptr_array_set_size(w->ignores, 0);
+    g_ptr_array_set_size(w->ignore_dir, 0);
+    g_ptr_array_set_size(w->ignore_anchored, 0);
+    if (!w->opts->no_gitignore)
+        gitignore_load(w, spec->dir);
+
+    GQueue queue = G_QUEUE_INIT;
+    pending_dir *start = g_new0(pending_dir, 1);
+    start->rel = g_strdup(spec->only);
+    /* the subtree's package name: its path with dots */
+    start->name = g_strdup(spec->only);
+    g_strdelimit(start->name, "/", '.');
+    g_queue_push_tail(&queue, start);
+
+    pending_dir *cur;
+    while ((cur = g_queue_pop_head(&queue))) {
+        char *dir = *cur->rel ? g_build_filename(spec->dir, cur->rel, NULL) : g_strdup(spec->dir);
+        struct stat st;
+        if (stat(dir, &st) == 0 && w->opts->follow_symlinks && !enter_dir_once(w, &st)) {
+            impviz_diags_add(w->diags, IMPVIZ_WARNING, cur->rel, 0,
+                             "symlink loop: directory already visited, not entered again");
+            goto next;
+        }
+        GPtrArray *names = list_dir(w, dir, cur->rel);
+        if (!names)
+            goto next;
+        GHashTable *entries = g_hash_table_new(g_str_hash, g_str_equal);
+        for (guint i = 0; i < names->len; i++)
+            g_hash_table_add(entries, g_ptr_array_index(names, i));
+        /* a directory at the walk's start that is a package has its __init__ registered here */
+        for (guint i = 0; i < names->len; i++) {
+            const char *n = g_ptr_array_index(names, i);
+            char *full = g_build_filename(dir, n, NULL);
+            char *rel = join(cur->rel, n);
+            struct stat lst;
+            if (lstat(full, &lst) != 0)
+                goto next_entry;
+            bool is_link = S_ISLNK(lst.st_mode);
+            if (is_link) {
+                if (!w->opts->follow_symlinks) {
+                    if (g_str_has_suffix(n, ".py") || stat(full, &st) == 0)
+                        impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
+                                         "symbolic link not followed (see --follow-symlinks)");
+                    goto next_entry;
+                }
+                if (stat(full, &lst) != 0) {
+                    impviz_diags_add(w->diags, IMPVIZ_WARNING, rel, 0, "broken symbolic link");
+                    goto next_entry;
+                }
+            }
+            if (S_ISDIR(lst.st_mode)) {
+                if (is_skipped_dir(n) || (*spec->skip && strcmp(rel, spec->skip) == 0) ||
+                    ignored(w, rel, n, true) || file_exists(full, "pyvenv.cfg"))
+                    goto next_entry;
+                if (!is_identifier(n, strlen(n))) {
+                    w->project->skipped_names++;
+                    impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
+                                     "not a Python identifier: directory cannot be imported");
+                    goto next_entry;
+                }
+                pending_dir *sub = g_new0(pending_dir, 1);
+                sub->rel = g_strdup(rel);
+                sub->name = *cur->name ? g_strconcat(cur->name, ".", n, NULL) : g_strdup(n);
+                g_queue_push_tail(&queue, sub);
+            } else if (S_ISREG(lst.st_mode)) {
+                size_t len = strlen(n);
+                bool stub = g_str_has_suffix(n, ".pyi");
+                if (!(g_str_has_suffix(n, ".py") || stub) || ignored(w, rel, n, false))
+                    goto next_entry;
+                size_t stem_len = len - (stub ? 4 : 3);
+                char *stem = g_strndup(n, stem_len);
+                if (stub) {
+                    char *py = g_strconcat(stem, ".py", NULL);
+                    bool has_py = g_hash_table_contains(entries, py);
+                    g_free(py);
+                    if (has_py) {
+                        g_free(stem);
+                        goto next_entry;
+                    }
+                }
+                if (w->opts->max_file_size && (guint64)lst.st_size > w->opts->max_file_size) {
+                    impviz_diags_add(w->diags, IMPVIZ_WARNING, rel, 0,
+                                     "file of %" G_GUINT64_FORMAT
+                                     " bytes is over the size limit of %" G_GUINT64_FORMAT
+                                     " (see --max-file-size); not analysed",
+                                     (guint64)lst.st_size, w->opts->max_file_size);
+                    g_free(stem);
+                    goto next_entry;
+                }
+                if (strcmp(stem, "__init__") == 0) {
+                    if (*cur->name) /* __init__ of a root itself is not a module */
+                        add_module(w, root, spec->dir, cur->name, rel, true);
+                } else if (!is_identifier(stem, stem_len)) {
+                    w->project->skipped_names++;
+                    impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
+                                     "not a Python identifier: file cannot be imported");
+                } else {
+                    /* a regular package of the same name wins over mod.py, as in CPython */
+                    char *init = g_build_filename(dir, stem, "__init__.py", NULL);
+                    bool shadowed = g_file_test(init, G_FILE_TEST_IS_REGULAR);
+                    g_free(init);
+                    char *name =
+                        *cur->name ? g_strconcat(cur->name, ".", stem, NULL) : g_strdup(stem);
+                    if (shadowed)
+                        impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
+                                         "shadowed by package '%s' and never imported", name);
+                    else
+                        add_module(w, root, spec->dir, name, rel, false);
+                    g_free(name);
+                }
+                g_free(stem);
+            }
+        next_entry:
+            g_free(full);
+            g_free(rel);
+        }
+        g_hash_table_unref(entries);
+        g_ptr_array_unref(names);
+    next:
+        g_free(dir);
+        g_free(cur->rel);
+        g_free(cur->name);
+        g_free(cur);
+    }
+}
+
+static gint module_cmp(gconstpointer a, gconstpointer b)
+{
+    const impviz_module *x = *(impviz_module *const *)a, *y = *(impviz_module *const *)b;
+    return strcmp(x->name, y->name);
+}
+
+static char *strip_trailing_slashes(const char *p)
+{
+    char *s = g_strdup(p);
+    size_t n = strlen(s);
+    while (n > 1 && s[n - 1] == '/')
+        s[--n] = '\0';
+    return s;
+}
+
+static bool has_src_layout(const char *dir)
+{
+    if (!file_exists(dir, "pyproject.toml") && !file_exists(dir, "setup.cfg") &&
+        !file_exists(dir, "setup.py"))
+        return false;
+    char *src = g_build_filename(dir, "src", NULL);
+    bool ok = g_file_test(src, G_FILE_TEST_IS_DIR) && !file_exists(src, "__init__.py");
+    g_free(src);
+    return ok;
+}
+
+/* Index of the root named dir, adding it when new. */
+static guint root_index(impviz_project *p, const char *dir)
+{
+    for (guint i = 0; i < p->roots->len; i++)
+        if (strcmp(g_ptr_array_index(p->roots, i), dir) == 0)
+            return i;
+    g_ptr_array_add(p->roots, g_strdup(dir));
+    return p->roots->len - 1;
+}
+
+static void spec_clear(gpointer p)
+{
+    walk_spec *s = p;
+    g_free(s->dir);
+    g_free(s->only);
+    g_free(s->skip);
+}
+
+static void add_spec(GArray *specs, const char *dir, const char *only, const char *skip)
+{
+    walk_spec s = {g_strdup(dir), g_strdup(only), g_strdup(skip)};
+    g_array_append_val(specs, s);
+}
+
+/* The explicit root that holds path, as (root, path relative to it); false if none does. */
+static bool under_root(const char *const *roots, const char *path, char **root, char **rel)
+{
+    size_t best = 0;
+    const char *found = NULL;
+    for (const char *const *r = roots; r && *r; r++) {
+        char *rd = strip_trailing_slashes(*r);
+        size_t n = strlen(rd);
+        if ((strcmp(path, rd) == 0 || (strncmp(path, rd, n) == 0 && path[n] == '/')) && n >= best) {
+            best = n;
+            found = *r;
+        }
+        g_free(rd);
+    }
+    if (!found)
+        return false;
+    *root = strip_trailing_slashes(found);
+    *rel = g_strdup(path[best] == '/' ? path + best + 1 : path + best);
+    return true;
+}
+
+/* Turns one PATH argument into walk specs: which root, which subtree. */
+static impviz_status plan_path(const impviz_discover_opts *opts, const char *arg, GArray *specs,
+                               impviz_diags *diags)
+{
+    char *path = strip_trailing_slashes(arg);
+    impviz_status status = IMPVIZ_OK;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "cannot read '%s': %s", arg,
+                         g_strerror(errno));
+        status = IMPVIZ_EINPUT;
+        goto cleanup;
+    }
+    char *root = NULL, *rel = NULL;
+    if (under_root(opts->roots, path, &root, &rel)) {
+        if (S_ISREG(st.st_mode)) /* a file below an explicit root: walk its directory */
+            rel[strlen(rel) - strlen(strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel)] = '\0';
+        size_t n = strlen(rel);
+        if (n && rel[n - 1] == '/')
+            rel[n - 1] = '\0';
+        add_spec(specs, root, rel, "");
+        g_free(root);
+        g_free(rel);
+        goto cleanup;
+    }
+    if (S_ISREG(st.st_mode)) {
+        if (!g_str_has_suffix(path, ".py") && !g_str_has_suffix(path, ".pyi")) {
+            impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "'%s' is not a Python file", arg);
+            status = IMPVIZ_EINPUT;
+            goto cleanup;
+        }
+        /* a single file: analyse the package it belongs to, or its directory */
+        char *dir = g_path_get_dirname(path);
+        g_free(path);
+        path = dir;
+    } else if (!S_ISDIR(st.st_mode)) {
+        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "'%s' is not a file or directory", arg);
+        status = IMPVIZ_EINPUT;
+        goto cleanup;
+    }
+    if (!file_exists(path, "__init__.py")) {
+        if (has_src_layout(path)) {
+            char *src = g_build_filename(path, "src", NULL);
+            add_spec(specs, src, "", "");
+            add_spec(specs, path, "", "src");
+            g_free(src);
+        } else {
+            add_spec(specs, path, "", "");
+        }
+        goto cleanup;
+    }
+    /* a package: its root is the nearest ancestor that is not a package */
+    char *top = g_strdup(path);
+    GString *sub = g_string_new(NULL);
+    for (;;) {
+        char *parent = g_path_get_dirname(top);
+        char *base = g_path_get_basename(top);
+        g_string_prepend(sub, base);
+        g_free(base);
+        bool parent_is_pkg = strcmp(parent, top) != 0 && file_exists(parent, "__init__.py");
+        g_free(top);
+        top = parent;
+        if (!parent_is_pkg)
+            break;
+        g_string_prepend_c(sub, '/');
+    }
+    add_spec(specs, top, sub->str, "");
+    g_free(top);
+    g_string_free(sub, TRUE);
+cleanup:
+    g_free(path);
+    return status;
+}
+
+impviz_status impviz_discover(const impviz_discover_opts *opts, impviz_diags *diags,
+                              impviz_project **out)
+{
+    impviz_status status = IMPVIZ_OK;
+    GArray *specs = g_array_new(FALSE, FALSE, sizeof(walk_spec));
+    g_array_set_clear_func(specs, spec_clear);
+    impviz_project *p = g_new0(impviz_project, 1);
+    p->roots = g_ptr_array_new_with_free_func(g_free);
+    p->modules = g_ptr_array_new_with_free_func(module_free);
+    p->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    p->packages = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    walker w = {.opts = opts, .diags = diags, .project = p};
+    w.excludes = g_ptr_array_new_with_free_func((GDestroyNotify)g_pattern_spec_free);
+    w.ignores = g_ptr_array_new_with_free_func((GDestroyNotify)g_pattern_spec_free);
+    w.ignore_dir = g_ptr_array_new();
+    w.ignore_anchored = g_ptr_array_new();
+    w.seen_dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (const char *const *e = opts->excludes; e && *e; e++) {
+        char *pat = strip_trailing_slashes(*e);
+        g_ptr_array_add(w.excludes, g_pattern_spec_new(pat));
+        g_free(pat);
+    }
+
+    const char *const *paths = opts->paths;
+    if ((!paths || !*paths) && opts->roots && *opts->roots)
+        paths = opts->roots;
+    if (!paths || !*paths) {
+        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "no PATH given");
+        status = IMPVIZ_EUSAGE;
+        goto cleanup;
+    }
+    /* explicit roots come first, in the order given, like sys.path */
+    for (const char *const *r = opts->roots; r && *r; r++) {
+        if (!g_file_test(*r, G_FILE_TEST_IS_DIR)) {
+            impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "cannot use root '%s': %s", *r,
+                             "not a directory");
+            status = IMPVIZ_EINPUT;
+            goto cleanup;
+        }
+        char *rd = strip_trailing_slashes(*r);
+        root_index(p, rd);
+        g_free(rd);
+    }
+    for (const char *const *a = paths; *a; a++)
+        if ((status = plan_path(opts, *a, specs, diags)) != IMPVIZ_OK)
+            goto cleanup;
+    for (guint i = 0; i < specs->len; i++) {
+        walk_spec *s = &g_array_index(specs, walk_spec, i);
+        walk_root(&w, root_index(p, s->dir), s);
+    }
+    g_ptr_array_sort(p->modules, module_cmp);
+    if (p->modules->len == 0) {
+        if (paths[1])
+            impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0,
+                             "no Python module found in the paths given");
+        else
+            impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "no Python module found in '%s'",
+                             paths[0]);
+        status = IMPVIZ_EINPUT;
+    }
+cleanup:
+    g_ptr_array_unref(w.excludes);
+    g_ptr_array_unref(w.ignores);
+    g_ptr_array_unref(w.ignore_dir);
+    g_ptr_array_unref(w.ignore_anchored);
+    g_hash_table_unref(w.seen_dirs);
+    g_array_unref(specs);
+    if (status != IMPVIZ_OK) {
+        impviz_project_free(p);
+        p = NULL;
+    }
+    *out = p;
+    return status;
+}
+
+void impviz_project_free(impviz_project *p)
+{
+    if (!p)
+        return;
+    g_hash_table_unref(p->by_name);
+    g_hash_table_unref(p->packages);
+    g_ptr_array_unref(p->modules);
+    g_ptr_array_unref(p->roots);
+    g_free(p);
+}
+
+const impviz_module *impviz_project_lookup(const impviz_project *p, const char *name)
+{
+    return g_hash_table_lookup(p->by_name, name);
+}
+
+gint impviz_project_index(const impviz_project *p, const char *name)
+{
+    guint lo = 0, hi = p->modules->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        const impviz_module *m = g_ptr_array_index(p->modules, mid);
+        int c = strcmp(m->name, name);
+        if (c == 0)
+            return (gint)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}

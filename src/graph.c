@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * graph.c - the module graph: aggregated edges and strongly connected components.
+ *
+ * Edges are sorted by (source, target) module index, and modules are sorted by name, so every
+ * walk over the graph visits neighbours in name order: outputs never depend on hash order.
+ * Tarjan's algorithm runs with an explicit stack, so a 100 000-module chain is fine.
+ */
+#include "impviz.h"
+
+#include <string.h>
+
+const char *impviz_kind_str(impviz_kind kind)
+{
+    static const char *const names[] = {"eager", "deferred", "lazy", "typing"};
+    return kind < IMPVIZ_KIND_COUNT ? names[kind] : "unknown";
+}
+
+bool impviz_kind_stronger(impviz_kind a, impviz_kind b)
+{
+    return a < b; /* the enum is declared strongest first */
+}
+
+static void edge_clear(gpointer p)
+{
+    impviz_edge *e = p;
+    g_array_unref(e->refs);
+}
+
+static gint edge_cmp(gconstpointer a, gconstpointer b)
+{
+    const impviz_edge *x = a, *y = b;
+    if (x->source != y->source)
+        return x->source < y->source ? -1 : 1;
+    if (x->target != y->target)
+        return x->target < y->target ? -1 : 1;
+    return 0;
+}
+
+static gint uint_cmp(gconstpointer a, gconstpointer b)
+{
+    guint x = *(const guint *)a, y = *(const guint *)b;
+    return x < y ? -1 : x > y;
+}
+
+static gint component_cmp(gconstpointer a, gconstpointer b)
+{
+    const GArray *x = *(GArray *const *)a, *y = *(GArray *const *)b;
+    return uint_cmp(x->data, y->data);
+}
+
+void impviz_sccs_compute(guint n, const guint *off, const guint *adj, impviz_sccs *sccs)
+{
+    /* Tarjan with an explicit call stack: frame = (node, next edge position). */
+    guint *index = g_new(guint, n), *low = g_new(guint, n), *pos = g_new(guint, n);
+    gboolean *on_stack = g_new0(gboolean, n);
+    guint *stack = g_new(guint, n), *calls = g_new(guint, n);
+    guint sp = 0, cp = 0, counter = 1;
+    memset(index, 0, n * sizeof(guint));
+    sccs->components = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+    sccs->component_of = g_new(gint, n);
+    for (guint v = 0; v < n; v++)
+        sccs->component_of[v] = -1;
+
+    for (guint root = 0; root < n; root++) {
+        if (index[root])
+            continue;
+        calls[cp++] = root;
+        index[root] = low[root] = counter++;
+        pos[root] = off[root];
+        stack[sp++] = root;
+        on_stack[root] = TRUE;
+        while (cp) {
+            guint v = calls[cp - 1];
+            if (pos[v] < off[v + 1]) {
+                guint w = adj[pos[v]++];
+                if (!index[w]) {
+                    index[w] = low[w] = counter++;
+                    pos[w] = off[w];
+                    stack[sp++] = w;
+                    on_stack[w] = TRUE;
+                    calls[cp++] = w;
+                } else if (on_stack[w] && index[w] < low[v]) {
+                    low[v] = index[w];
+                }
+                continue;
+            }
+            cp--;
+            if (cp && low[v] < low[calls[cp - 1]])
+                low[calls[cp - 1]] = low[v];
+            if (low[v] != index[v])
+                continue;
+            GArray *comp = g_array_new(FALSE, FALSE, sizeof(guint));
+            guint w;
+            do {
+                w = stack[--sp];
+                on_stack[w] = FALSE;
+                g_array_append_val(comp, w);
+            } while (w != v);
+            if (comp->len < 2) {
+                g_array_unref(comp);
+                continue;
+            }
+            g_ptr_array_add(sccs->components, comp);
+        }
+    }
+    /* members sorted by index = by name; components by first member */
+    for (guint i = 0; i < sccs->components->len; i++)
+        g_array_sort(g_ptr_array_index(sccs->components, i), uint_cmp);
+    g_ptr_array_sort(sccs->components, component_cmp);
+    for (guint i = 0; i < sccs->components->len; i++) {
+        GArray *c = g_ptr_array_index(sccs->components, i);
+        for (guint j = 0; j < c->len; j++)
+            sccs->component_of[g_array_index(c, guint, j)] = (gint)i;
+    }
+    g_free(index);
+    g_free(low);
+    g_free(pos);
+    g_free(on_stack);
+    g_free(stack);
+    g_free(calls);
+}
+
+void impviz_sccs_release(impviz_sccs *sccs)
+{
+    if (sccs->components)
+        g_ptr_array_unref(sccs->components);
+    g_free(sccs->component_of);
+    sccs->components = NULL;
+    sccs->component_of = NULL;
+}
+
+/* Adjacency in compressed form over the edges whose kind is in kind_mask. */
+static void adjacency(const impviz_graph *g, guint kind_mask, guint **off, guint **adj)
+{
+    *off = g_new0(guint, g->n_modules + 1);
+    *adj = g_new(guint, g->edges->len + 1);
+    guint k = 0;
+    for (guint i = 0; i < g->edges->len; i++) {
+        const impviz_edge *e = &g_array_index(g->edges, impviz_edge, i);
+        if (!(e->kinds & kind_mask))
+            continue;
+        (*off)[e->source + 1]++;
+        (*adj)[k++] = e->target;
+    }
+    for (guint v = 0; v < g->n_modules; v++)
+        (*off)[v + 1] += (*off)[v];
+}
+
+static guint mask_of(impviz_kind k)
+{
+    return 1u << k;
+}
+
+impviz_graph *impviz_graph_new(guint n_modules, const GArray *refs)
+{
+    impviz_graph *g = g_new0(impviz_graph, 1);
+    g->n_modules = n_modules;
+    g->edges = g_array_new(FALSE, FALSE, sizeof(impviz_edge));
+    g_array_set_clear_func(g->edges, edge_clear);
+    GHashTable *index = g_hash_table_new(g_int64_hash, g_int64_equal);
+    gint64 *keys = g_new(gint64, refs->len + 1);
+    for (guint i = 0; i < refs->len; i++) {
+        const impviz_ref *r = &g_array_index(refs, impviz_ref, i);
+        if (r->target < 0 || (guint)r->target == r->source)
+            continue;
+        keys[i] = ((gint64)r->source << 32) | (guint)r->target;
+        gpointer found = g_hash_table_lookup(index, &keys[i]);
+        impviz_edge *e;
+        if (!found) {
+            impviz_edge fresh = {.source = r->source,
+                                 .target = (guint)r->target,
+                                 .kind = r->import->kind,
+                                 .refs = g_array_new(FALSE, FALSE, sizeof(guint))};
+            g_array_append_val(g->edges, fresh);
+            g_hash_table_insert(index, &keys[i], GUINT_TO_POINTER(g->edges->len));
+            e = &g_array_index(g->edges, impviz_edge, g->edges->len - 1);
+        } else {
+            e = &g_array_index(g->edges, impviz_edge, GPOINTER_TO_UINT(found) - 1);
+        }
+        if (impviz_kind_stronger(r->import->kind, e->kind))
+            e->kind = r->import->kind;
+        e->kinds |= mask_of(r->import->kind);
+        e->count++;
+        g_array_append_val(e->refs, i);
+    }
+    g_hash_table_unref(index);
+    g_free(keys);
+    g_array_sort(g->edges, edge_cmp);
+
+    guint *off, *adj;
+    adjacency(g, mask_of(IMPVIZ_EAGER), &off, &adj);
+    impviz_sccs_compute(n_modules, off, adj, &g->import_time);
+    g_free(off);
+    g_free(adj);
+    adjacency(g, mask_of(IMPVIZ_EAGER) | mask_of(IMPVIZ_DEFERRED) | mask_of(IMPVIZ_LAZY), &off,
+              &adj);
+    impviz_sccs_compute(n_modules, off, adj, &g->runtime);
+    g_free(off);
+    g_free(adj);
+    return g;
+}
+
+void impviz_graph_free(impviz_graph *g)
+{
+    if (!g)
+        return;
+    g_array_unref(g->edges);
+    impviz_sccs_release(&g->import_time);
+    impviz_sccs_release(&g->runtime);
+    g_free(g);
+}
+
+const impviz_edge *impviz_graph_edge(const impviz_graph *g, guint source, guint target)
+{
+    impviz_edge key = {.source = source, .target = target};
+    guint lo = 0, hi = g->edges->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        const impviz_edge *e = &g_array_index(g->edges, impviz_edge, mid);
+        gint c = edge_cmp(e, &key);
+        if (c == 0)
+            return e;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* Breadth-first search from start back to start inside the component; NULL when none. */
+static GArray *cycle_from(const guint *off, const guint *adj, const gint *in_comp, guint start,
+                          guint *prev, guint *seen, guint stamp)
+{
+    GArray *queue = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_array_append_val(queue, start);
+    seen[start] = stamp;
+    GArray *cycle = NULL;
+    for (guint head = 0; head < queue->len && !cycle; head++) {
+        guint v = g_array_index(queue, guint, head);
+        for (guint k = off[v]; k < off[v + 1]; k++) {
+            guint w = adj[k];
+            if (in_comp[w] < 0)
+                continue;
+            if (w == start) {
+                cycle = g_array_new(FALSE, FALSE, sizeof(guint));
+                for (guint x = v; x != start; x = prev[x])
+                    g_array_prepend_val(cycle, x);
+                g_array_prepend_val(cycle, start);
+                g_array_append_val(cycle, start);
+                break;
+            }
+            if (seen[w] == stamp)
+                continue;
+            seen[w] = stamp;
+            prev[w] = v;
+            g_array_append_val(queue, w);
+        }
+    }
+    g_array_unref(queue);
+    return cycle;
+}
+
+GArray *impviz_graph_shortest_cycle(const impviz_graph *g, const GArray *component, guint kind_mask)
+{
+    guint *off, *adj;
+    adjacency(g, kind_mask, &off, &adj);
+    gint *in_comp = g_new(gint, g->n_modules);
+    guint *prev = g_new0(guint, g->n_modules), *seen = g_new0(guint, g->n_modules);
+    for (guint v = 0; v < g->n_modules; v++)
+        in_comp[v] = -1;
+    for (guint i = 0; i < component->len; i++)
+        in_comp[g_array_index(component, guint, i)] = 0;
+    /* every member as a start is quadratic: past a few hundred, the first member is enough */
+    guint starts = component->len <= 512 ? component->len : 1;
+    GArray *best = NULL;
+    for (guint i = 0; i < starts; i++) {
+        GArray *c =
+            cycle_from(off, adj, in_comp, g_array_index(component, guint, i), prev, seen, i + 1);
+        if (c && (!best || c->len < best->len)) {
+            if (best)
+                g_array_unref(best);
+            best = c;
+        } else if (c) {
+            g_array_unref(c);
+        }
+        if (best && best->len == 3)
+            break; /* a two-module cycle cannot be beaten */
+    }
+    g_free(off);
+    g_free(adj);
+    g_free(in_comp);
+    g_free(prev);
+    g_free(seen);
+    return best;
+}

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * impviz.h - the impviz library: Python import graphs and their cycles.
+ *
+ * Data flows one way through five stages, each owning one file:
+ *   discover  (paths -> impviz_project: module names and files; stat/readdir only)
+ *   parse     (bytes -> impviz_file: import records; the only user of tree-sitter)
+ *   resolve   (import records -> impviz_ref: project module, external or unresolved; pure)
+ *   graph     (refs -> edges and strongly connected components; iterative Tarjan)
+ *   render / report (graph -> SVG, PNG, PDF, DOT / text, JSON)
+ * impviz_analysis_run() chains the first four; the CLI adds options and output.
+ *
+ * Conventions: heap objects have _new/_free and _free(NULL) does nothing. Calls that can fail
+ * return impviz_status and hand results back through **out. Allocation failure aborts (GLib).
+ * Strings documented as "borrowed" stay valid until the named owner is freed.
+ */
+#ifndef IMPVIZ_H
+#define IMPVIZ_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define IMPVIZ_VERSION "0.1.0"
+
+/* ---- status codes and diagnostics ------------------------------------------------------------ */
+
+typedef enum {
+    IMPVIZ_OK = 0,
+    IMPVIZ_EUSAGE,  /* bad option or argument */
+    IMPVIZ_EINPUT,  /* a PATH that cannot be analysed */
+    IMPVIZ_EOUTPUT, /* an output file that cannot be written */
+    IMPVIZ_ERENDER, /* Graphviz failed */
+} impviz_status;
+
+/* Static text for a status; never NULL. */
+const char *impviz_status_str(impviz_status status);
+
+typedef enum {
+    IMPVIZ_NOTE,
+    IMPVIZ_WARNING,
+    IMPVIZ_ERROR,
+} impviz_severity;
+
+typedef struct {
+    impviz_severity severity;
+    char *path; /* may be NULL */
+    int line;   /* 0 when not about a line */
+    char *message;
+} impviz_diag;
+
+/* A thread-safe list of diagnostics owned by the caller; no global error state. */
+typedef struct impviz_diags impviz_diags;
+
+impviz_diags *impviz_diags_new(void);
+void impviz_diags_free(impviz_diags *diags);
+/* Adds a diagnostic; path is copied and may be NULL. */
+void impviz_diags_add(impviz_diags *diags, impviz_severity severity, const char *path, int line,
+                      const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+/* Number of diagnostics of severity >= min. */
+guint impviz_diags_count(const impviz_diags *diags, impviz_severity min);
+/* Diagnostics sorted by (path, line, message); borrowed until impviz_diags_free. */
+const GPtrArray *impviz_diags_sorted(impviz_diags *diags);
+
+/* ---- discover ------------------------------------------------------------------------------ */
+
+typedef struct {
+    char *name; /* dotted module name: "pkg.sub.mod"; a package is named by its directory */
+    char *path; /* file path relative to its import root, '/'-separated: "pkg/sub/mod.py" */
+    char *file; /* file path to open: the root joined with path */
+    guint root; /* index into impviz_project.roots */
+    bool is_package;
+} impviz_module;
+
+typedef struct {
+    const char *const *paths;    /* NULL-terminated PATH arguments */
+    const char *const *roots;    /* NULL-terminated explicit import roots, or NULL */
+    const char *const *excludes; /* NULL-terminated globs on root-relative paths, or NULL */
+    bool no_gitignore;           /* ignore .gitignore files at the roots */
+    bool follow_symlinks;        /* follow symlinked directories and files (with loop detection) */
+    guint64 max_file_size;       /* larger files are skipped with a warning; 0 means no limit */
+    guint max_modules;           /* discovery stops with a warning past this; 0 means no limit */
+} impviz_discover_opts;
+
+typedef struct {
+    GPtrArray *roots;     /* char *: import roots, in order of precedence (like sys.path) */
+    GPtrArray *modules;   /* impviz_module *, sorted by name */
+    GHashTable *by_name;  /* name -> impviz_module * (borrowed from modules) */
+    GHashTable *packages; /* names of every package, regular or namespace (PEP 420) -> NULL */
+    guint skipped_names;  /* files and directories skipped: not Python identifiers */
+} impviz_project;
+
+/* Finds the modules below opts->paths. On IMPVIZ_EINPUT (a PATH that does not exist, or no
+ * module at all) *out is NULL and diags says why. Caller frees *out with impviz_project_free. */
+impviz_status impviz_discover(const impviz_discover_opts *opts, impviz_diags *diags,
+                              impviz_project **out);
+void impviz_project_free(impviz_project *project);
+/* The module named name, or NULL; borrowed until impviz_project_free. */
+const impviz_module *impviz_project_lookup(const impviz_project *project, const char *name);
+/* Index of a module in project->modules (modules are sorted, so this is a binary search). */
+gint impviz_project_index(const impviz_project *project, const char *name);
+
+/* ---- parse --------------------------------------------------------------------------------- */
+
+typedef enum {
+    IMPVIZ_EAGER,    /* runs when the module is imported */
+    IMPVIZ_DEFERRED, /* inside a function or method body */
+    IMPVIZ_LAZY,     /* PEP 810 lazy import, __lazy_modules__, lazy_loader.attach */
+    IMPVIZ_TYPING,   /* under if TYPE_CHECKING: never runs */
+    IMPVIZ_KIND_COUNT
+} impviz_kind;
+
+/* "eager", "deferred", "lazy", "typing". */
+const char *impviz_kind_str(impviz_kind kind);
+/* Strength order for aggregating edges: eager > deferred > lazy > typing. */
+bool impviz_kind_stronger(impviz_kind a, impviz_kind b);
+
+enum {
+    IMPVIZ_IMPORT_FROM = 1 << 0,        /* from X import name */
+    IMPVIZ_IMPORT_STAR = 1 << 1,        /* from X import * */
+    IMPVIZ_IMPORT_DYNAMIC = 1 << 2,     /* importlib.import_module / __import__ with a literal */
+    IMPVIZ_IMPORT_CONDITIONAL = 1 << 3, /* under an if, or a try that catches ImportError */
+    IMPVIZ_IMPORT_ATTACH = 1 << 4,      /* lazy_loader.attach: module is the package itself */
+};
+
+/* One imported name: `from a import b, c` gives two records with the same line and statement. */
+typedef struct {
+    guint line; /* 1-based */
+    impviz_kind kind;
+    guint level;           /* leading dots of a relative import; 0 when absolute */
+    const char *module;    /* dotted name after the dots; "" for `from . import x` */
+    const char *name;      /* from-imports: the imported name ("*" for a star); NULL otherwise */
+    const char *asname;    /* the name bound by `as`, or NULL */
+    const char *statement; /* the statement on one line, whitespace collapsed */
+    guint flags;           /* IMPVIZ_IMPORT_* */
+} impviz_import;
+
+/* Kinds of top-level events, in source order, that the import simulation replays. */
+typedef enum {
+    IMPVIZ_EV_IMPORT, /* an eager import: index into imports */
+    IMPVIZ_EV_BIND,   /* a module-level name becomes bound (def, class, assignment, import) */
+    IMPVIZ_EV_USE,    /* an import-time use of name.attr (base class, decorator, call, ...) */
+} impviz_event_type;
+
+typedef struct {
+    impviz_event_type type;
+    guint line;
+    guint import_index;  /* IMPVIZ_EV_IMPORT */
+    const char *name;    /* BIND: the name; USE: the dotted expression "a.b.X" */
+    const char *context; /* USE: the enclosing statement's first line */
+    bool uncertain;      /* under a condition the simulation cannot decide */
+} impviz_event;
+
+/* What parsing one file produced. Strings are borrowed from the file's string arena. */
+typedef struct {
+    GArray *imports;   /* impviz_import, in source order */
+    GArray *events;    /* impviz_event, module-level, in source order */
+    guint error_count; /* syntax errors tree-sitter recovered from */
+    guint first_error_line;
+    bool too_deep; /* nesting beyond the walker's limit was not looked into */
+    GStringChunk *strings;
+} impviz_file;
+
+typedef struct impviz_parser impviz_parser;
+
+/* A parser is not thread-safe: use one per thread. */
+impviz_parser *impviz_parser_new(void);
+void impviz_parser_free(impviz_parser *parser);
+/* Parses Python source bytes (any PEP 263 encoding, BOM, CRLF). Never fails on bad syntax:
+ * the imports outside broken parts are kept and error_count says how many parts broke.
+ * Returns NULL only when the bytes are not Python text (NUL bytes or undecodable), with
+ * *why set to a static reason. Caller frees the result with impviz_file_free. */
+impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_t len,
+                                 const char **why);
+void impviz_file_free(impviz_file *file);
+
+/* ---- resolve ------------------------------------------------------------------------------- */
+
+typedef enum {
+    IMPVIZ_TARGET_MODULE,      /* a module of the project */
+    IMPVIZ_TARGET_STDLIB,      /* the standard library */
+    IMPVIZ_TARGET_THIRD_PARTY, /* any other package outside the project */
+    IMPVIZ_TARGET_UNRESOLVED,  /* a relative import that climbs above its root */
+} impviz_target_class;
+
+/* An import record, resolved. */
+typedef struct {
+    guint source; /* module index */
+    gint target;  /* module index, or -1 when not a project module */
+    impviz_target_class cls;
+    const char *external;        /* top-level name of an external target, else NULL; interned */
+    const impviz_import *import; /* borrowed from the source's impviz_file */
+} impviz_ref;
+
+/* Resolves every import of files[i] (the file of project->modules[i]; NULL entries are
+ * skipped) into refs, appended in (module, source order). Pure: no I/O. */
+void impviz_resolve(const impviz_project *project, impviz_file *const *files, GArray *refs);
+/* Resolves one import of module `source`; exposed for tests. */
+impviz_ref impviz_resolve_one(const impviz_project *project, guint source,
+                              const impviz_import *import);
+/* True when `name` (a top-level module name) belongs to the standard library. */
+bool impviz_is_stdlib(const char *name);
+
+/* ---- graph --------------------------------------------------------------------------------- */
+
+/* Imports from one project module to another, aggregated. */
+typedef struct {
+    guint source, target; /* module indices */
+    impviz_kind kind;     /* the strongest kind present */
+    guint kinds;          /* bit set of every kind present: 1 << impviz_kind */
+    guint count;          /* number of import records */
+    GArray *refs;         /* guint indices into the analysis refs, in source order */
+} impviz_edge;
+
+/* Strongly connected components of two or more modules. */
+typedef struct {
+    GPtrArray *components; /* GArray of guint module indices, each sorted by name; the list
+                              sorted by first member's name */
+    gint *component_of;    /* per module: index into components, or -1 */
+} impviz_sccs;
+
+typedef struct {
+    GArray *edges;           /* impviz_edge, sorted by (source, target) */
+    impviz_sccs import_time; /* over eager edges */
+    impviz_sccs runtime;     /* over eager, deferred and lazy edges */
+    guint n_modules;
+} impviz_graph;
+
+/* Builds edges from refs (borrowed; must outlive the graph) and finds both kinds of SCCs.
+ * Caller frees with impviz_graph_free. */
+impviz_graph *impviz_graph_new(guint n_modules, const GArray *refs);
+void impviz_graph_free(impviz_graph *graph);
+/* The edge source -> target, or NULL. */
+const impviz_edge *impviz_graph_edge(const impviz_graph *graph, guint source, guint target);
+/* Strongly connected components of the graph of n nodes whose out-neighbours of node v are
+ * adj[off[v] .. off[v+1]); iterative, so a 100 000-node chain cannot overflow the stack.
+ * Fills sccs; free with impviz_sccs_release. */
+void impviz_sccs_compute(guint n, const guint *off, const guint *adj, impviz_sccs *sccs);
+void impviz_sccs_release(impviz_sccs *sccs);
+/* Shortest cycle through members of a component, following edges that pass `accept`:
+ * module indices start, ..., start (first == last). Caller frees with g_array_unref. */
+GArray *impviz_graph_shortest_cycle(const impviz_graph *graph, const GArray *component,
+                                    guint kind_mask);
+
+/* ---- the whole analysis ---------------------------------------------------------------------- */
+
+typedef struct {
+    impviz_discover_opts discover;
+    guint jobs; /* parser threads; 0 means one per core */
+} impviz_analysis_opts;
+
+typedef struct {
+    impviz_project *project;
+    GPtrArray *files; /* impviz_file * per module (NULL when unreadable) */
+    GArray *refs;     /* impviz_ref, sorted by (source module, line) */
+    impviz_graph *graph;
+    guint n_imports; /* import records in all files */
+} impviz_analysis;
+
+/* Discovers, parses (in opts->jobs threads), resolves and builds the graph. Problems with single
+ * files are warnings in diags and the run goes on. Caller frees with impviz_analysis_free. */
+impviz_status impviz_analysis_run(const impviz_analysis_opts *opts, impviz_diags *diags,
+                                  impviz_analysis **out);
+void impviz_analysis_free(impviz_analysis *analysis);
+
+/* ---- output -------------------------------------------------------------------------------- */
+
+typedef enum {
+    IMPVIZ_FORMAT_TEXT,
+    IMPVIZ_FORMAT_JSON,
+    IMPVIZ_FORMAT_DOT,
+    IMPVIZ_FORMAT_SVG,
+    IMPVIZ_FORMAT_PNG,
+    IMPVIZ_FORMAT_PDF,
+    IMPVIZ_FORMAT_COUNT
+} impviz_format;
+
+/* Parses a format name ("svg", "gv" ...); false when unknown. */
+bool impviz_format_parse(const char *name, impviz_format *out);
+/* Guesses the format from a file name's extension; false when there is none we know. */
+bool impviz_format_from_path(const char *path, impviz_format *out);
+
+typedef struct {
+    const char *layout;  /* Graphviz engine: "dot" ... */
+    const char *rankdir; /* "TB", "LR", "BT", "RL" */
+    bool externals;      /* draw external packages, one node per top-level name */
+    bool legend;
+} impviz_render_opts;
+
+/* Renders the graph with Graphviz into *out (a new GBytes, freed by the caller with
+ * g_bytes_unref). IMPVIZ_ERENDER with a diagnostic when Graphviz fails. */
+impviz_status impviz_render(const impviz_analysis *analysis, const impviz_render_opts *opts,
+                            impviz_format format, impviz_diags *diags, GBytes **out);
+
+/* Report text (IMPVIZ_FORMAT_TEXT) or JSON (IMPVIZ_FORMAT_JSON) into a new GString that the
+ * caller frees with g_string_free. */
+GString *impviz_report(const impviz_analysis *analysis, impviz_format format, bool verbose);
+
+/* Writes data to path atomically: a temporary file in the same directory, renamed into place
+ * only when complete, so a failure leaves any previous file untouched. "-" is stdout. */
+impviz_status impviz_output_write(const char *path, const void *data, size_t len,
+                                  impviz_diags *diags);
+/* Checks up front that path's directory exists and is writable; IMPVIZ_EOUTPUT otherwise. */
+impviz_status impviz_output_check(const char *path, impviz_diags *diags);
+
+#endif

@@ -1,0 +1,894 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * parse.c - Python source bytes -> import records and module-level events.
+ *
+ * The only file that includes tree-sitter; no TSNode escapes it. The walk visits statements
+ * only and enters an expression subtree only where it can matter: module-level code (for the
+ * import simulation's bindings and uses) and statements whose bytes mention a dynamic import.
+ * That keeps extraction a few percent on top of tree-sitter's own parse.
+ */
+#include "impviz.h"
+
+#include <string.h>
+#include <tree_sitter/api.h>
+
+const TSLanguage *tree_sitter_python(void);
+
+/* Nesting deeper than this (10 000 nested blocks, say) is not walked further; a warning says so. */
+#define MAX_DEPTH 1000
+
+struct impviz_parser {
+    TSParser *ts;
+};
+
+typedef struct {
+    const char *src;
+    impviz_file *file;
+    GHashTable *lazy_modules; /* names in __lazy_modules__ -> NULL, or NULL */
+    bool too_deep;
+} walk;
+
+/* Where a statement stands: decides the kind of an import and whether it is conditional. */
+typedef struct {
+    bool in_function; /* inside a def or lambda body */
+    bool typing;      /* under if TYPE_CHECKING */
+    bool conditional; /* under an if, or a try that catches ImportError */
+    bool uncertain;   /* the simulation cannot tell whether this runs */
+    bool never;       /* known not to run on import (if __name__ == "__main__") */
+    guint depth;
+} scope;
+
+impviz_parser *impviz_parser_new(void)
+{
+    impviz_parser *p = g_new0(impviz_parser, 1);
+    p->ts = ts_parser_new();
+    if (!ts_parser_set_language(p->ts, tree_sitter_python()))
+        g_error("tree-sitter-python ABI %u is not supported by this libtree-sitter",
+                ts_language_version(tree_sitter_python()));
+    return p;
+}
+
+void impviz_parser_free(impviz_parser *p)
+{
+    if (!p)
+        return;
+    ts_parser_delete(p->ts);
+    g_free(p);
+}
+
+void impviz_file_free(impviz_file *f)
+{
+    if (!f)
+        return;
+    g_array_unref(f->imports);
+    g_array_unref(f->events);
+    g_string_chunk_free(f->strings);
+    g_free(f);
+}
+
+static const char *node_type(TSNode n)
+{
+    return ts_node_type(n);
+}
+
+static bool is_type(TSNode n, const char *type)
+{
+    return strcmp(ts_node_type(n), type) == 0;
+}
+
+static guint node_line(TSNode n)
+{
+    return ts_node_start_point(n).row + 1;
+}
+
+/* The node's text, interned in the file's arena. */
+static const char *node_text(walk *w, TSNode n)
+{
+    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+    return g_string_chunk_insert_len(w->file->strings, w->src + a, b - a);
+}
+
+static bool text_is(walk *w, TSNode n, const char *s)
+{
+    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+    size_t len = strlen(s);
+    return b - a == len && memcmp(w->src + a, s, len) == 0;
+}
+
+/* A statement's text on one line: whitespace runs collapsed, comments and backslash
+ * continuations dropped, no space just inside parentheses. */
+static const char *statement_text(walk *w, TSNode n)
+{
+    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+    GString *s = g_string_sized_new(b - a);
+    bool space = false, in_string = false;
+    char quote = 0;
+    for (uint32_t i = a; i < b; i++) {
+        char c = w->src[i];
+        if (in_string) {
+            g_string_append_c(s, c);
+            if (c == '\\' && i + 1 < b)
+                g_string_append_c(s, w->src[++i]);
+            else if (c == quote)
+                in_string = false;
+            continue;
+        }
+        if (c == '#') {
+            while (i + 1 < b && w->src[i + 1] != '\n')
+                i++;
+            continue;
+        }
+        if (c == '\\' && i + 1 < b && (w->src[i + 1] == '\n' || w->src[i + 1] == '\r')) {
+            space = true;
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+            space = true;
+            continue;
+        }
+        if (space && s->len && s->str[s->len - 1] != '(' && c != ')' && c != ',')
+            g_string_append_c(s, ' ');
+        if (space && c == ')' && s->len && s->str[s->len - 1] == ',')
+            g_string_truncate(s, s->len - 1); /* "(a, b,)" -> "(a, b)" */
+        space = false;
+        if (c == '"' || c == '\'') {
+            in_string = true;
+            quote = c;
+        }
+        if (c == ')' && s->len && s->str[s->len - 1] == ',')
+            g_string_truncate(s, s->len - 1);
+        g_string_append_c(s, c);
+    }
+    const char *out = g_string_chunk_insert_len(w->file->strings, s->str, s->len);
+    g_string_free(s, TRUE);
+    return out;
+}
+
+static impviz_kind scope_kind(const scope *sc)
+{
+    if (sc->typing)
+        return IMPVIZ_TYPING;
+    return sc->in_function ? IMPVIZ_DEFERRED : IMPVIZ_EAGER;
+}
+
+static guint add_import(walk *w, const scope *sc, TSNode stmt, const char *statement, guint level,
+                        const char *module, const char *name, const char *asname, guint flags)
+{
+    impviz_import imp = {
+        .line = node_line(stmt),
+        .kind = scope_kind(sc),
+        .level = level,
+        .module = module,
+        .name = name,
+        .asname = asname,
+        .statement = statement,
+        .flags = flags | (sc->conditional ? IMPVIZ_IMPORT_CONDITIONAL : 0),
+    };
+    g_array_append_val(w->file->imports, imp);
+    return w->file->imports->len - 1;
+}
+
+static void add_event(walk *w, const scope *sc, impviz_event_type type, guint line,
+                      guint import_index, const char *name, const char *context)
+{
+    if (sc->in_function || sc->typing || sc->never)
+        return;
+    impviz_event ev = {type, line, import_index, name, context, sc->uncertain};
+    g_array_append_val(w->file->events, ev);
+}
+
+/* `lazy import x` predates the pinned grammar: it recovers as an ERROR (or an expression
+ * statement) holding the single identifier `lazy`, just before the import on the same line. */
+static bool preceded_by_lazy(walk *w, TSNode stmt)
+{
+    TSNode prev = ts_node_prev_sibling(stmt);
+    if (ts_node_is_null(prev) || ts_node_end_point(prev).row != ts_node_start_point(stmt).row)
+        return false;
+    if (!is_type(prev, "ERROR") && !is_type(prev, "expression_statement"))
+        return false;
+    return text_is(w, prev, "lazy");
+}
+
+static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
+{
+    const char *statement = statement_text(w, stmt);
+    guint flags = 0;
+    scope s = *sc;
+    uint32_t n = ts_node_named_child_count(stmt);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode c = ts_node_named_child(stmt, i);
+        const char *field = ts_node_field_name_for_child(stmt, i);
+        (void)field;
+        TSNode dotted = c;
+        const char *asname = NULL;
+        if (is_type(c, "aliased_import")) {
+            dotted = ts_node_child_by_field_name(c, "name", 4);
+            asname = node_text(w, ts_node_child_by_field_name(c, "alias", 5));
+        } else if (!is_type(c, "dotted_name")) {
+            continue;
+        }
+        const char *module = node_text(w, dotted);
+        guint idx = add_import(w, &s, stmt, statement, 0, module, NULL, asname, flags);
+        impviz_import *imp = &g_array_index(w->file->imports, impviz_import, idx);
+        if (lazy && imp->kind == IMPVIZ_EAGER)
+            imp->kind = IMPVIZ_LAZY;
+        if (imp->kind == IMPVIZ_EAGER)
+            add_event(w, sc, IMPVIZ_EV_IMPORT, imp->line, idx, NULL, NULL);
+        /* `import a.b` binds a; `import a.b as c` binds c */
+        const char *bound = asname;
+        if (!bound) {
+            const char *dot = strchr(module, '.');
+            bound =
+                dot ? g_string_chunk_insert_len(w->file->strings, module, dot - module) : module;
+        }
+        add_event(w, sc, IMPVIZ_EV_BIND, imp->line, 0, bound, NULL);
+    }
+}
+
+static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
+{
+    TSNode mod = ts_node_child_by_field_name(stmt, "module_name", 11);
+    if (ts_node_is_null(mod))
+        return;
+    guint level = 0;
+    const char *module = "";
+    if (is_type(mod, "relative_import")) {
+        uint32_t n = ts_node_named_child_count(mod);
+        for (uint32_t i = 0; i < n; i++) {
+            TSNode c = ts_node_named_child(mod, i);
+            if (is_type(c, "import_prefix"))
+                level = ts_node_end_byte(c) - ts_node_start_byte(c);
+            else if (is_type(c, "dotted_name"))
+                module = node_text(w, c);
+        }
+    } else {
+        module = node_text(w, mod);
+    }
+    if (level == 0 && strcmp(module, "__future__") == 0)
+        return;
+    const char *statement = statement_text(w, stmt);
+    uint32_t n = ts_node_named_child_count(stmt);
+    bool any = false;
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode c = ts_node_named_child(stmt, i);
+        if (ts_node_eq(c, mod))
+            continue;
+        const char *name = NULL, *asname = NULL;
+        guint flags = IMPVIZ_IMPORT_FROM;
+        if (is_type(c, "wildcard_import")) {
+            name = "*";
+            flags |= IMPVIZ_IMPORT_STAR;
+        } else if (is_type(c, "aliased_import")) {
+            name = node_text(w, ts_node_child_by_field_name(c, "name", 4));
+            asname = node_text(w, ts_node_child_by_field_name(c, "alias", 5));
+        } else if (is_type(c, "dotted_name")) {
+            name = node_text(w, c);
+        } else {
+            continue;
+        }
+        any = true;
+        guint idx = add_import(w, sc, stmt, statement, level, module, name, asname, flags);
+        impviz_import *imp = &g_array_index(w->file->imports, impviz_import, idx);
+        if (lazy && imp->kind == IMPVIZ_EAGER)
+            imp->kind = IMPVIZ_LAZY;
+        if (imp->kind == IMPVIZ_EAGER)
+            add_event(w, sc, IMPVIZ_EV_IMPORT, imp->line, idx, NULL, NULL);
+        add_event(w, sc, IMPVIZ_EV_BIND, imp->line, 0, asname ? asname : name, NULL);
+    }
+    if (!any) /* `from x import` cut short by a syntax error still depends on x */
+        add_import(w, sc, stmt, statement, level, module, NULL, NULL, IMPVIZ_IMPORT_FROM);
+}
+
+/* ---- expressions: dynamic imports, bindings and uses -------------------------------------- */
+
+/* The content of a plain string literal (no f-string, no concatenation), or NULL. */
+static const char *string_literal(walk *w, TSNode n)
+{
+    if (!is_type(n, "string"))
+        return NULL;
+    uint32_t k = ts_node_named_child_count(n);
+    const char *content = "";
+    for (uint32_t i = 0; i < k; i++) {
+        TSNode c = ts_node_named_child(n, i);
+        if (is_type(c, "interpolation"))
+            return NULL;
+        if (is_type(c, "string_start")) {
+            for (uint32_t b = ts_node_start_byte(c); b < ts_node_end_byte(c); b++)
+                if (w->src[b] == 'f' || w->src[b] == 'F')
+                    return NULL;
+        } else if (is_type(c, "string_content")) {
+            content = node_text(w, c);
+        }
+    }
+    return content;
+}
+
+static bool is_callee(walk *w, TSNode fn, const char *object, const char *attr)
+{
+    if (is_type(fn, "identifier"))
+        return text_is(w, fn, attr);
+    if (!is_type(fn, "attribute"))
+        return false;
+    TSNode obj = ts_node_child_by_field_name(fn, "object", 6);
+    TSNode at = ts_node_child_by_field_name(fn, "attribute", 9);
+    return is_type(obj, "identifier") && (!object || text_is(w, obj, object)) &&
+           text_is(w, at, attr);
+}
+
+/* importlib.import_module("a.b"), import_module(".b", __package__), __import__("a"). */
+static void dynamic_call(walk *w, const scope *sc, TSNode call, TSNode stmt)
+{
+    TSNode fn = ts_node_child_by_field_name(call, "function", 8);
+    TSNode args = ts_node_child_by_field_name(call, "arguments", 9);
+    if (ts_node_is_null(args) || !is_type(args, "argument_list"))
+        return;
+    bool imp_mod = is_callee(w, fn, "importlib", "import_module");
+    bool dunder = is_type(fn, "identifier") && text_is(w, fn, "__import__");
+    if (imp_mod || dunder) {
+        if (ts_node_named_child_count(args) < 1)
+            return;
+        const char *lit = string_literal(w, ts_node_named_child(args, 0));
+        if (!lit || !*lit)
+            return;
+        guint level = 0;
+        while (lit[level] == '.')
+            level++;
+        if (level && (dunder || ts_node_named_child_count(args) < 2))
+            return; /* a relative name needs its package argument */
+        add_import(w, sc, call, statement_text(w, stmt), level, lit + level, NULL, NULL,
+                   IMPVIZ_IMPORT_DYNAMIC);
+        return;
+    }
+    /* lazy_loader.attach(__name__, submodules=[...], submod_attrs={...}) */
+    if (sc->in_function || !is_type(fn, "attribute") || !is_callee(w, fn, NULL, "attach"))
+        return;
+    TSNode obj = ts_node_child_by_field_name(fn, "object", 6);
+    if (!text_is(w, obj, "lazy_loader") && !text_is(w, obj, "lazy"))
+        return;
+    const char *statement = statement_text(w, stmt);
+    uint32_t n = ts_node_named_child_count(args);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode kw = ts_node_named_child(args, i);
+        if (!is_type(kw, "keyword_argument"))
+            continue;
+        TSNode key = ts_node_child_by_field_name(kw, "name", 4);
+        TSNode val = ts_node_child_by_field_name(kw, "value", 5);
+        bool subs = text_is(w, key, "submodules"), attrs = text_is(w, key, "submod_attrs");
+        if (!subs && !attrs)
+            continue;
+        uint32_t m = ts_node_named_child_count(val);
+        for (uint32_t j = 0; j < m; j++) {
+            TSNode item = ts_node_named_child(val, j);
+            if (attrs && is_type(item, "pair"))
+                item = ts_node_child_by_field_name(item, "key", 3);
+            const char *sub = string_literal(w, item);
+            if (!sub || !*sub)
+                continue;
+            guint idx =
+                add_import(w, sc, call, statement, 1, "", sub, NULL,
+                           IMPVIZ_IMPORT_FROM | IMPVIZ_IMPORT_ATTACH | IMPVIZ_IMPORT_DYNAMIC);
+            impviz_import *imp = &g_array_index(w->file->imports, impviz_import, idx);
+            if (imp->kind == IMPVIZ_EAGER)
+                imp->kind = IMPVIZ_LAZY;
+        }
+    }
+}
+
+/* Records the dotted chain an attribute expression reads, e.g. "pkg.mod.Base". */
+static void use_attribute(walk *w, const scope *sc, TSNode n, TSNode stmt)
+{
+    TSNode base = n;
+    while (is_type(base, "attribute"))
+        base = ts_node_child_by_field_name(base, "object", 6);
+    if (!is_type(base, "identifier"))
+        return;
+    const char *context = statement_text(w, stmt);
+    const char *nl = strchr(context, '\n');
+    (void)nl;
+    add_event(w, sc, IMPVIZ_EV_USE, node_line(n), 0, node_text(w, n), context);
+}
+
+/* Walks an expression that runs at import time (module-level code): records attribute uses and
+ * dynamic imports. Skips lambda bodies and comprehensions' deferred parts conservatively (a
+ * lambda body runs later). Iterative: expressions can nest 10 000 deep. */
+static void expression(walk *w, const scope *sc, TSNode root, TSNode stmt, bool want_uses,
+                       bool want_calls)
+{
+    GArray *stack = g_array_new(FALSE, FALSE, sizeof(TSNode));
+    g_array_append_val(stack, root);
+    while (stack->len) {
+        TSNode n = g_array_index(stack, TSNode, stack->len - 1);
+        g_array_set_size(stack, stack->len - 1);
+        const char *t = node_type(n);
+        if (strcmp(t, "string") == 0 || strcmp(t, "comment") == 0)
+            continue;
+        if (strcmp(t, "lambda") == 0) {
+            if (want_calls) { /* a lambda's body runs later: only its dynamic imports matter */
+                scope inner = *sc;
+                inner.in_function = true;
+                TSNode body = ts_node_child_by_field_name(n, "body", 4);
+                if (!ts_node_is_null(body))
+                    expression(w, &inner, body, stmt, false, true);
+            }
+            continue;
+        }
+        if (strcmp(t, "attribute") == 0 && want_uses) {
+            use_attribute(w, sc, n, stmt);
+            /* arguments inside the chain, e.g. a.f(x).y, still need a look */
+        }
+        if (strcmp(t, "call") == 0 && want_calls)
+            dynamic_call(w, sc, n, stmt);
+        uint32_t k = ts_node_named_child_count(n);
+        for (uint32_t i = k; i-- > 0;) {
+            TSNode c = ts_node_named_child(n, i);
+            if (strcmp(t, "attribute") == 0 && want_uses && is_type(c, "identifier"))
+                continue;
+            g_array_append_val(stack, c);
+        }
+    }
+    g_array_unref(stack);
+}
+
+/* Names a target binds: identifiers in `a, (b, c) = ...`, `for x in`, `with ... as y`. */
+static void bind_targets(walk *w, const scope *sc, TSNode n)
+{
+    if (is_type(n, "identifier")) {
+        add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, n), NULL);
+        return;
+    }
+    if (is_type(n, "attribute") || is_type(n, "subscript"))
+        return;
+    uint32_t k = ts_node_named_child_count(n);
+    for (uint32_t i = 0; i < k; i++)
+        bind_targets(w, sc, ts_node_named_child(n, i));
+}
+
+static bool mentions(walk *w, TSNode n, const char *needle)
+{
+    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+    return g_strstr_len(w->src + a, b - a, needle) != NULL;
+}
+
+static bool may_import_dynamically(walk *w, TSNode n)
+{
+    return mentions(w, n, "import_module") || mentions(w, n, "__import__") ||
+           mentions(w, n, "attach");
+}
+
+/* __lazy_modules__ = ["a", "b.c"] at module level. */
+static void lazy_modules(walk *w, TSNode assign)
+{
+    TSNode right = ts_node_child_by_field_name(assign, "right", 5);
+    if (ts_node_is_null(right))
+        return;
+    if (!w->lazy_modules)
+        w->lazy_modules = g_hash_table_new(g_str_hash, g_str_equal);
+    uint32_t k = ts_node_named_child_count(right);
+    for (uint32_t i = 0; i < k; i++) {
+        const char *s = string_literal(w, ts_node_named_child(right, i));
+        if (s && *s)
+            g_hash_table_add(w->lazy_modules, (gpointer)s);
+    }
+}
+
+/* ---- statements ------------------------------------------------------------------------- */
+
+static void block(walk *w, const scope *sc, TSNode n);
+
+/* `TYPE_CHECKING` or `anything.TYPE_CHECKING`. */
+static bool is_type_checking(walk *w, TSNode cond)
+{
+    if (is_type(cond, "identifier"))
+        return text_is(w, cond, "TYPE_CHECKING");
+    if (is_type(cond, "attribute"))
+        return text_is(w, ts_node_child_by_field_name(cond, "attribute", 9), "TYPE_CHECKING");
+    return false;
+}
+
+static bool is_not_type_checking(walk *w, TSNode cond)
+{
+    return is_type(cond, "not_operator") &&
+           is_type_checking(w, ts_node_child_by_field_name(cond, "argument", 8));
+}
+
+/* `__name__ == "__main__"`: false whenever the module is imported. */
+static bool is_main_guard(walk *w, TSNode cond)
+{
+    if (!is_type(cond, "comparison_operator") || ts_node_named_child_count(cond) != 2)
+        return false;
+    TSNode a = ts_node_named_child(cond, 0), b = ts_node_named_child(cond, 1);
+    const char *lit = string_literal(w, b);
+    return is_type(a, "identifier") && text_is(w, a, "__name__") && lit &&
+           strcmp(lit, "__main__") == 0 && mentions(w, cond, "==");
+}
+
+static void if_statement(walk *w, const scope *sc, TSNode n)
+{
+    TSNode cond = ts_node_child_by_field_name(n, "condition", 9);
+    bool tc = is_type_checking(w, cond), ntc = is_not_type_checking(w, cond);
+    bool main_guard = is_main_guard(w, cond);
+    if (!tc && !ntc)
+        expression(w, sc, cond, n, !sc->in_function, may_import_dynamically(w, cond));
+    scope body = *sc;
+    body.conditional = true;
+    if (tc) {
+        body.typing = true;
+    } else if (main_guard) {
+        body.never = true;
+    } else if (!ntc) {
+        body.uncertain = true;
+    }
+    TSNode cons = ts_node_child_by_field_name(n, "consequence", 11);
+    if (!ts_node_is_null(cons))
+        block(w, &body, cons);
+    uint32_t k = ts_node_named_child_count(n);
+    for (uint32_t i = 0; i < k; i++) {
+        TSNode c = ts_node_named_child(n, i);
+        scope alt = *sc;
+        alt.conditional = true;
+        if (is_type(c, "else_clause")) {
+            if (ntc) /* the else of `if not TYPE_CHECKING:` only runs for type checkers */
+                alt.typing = true;
+            else if (!tc && !main_guard)
+                alt.uncertain = true;
+            block(w, &alt, ts_node_child_by_field_name(c, "body", 4));
+        } else if (is_type(c, "elif_clause")) {
+            alt.uncertain = !tc;
+            TSNode ec = ts_node_child_by_field_name(c, "condition", 9);
+            expression(w, &alt, ec, c, !sc->in_function, may_import_dynamically(w, ec));
+            block(w, &alt, ts_node_child_by_field_name(c, "consequence", 11));
+        }
+    }
+}
+
+/* Does an except clause catch ImportError (or ModuleNotFoundError, or everything)? */
+static bool catches_import_error(walk *w, TSNode clause)
+{
+    uint32_t k = ts_node_named_child_count(clause);
+    if (k == 1) /* bare except: */
+        return true;
+    TSNode what = ts_node_named_child(clause, 0);
+    return mentions(w, what, "ImportError") || mentions(w, what, "ModuleNotFoundError") ||
+           mentions(w, what, "BaseException") ||
+           (is_type(what, "identifier") && text_is(w, what, "Exception"));
+}
+
+static void try_statement(walk *w, const scope *sc, TSNode n)
+{
+    bool guarded = false;
+    uint32_t k = ts_node_named_child_count(n);
+    for (uint32_t i = 0; i < k; i++) {
+        TSNode c = ts_node_named_child(n, i);
+        if ((is_type(c, "except_clause") || is_type(c, "except_group_clause")) &&
+            catches_import_error(w, c))
+            guarded = true;
+    }
+    scope body = *sc;
+    if (guarded)
+        body.conditional = true;
+    block(w, &body, ts_node_child_by_field_name(n, "body", 4));
+    for (uint32_t i = 0; i < k; i++) {
+        TSNode c = ts_node_named_child(n, i);
+        scope h = body;
+        if (is_type(c, "except_clause") || is_type(c, "except_group_clause")) {
+            h.uncertain = true;
+            h.conditional = true;
+            uint32_t m = ts_node_named_child_count(c);
+            for (uint32_t j = 0; j < m; j++)
+                if (is_type(ts_node_named_child(c, j), "block"))
+                    block(w, &h, ts_node_named_child(c, j));
+        } else if (is_type(c, "else_clause") || is_type(c, "finally_clause")) {
+            uint32_t m = ts_node_named_child_count(c);
+            for (uint32_t j = 0; j < m; j++)
+                if (is_type(ts_node_named_child(c, j), "block"))
+                    block(w, &h, ts_node_named_child(c, j));
+        }
+    }
+}
+
+static void function_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
+{
+    /* defaults and annotations run when the def runs; the body runs later */
+    TSNode params = ts_node_child_by_field_name(n, "parameters", 10);
+    if (!ts_node_is_null(params) && !sc->in_function)
+        expression(w, sc, params, stmt, true, may_import_dynamically(w, params));
+    scope body = *sc;
+    body.in_function = true;
+    block(w, &body, ts_node_child_by_field_name(n, "body", 4));
+    TSNode name = ts_node_child_by_field_name(n, "name", 4);
+    if (!ts_node_is_null(name))
+        add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, name), NULL);
+}
+
+static void class_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
+{
+    TSNode bases = ts_node_child_by_field_name(n, "superclasses", 12);
+    if (!ts_node_is_null(bases))
+        expression(w, sc, bases, stmt, !sc->in_function, may_import_dynamically(w, bases));
+    block(w, sc, ts_node_child_by_field_name(n, "body", 4)); /* a class body runs at once */
+    TSNode name = ts_node_child_by_field_name(n, "name", 4);
+    if (!ts_node_is_null(name))
+        add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, name), NULL);
+}
+
+static void statement(walk *w, const scope *sc, TSNode n)
+{
+    const char *t = node_type(n);
+    switch (t[0]) {
+    case 'i':
+        if (strcmp(t, "import_statement") == 0) {
+            import_statement(w, sc, n, preceded_by_lazy(w, n));
+            return;
+        }
+        if (strcmp(t, "import_from_statement") == 0) {
+            import_from_statement(w, sc, n, preceded_by_lazy(w, n));
+            return;
+        }
+        if (strcmp(t, "if_statement") == 0) {
+            if_statement(w, sc, n);
+            return;
+        }
+        break;
+    case 'f':
+        if (strcmp(t, "function_definition") == 0) {
+            function_definition(w, sc, n, n);
+            return;
+        }
+        if (strcmp(t, "for_statement") == 0) {
+            scope body = *sc;
+            body.uncertain = true;
+            TSNode right = ts_node_child_by_field_name(n, "right", 5);
+            expression(w, sc, right, n, !sc->in_function, may_import_dynamically(w, right));
+            bind_targets(w, &body, ts_node_child_by_field_name(n, "left", 4));
+            block(w, &body, ts_node_child_by_field_name(n, "body", 4));
+            TSNode alt = ts_node_child_by_field_name(n, "alternative", 11);
+            if (!ts_node_is_null(alt))
+                block(w, &body, ts_node_child_by_field_name(alt, "body", 4));
+            return;
+        }
+        if (strcmp(t, "future_import_statement") == 0)
+            return;
+        break;
+    case 'c':
+        if (strcmp(t, "class_definition") == 0) {
+            class_definition(w, sc, n, n);
+            return;
+        }
+        break;
+    case 'd':
+        if (strcmp(t, "decorated_definition") == 0) {
+            uint32_t k = ts_node_named_child_count(n);
+            for (uint32_t i = 0; i < k; i++) {
+                TSNode c = ts_node_named_child(n, i);
+                if (is_type(c, "decorator"))
+                    expression(w, sc, c, n, !sc->in_function, may_import_dynamically(w, c));
+            }
+            TSNode def = ts_node_child_by_field_name(n, "definition", 10);
+            if (is_type(def, "function_definition"))
+                function_definition(w, sc, def, n);
+            else if (is_type(def, "class_definition"))
+                class_definition(w, sc, def, n);
+            return;
+        }
+        break;
+    case 't':
+        if (strcmp(t, "try_statement") == 0) {
+            try_statement(w, sc, n);
+            return;
+        }
+        break;
+    case 'w':
+        if (strcmp(t, "while_statement") == 0) {
+            scope body = *sc;
+            body.uncertain = true;
+            body.conditional = true;
+            TSNode cond = ts_node_child_by_field_name(n, "condition", 9);
+            expression(w, sc, cond, n, !sc->in_function, may_import_dynamically(w, cond));
+            block(w, &body, ts_node_child_by_field_name(n, "body", 4));
+            return;
+        }
+        if (strcmp(t, "with_statement") == 0) {
+            uint32_t k = ts_node_named_child_count(n);
+            for (uint32_t i = 0; i < k; i++) {
+                TSNode c = ts_node_named_child(n, i);
+                if (is_type(c, "with_clause")) {
+                    expression(w, sc, c, n, !sc->in_function, may_import_dynamically(w, c));
+                    uint32_t m = ts_node_named_child_count(c);
+                    for (uint32_t j = 0; j < m; j++) {
+                        TSNode item = ts_node_named_child(c, j);
+                        TSNode v = ts_node_child_by_field_name(item, "value", 5);
+                        if (!ts_node_is_null(v) && is_type(v, "as_pattern"))
+                            bind_targets(w, sc, ts_node_child_by_field_name(v, "alias", 5));
+                    }
+                }
+            }
+            block(w, sc, ts_node_child_by_field_name(n, "body", 4));
+            return;
+        }
+        break;
+    case 'm':
+        if (strcmp(t, "match_statement") == 0) {
+            scope body = *sc;
+            body.uncertain = true;
+            body.conditional = true;
+            block(w, &body, ts_node_child_by_field_name(n, "body", 4));
+            return;
+        }
+        break;
+    case 'b':
+        if (strcmp(t, "block") == 0) {
+            block(w, sc, n);
+            return;
+        }
+        break;
+    case 'E':
+        if (strcmp(t, "ERROR") == 0) { /* recovered garbage may still hold statements */
+            block(w, sc, n);
+            return;
+        }
+        break;
+    case 'e':
+        if (strcmp(t, "expression_statement") == 0) {
+            bool top = !sc->in_function && !sc->typing;
+            bool dyn = may_import_dynamically(w, n);
+            if (!top && !dyn)
+                return;
+            TSNode e = ts_node_named_child(n, 0);
+            if (top && !ts_node_is_null(e) &&
+                (is_type(e, "assignment") || is_type(e, "augmented_assignment"))) {
+                TSNode left = ts_node_child_by_field_name(e, "left", 4);
+                TSNode right = ts_node_child_by_field_name(e, "right", 5);
+                if (is_type(left, "identifier") && text_is(w, left, "__lazy_modules__"))
+                    lazy_modules(w, e);
+                if (!ts_node_is_null(right))
+                    expression(w, sc, right, n, true, dyn);
+                TSNode type = ts_node_child_by_field_name(e, "type", 4);
+                if (!ts_node_is_null(type))
+                    expression(w, sc, type, n, true, false);
+                if (!ts_node_is_null(right) || is_type(e, "augmented_assignment"))
+                    bind_targets(w, sc, left);
+                return;
+            }
+            expression(w, sc, n, n, top, dyn);
+            return;
+        }
+        break;
+    }
+    /* return, raise, assert, del, global ...: only dynamic imports can hide in them */
+    if (ts_node_named_child_count(n) && may_import_dynamically(w, n))
+        expression(w, sc, n, n, false, true);
+}
+
+static void block(walk *w, const scope *sc, TSNode n)
+{
+    if (ts_node_is_null(n))
+        return;
+    if (sc->depth >= MAX_DEPTH) {
+        w->too_deep = true;
+        return;
+    }
+    scope inner = *sc;
+    inner.depth++;
+    uint32_t k = ts_node_named_child_count(n);
+    for (uint32_t i = 0; i < k; i++)
+        statement(w, &inner, ts_node_named_child(n, i));
+}
+
+/* ---- source bytes ----------------------------------------------------------------------- */
+
+/* PEP 263: a coding declaration in one of the first two lines. Returns a new string or NULL. */
+static char *coding_declaration(const char *src, size_t len)
+{
+    size_t start = 0;
+    for (int line = 0; line < 2 && start < len; line++) {
+        const char *nl = memchr(src + start, '\n', len - start);
+        size_t end = nl ? (size_t)(nl - src) : len;
+        const char *s = src + start;
+        size_t n = end - start;
+        size_t i = 0;
+        while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\f'))
+            i++;
+        if (i < n && s[i] == '#') {
+            const char *c = g_strstr_len(s + i, n - i, "coding");
+            if (c && c + 6 < s + n && (c[6] == ':' || c[6] == '=')) {
+                const char *v = c + 7;
+                while (v < s + n && (*v == ' ' || *v == '\t'))
+                    v++;
+                const char *e = v;
+                while (e < s + n && (g_ascii_isalnum(*e) || *e == '-' || *e == '_' || *e == '.'))
+                    e++;
+                if (e > v)
+                    return g_ascii_strdown(v, e - v);
+            }
+        } else if (i < n && s[i] != '\r') {
+            break; /* the declaration must come before any code */
+        }
+        start = end + 1;
+    }
+    return NULL;
+}
+
+static bool is_utf8_name(const char *enc)
+{
+    return g_str_has_prefix(enc, "utf-8") || g_str_has_prefix(enc, "utf8") ||
+           g_str_has_prefix(enc, "utf_8");
+}
+
+impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_t len,
+                                 const char **why)
+{
+    char *converted = NULL;
+    if (memchr(bytes, '\0', len)) {
+        *why = "source code contains NUL bytes (binary file?)";
+        return NULL;
+    }
+    if (len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0) {
+        bytes += 3;
+        len -= 3;
+    } else {
+        char *enc = coding_declaration(bytes, len);
+        if (enc && !is_utf8_name(enc)) {
+            gsize out_len = 0;
+            converted = g_convert(bytes, len, "UTF-8", enc, NULL, &out_len, NULL);
+            if (!converted) {
+                g_free(enc);
+                *why = "cannot decode with its coding declaration";
+                return NULL;
+            }
+            bytes = converted;
+            len = out_len;
+        }
+        g_free(enc);
+    }
+
+    impviz_file *f = g_new0(impviz_file, 1);
+    f->imports = g_array_new(FALSE, FALSE, sizeof(impviz_import));
+    f->events = g_array_new(FALSE, FALSE, sizeof(impviz_event));
+    f->strings = g_string_chunk_new(len / 8 + 256);
+    TSTree *tree = ts_parser_parse_string(parser->ts, NULL, bytes, (uint32_t)len);
+    TSNode root = ts_tree_root_node(tree);
+    walk w = {.src = bytes, .file = f};
+    scope sc = {0};
+    block(&w, &sc, root);
+    if (ts_node_has_error(root)) {
+        /* count the broken parts: top-level ERROR or MISSING nodes */
+        GArray *stack = g_array_new(FALSE, FALSE, sizeof(TSNode));
+        g_array_append_val(stack, root);
+        while (stack->len) {
+            TSNode n = g_array_index(stack, TSNode, stack->len - 1);
+            g_array_set_size(stack, stack->len - 1);
+            if (is_type(n, "ERROR") || ts_node_is_missing(n)) {
+                if (!f->error_count++ || node_line(n) < f->first_error_line)
+                    f->first_error_line = node_line(n);
+                continue;
+            }
+            if (!ts_node_has_error(n))
+                continue;
+            for (uint32_t i = ts_node_child_count(n); i-- > 0;) {
+                TSNode c = ts_node_child(n, i);
+                g_array_append_val(stack, c);
+            }
+        }
+        g_array_unref(stack);
+    }
+    f->too_deep = w.too_deep;
+    if (w.lazy_modules) {
+        for (guint i = 0; i < f->imports->len; i++) {
+            impviz_import *imp = &g_array_index(f->imports, impviz_import, i);
+            if (imp->kind == IMPVIZ_EAGER && imp->level == 0 &&
+                g_hash_table_contains(w.lazy_modules, imp->module))
+                imp->kind = IMPVIZ_LAZY;
+        }
+        /* a lazy import no longer runs at import time: drop it from the simulation */
+        for (guint i = f->events->len; i-- > 0;) {
+            impviz_event *ev = &g_array_index(f->events, impviz_event, i);
+            if (ev->type == IMPVIZ_EV_IMPORT &&
+                g_array_index(f->imports, impviz_import, ev->import_index).kind != IMPVIZ_EAGER)
+                g_array_remove_index(f->events, i);
+        }
+        g_hash_table_unref(w.lazy_modules);
+    }
+    ts_tree_delete(tree);
+    g_free(converted);
+    return f;
+}

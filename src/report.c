@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report.c - the analysis as text for people and as JSON for programs.
+ *
+ * Reads an impviz_analysis and writes nothing but the returned string. Every list is emitted in
+ * a fixed order (modules by name, imports by source and line, components by first member) and
+ * paths are relative to their import root, so the same project gives the same bytes anywhere.
+ */
+#include "impviz.h"
+
+#include <jansson.h>
+#include <string.h>
+
+static const impviz_module *module_at(const impviz_analysis *a, guint i)
+{
+    return g_ptr_array_index(a->project->modules, i);
+}
+
+static const impviz_ref *ref_at(const impviz_analysis *a, guint i)
+{
+    return &g_array_index(a->refs, impviz_ref, i);
+}
+
+/* The first import record behind an edge with a kind in mask (they are in source order). */
+static const impviz_ref *edge_first_ref(const impviz_analysis *a, const impviz_edge *e, guint mask)
+{
+    for (guint i = 0; i < e->refs->len; i++) {
+        const impviz_ref *r = ref_at(a, g_array_index(e->refs, guint, i));
+        if (mask & (1u << r->import->kind))
+            return r;
+    }
+    return NULL;
+}
+
+static const char *target_name(const impviz_analysis *a, const impviz_ref *r)
+{
+    if (r->target >= 0)
+        return module_at(a, (guint)r->target)->name;
+    return r->external;
+}
+
+static const char *external_class(const impviz_ref *r)
+{
+    switch (r->cls) {
+    case IMPVIZ_TARGET_STDLIB:
+        return "stdlib";
+    case IMPVIZ_TARGET_THIRD_PARTY:
+        return "third_party";
+    default:
+        return NULL;
+    }
+}
+
+/* ---- chains ------------------------------------------------------------------------------- */
+
+static const guint EAGER_MASK = 1u << IMPVIZ_EAGER;
+static const guint RUNTIME_MASK =
+    (1u << IMPVIZ_EAGER) | (1u << IMPVIZ_DEFERRED) | (1u << IMPVIZ_LAZY);
+
+/* Appends "  a -> b -> a" and one "path:line: statement" line per step of the shortest cycle. */
+static void text_cycle(GString *out, const impviz_analysis *a, const GArray *comp, guint mask)
+{
+    GArray *cycle = impviz_graph_shortest_cycle(a->graph, comp, mask);
+    if (!cycle)
+        return;
+    g_string_append(out, "    ");
+    for (guint i = 0; i < cycle->len; i++)
+        g_string_append_printf(out, "%s%s", i ? " -> " : "",
+                               module_at(a, g_array_index(cycle, guint, i))->name);
+    g_string_append_c(out, '\n');
+    for (guint i = 0; i + 1 < cycle->len; i++) {
+        guint s = g_array_index(cycle, guint, i), t = g_array_index(cycle, guint, i + 1);
+        const impviz_edge *e = impviz_graph_edge(a->graph, s, t);
+        const impviz_ref *r = edge_first_ref(a, e, mask);
+        g_string_append_printf(out, "      %s:%u: %s%s%s\n", module_at(a, s)->path, r->import->line,
+                               r->import->statement, r->import->kind == IMPVIZ_EAGER ? "" : "  # ",
+                               r->import->kind == IMPVIZ_EAGER ? ""
+                                                               : impviz_kind_str(r->import->kind));
+    }
+    g_array_unref(cycle);
+}
+
+static guint members_total(const impviz_sccs *s)
+{
+    guint n = 0;
+    for (guint i = 0; i < s->components->len; i++)
+        n += ((GArray *)g_ptr_array_index(s->components, i))->len;
+    return n;
+}
+
+static void text_report(GString *out, const impviz_analysis *a)
+{
+    guint internal = 0, external = 0, unresolved = 0;
+    for (guint i = 0; i < a->refs->len; i++) {
+        const impviz_ref *r = ref_at(a, i);
+        internal += r->target >= 0;
+        external += r->external != NULL;
+        unresolved += r->cls == IMPVIZ_TARGET_UNRESOLVED;
+    }
+    g_string_append_printf(out, "%u modules, %u imports (%u of project modules, %u external",
+                           a->project->modules->len, a->n_imports, internal, external);
+    if (unresolved)
+        g_string_append_printf(out, ", %u unresolved", unresolved);
+    g_string_append_printf(out, "), %u edges\n", a->graph->edges->len);
+
+    const impviz_sccs *it = &a->graph->import_time, *rt = &a->graph->runtime;
+    if (it->components->len == 0) {
+        g_string_append(out, "no import-time cycle\n");
+    } else {
+        g_string_append_printf(out, "%u import-time cycle%s (%u modules):\n", it->components->len,
+                               it->components->len == 1 ? "" : "s", members_total(it));
+        for (guint i = 0; i < it->components->len; i++) {
+            const GArray *c = g_ptr_array_index(it->components, i);
+            g_string_append_printf(out, "  cycle %u: %u modules\n", i + 1, c->len);
+            text_cycle(out, a, c, EAGER_MASK);
+        }
+    }
+    /* runtime components that hold no import-time component only cycle through deferred code */
+    guint shown = 0;
+    for (guint i = 0; i < rt->components->len; i++) {
+        const GArray *c = g_ptr_array_index(rt->components, i);
+        bool has_import_time = false;
+        for (guint j = 0; j < c->len && !has_import_time; j++)
+            has_import_time = it->component_of[g_array_index(c, guint, j)] >= 0;
+        if (has_import_time)
+            continue;
+        if (!shown++)
+            g_string_append(out, "runtime-only cycles (through deferred or lazy imports; they do "
+                                 "not run at import time):\n");
+        g_string_append_printf(out, "  runtime cycle %u: %u modules\n", shown, c->len);
+        text_cycle(out, a, c, RUNTIME_MASK);
+    }
+    g_string_append_printf(out, "%u modules on runtime cycles, %u on import-time cycles\n",
+                           members_total(rt), members_total(it));
+}
+
+/* ---- JSON ------------------------------------------------------------------------------- */
+
+/* A JSON string; bytes that are not UTF-8 (from a file that lied about its encoding) become
+ * U+FFFD rather than losing the whole value. */
+static json_t *jstr(const char *s)
+{
+    if (g_utf8_validate(s, -1, NULL))
+        return json_string(s);
+    char *valid = g_utf8_make_valid(s, -1);
+    json_t *j = json_string(valid);
+    g_free(valid);
+    return j;
+}
+
+static json_t *json_components(const impviz_analysis *a, const impviz_sccs *s)
+{
+    json_t *list = json_array();
+    for (guint i = 0; i < s->components->len; i++) {
+        const GArray *c = g_ptr_array_index(s->components, i);
+        json_t *members = json_array();
+        for (guint j = 0; j < c->len; j++)
+            json_array_append_new(members, jstr(module_at(a, g_array_index(c, guint, j))->name));
+        json_array_append_new(list, members);
+    }
+    return list;
+}
+
+/* Import records in (source name, line, target, statement) order. */
+static gint ref_order(gconstpointer x, gconstpointer y, gpointer data)
+{
+    const impviz_analysis *a = data;
+    const impviz_ref *r = ref_at(a, *(const guint *)x), *s = ref_at(a, *(const guint *)y);
+    if (r->source != s->source)
+        return r->source < s->source ? -1 : 1;
+    if (r->import->line != s->import->line)
+        return r->import->line < s->import->line ? -1 : 1;
+    gint c = g_strcmp0(target_name(a, r), target_name(a, s));
+    if (c)
+        return c;
+    c = strcmp(r->import->statement, s->import->statement);
+    if (c)
+        return c;
+    return *(const guint *)x < *(const guint *)y ? -1 : 1;
+}
+
+static json_t *json_report(const impviz_analysis *a)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "schema", json_integer(1));
+
+    json_t *modules = json_array();
+    for (guint i = 0; i < a->project->modules->len; i++) {
+        const impviz_module *m = module_at(a, i);
+        json_t *o = json_object();
+        json_object_set_new(o, "name", jstr(m->name));
+        json_object_set_new(o, "path", jstr(m->path));
+        json_object_set_new(o, "is_package", json_boolean(m->is_package));
+        json_array_append_new(modules, o);
+    }
+    json_object_set_new(root, "modules", modules);
+
+    guint *order = g_new(guint, a->refs->len + 1);
+    for (guint i = 0; i < a->refs->len; i++)
+        order[i] = i;
+    g_qsort_with_data(order, (gint)a->refs->len, sizeof(guint), ref_order, (gpointer)a);
+    json_t *imports = json_array();
+    for (guint k = 0; k < a->refs->len; k++) {
+        const impviz_ref *r = ref_at(a, order[k]);
+        const char *target = target_name(a, r), *ext = external_class(r);
+        json_t *o = json_object();
+        json_object_set_new(o, "source", jstr(module_at(a, r->source)->name));
+        json_object_set_new(o, "target", target ? jstr(target) : json_null());
+        json_object_set_new(o, "line", json_integer(r->import->line));
+        json_object_set_new(o, "kind", jstr(impviz_kind_str(r->import->kind)));
+        json_object_set_new(o, "external", ext ? jstr(ext) : json_false());
+        json_object_set_new(o, "statement", jstr(r->import->statement));
+        json_object_set_new(o, "dynamic", json_boolean(r->import->flags & IMPVIZ_IMPORT_DYNAMIC));
+        json_object_set_new(o, "conditional",
+                            json_boolean(r->import->flags & IMPVIZ_IMPORT_CONDITIONAL));
+        if (r->cls == IMPVIZ_TARGET_UNRESOLVED)
+            json_object_set_new(o, "unresolved", json_true());
+        json_array_append_new(imports, o);
+    }
+    g_free(order);
+    json_object_set_new(root, "imports", imports);
+
+    json_t *edges = json_array();
+    for (guint i = 0; i < a->graph->edges->len; i++) {
+        const impviz_edge *e = &g_array_index(a->graph->edges, impviz_edge, i);
+        json_t *o = json_object();
+        json_object_set_new(o, "source", jstr(module_at(a, e->source)->name));
+        json_object_set_new(o, "target", jstr(module_at(a, e->target)->name));
+        json_object_set_new(o, "kind", jstr(impviz_kind_str(e->kind)));
+        json_object_set_new(o, "count", json_integer(e->count));
+        json_array_append_new(edges, o);
+    }
+    json_object_set_new(root, "edges", edges);
+
+    json_t *sccs = json_object();
+    json_object_set_new(sccs, "import_time", json_components(a, &a->graph->import_time));
+    json_object_set_new(sccs, "runtime", json_components(a, &a->graph->runtime));
+    json_object_set_new(root, "sccs", sccs);
+    return root;
+}
+
+GString *impviz_report(const impviz_analysis *a, impviz_format format, bool verbose)
+{
+    (void)verbose;
+    GString *out = g_string_new(NULL);
+    if (format == IMPVIZ_FORMAT_JSON) {
+        json_t *root = json_report(a);
+        char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+        g_string_append(out, text);
+        g_string_append_c(out, '\n');
+        free(text);
+        json_decref(root);
+    } else {
+        text_report(out, a);
+    }
+    return out;
+}
