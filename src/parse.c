@@ -7,6 +7,7 @@
  * import simulation's bindings and uses) and statements whose bytes mention a dynamic import.
  * That keeps extraction a few percent on top of tree-sitter's own parse.
  */
+#define _GNU_SOURCE /* memmem */
 #include "impviz.h"
 
 #include <string.h>
@@ -21,11 +22,22 @@ struct impviz_parser {
     TSParser *ts;
 };
 
+/* Words the walk asks about often: "is it anywhere in this node's text?". A dot: the node may
+ * hold an attribute use. The others: the node may import dynamically. */
+static const char *const words[] = {".", "import_module", "__import__", "attach"};
+#define N_WORDS G_N_ELEMENTS(words)
+enum { WORD_DOT = 0, WORD_FIRST_DYNAMIC = 1 };
+
 typedef struct {
     const char *src;
     impviz_file *file;
     GHashTable *lazy_modules; /* names in __lazy_modules__ -> NULL, or NULL */
     bool too_deep;
+    TSTreeCursor cursor;           /* lists children: ts_node_named_child(n, i) costs O(i) */
+    GArray *nodes;                 /* TSNode stack: the children lists of the nodes being walked */
+    GArray *word_at[N_WORDS];      /* uint32_t: sorted byte offsets of each word in src */
+    uint32_t text_start, text_end; /* the statement last given to statement_text ... */
+    const char *text;              /* ... and its text, so uses do not redo it */
 } walk;
 
 /* Where a statement stands: decides the kind of an import and whether it is conditional. */
@@ -38,9 +50,78 @@ typedef struct {
     guint depth;
 } scope;
 
+/* The grammar's fields the walk asks for, by id: looking a field up by name is a linear search
+ * of the grammar's field names, once per call. Filled once by impviz_parser_new. */
+enum {
+    FIELD_ALIAS,
+    FIELD_ALTERNATIVE,
+    FIELD_ARGUMENT,
+    FIELD_ARGUMENTS,
+    FIELD_ATTRIBUTE,
+    FIELD_BODY,
+    FIELD_CONDITION,
+    FIELD_CONSEQUENCE,
+    FIELD_DEFINITION,
+    FIELD_FUNCTION,
+    FIELD_KEY,
+    FIELD_LEFT,
+    FIELD_MODULE_NAME,
+    FIELD_NAME,
+    FIELD_OBJECT,
+    FIELD_PARAMETERS,
+    FIELD_RIGHT,
+    FIELD_SUPERCLASSES,
+    FIELD_TYPE,
+    FIELD_VALUE,
+    FIELD_COUNT
+};
+static const char *const field_names[FIELD_COUNT] = {
+    [FIELD_ALIAS] = "alias",
+    [FIELD_ALTERNATIVE] = "alternative",
+    [FIELD_ARGUMENT] = "argument",
+    [FIELD_ARGUMENTS] = "arguments",
+    [FIELD_ATTRIBUTE] = "attribute",
+    [FIELD_BODY] = "body",
+    [FIELD_CONDITION] = "condition",
+    [FIELD_CONSEQUENCE] = "consequence",
+    [FIELD_DEFINITION] = "definition",
+    [FIELD_FUNCTION] = "function",
+    [FIELD_KEY] = "key",
+    [FIELD_LEFT] = "left",
+    [FIELD_MODULE_NAME] = "module_name",
+    [FIELD_NAME] = "name",
+    [FIELD_OBJECT] = "object",
+    [FIELD_PARAMETERS] = "parameters",
+    [FIELD_RIGHT] = "right",
+    [FIELD_SUPERCLASSES] = "superclasses",
+    [FIELD_TYPE] = "type",
+    [FIELD_VALUE] = "value",
+};
+static TSFieldId field_ids[FIELD_COUNT];
+
+static void find_field_ids(void)
+{
+    static gsize done = 0;
+    if (g_once_init_enter(&done)) {
+        for (int i = 0; i < FIELD_COUNT; i++) {
+            field_ids[i] = ts_language_field_id_for_name(tree_sitter_python(), field_names[i],
+                                                         (uint32_t)strlen(field_names[i]));
+            if (!field_ids[i])
+                g_error("tree-sitter-python has no field '%s'", field_names[i]);
+        }
+        g_once_init_leave(&done, 1);
+    }
+}
+
+static TSNode child_by_field(TSNode n, int field)
+{
+    return ts_node_child_by_field_id(n, field_ids[field]);
+}
+
 impviz_parser *impviz_parser_new(void)
 {
     impviz_parser *p = g_new0(impviz_parser, 1);
+    find_field_ids();
     p->ts = ts_parser_new();
     if (!ts_parser_set_language(p->ts, tree_sitter_python()))
         g_error("tree-sitter-python ABI %u is not supported by this libtree-sitter",
@@ -81,6 +162,75 @@ static guint node_line(TSNode n)
     return ts_node_start_point(n).row + 1;
 }
 
+/* Pushes n's named children onto w->nodes and returns the index of the first; the caller reads
+ * them with child_at up to the stack's length at return, then pops them with pop_children.
+ * Calls in between may push more, as long as they pop what they pushed. */
+static guint push_children(walk *w, TSNode n)
+{
+    guint base = w->nodes->len;
+    ts_tree_cursor_reset(&w->cursor, n);
+    if (ts_tree_cursor_goto_first_child(&w->cursor)) {
+        do {
+            TSNode c = ts_tree_cursor_current_node(&w->cursor);
+            if (ts_node_is_named(c))
+                g_array_append_val(w->nodes, c);
+        } while (ts_tree_cursor_goto_next_sibling(&w->cursor));
+    }
+    return base;
+}
+
+static TSNode child_at(walk *w, guint i)
+{
+    return g_array_index(w->nodes, TSNode, i);
+}
+
+static void pop_children(walk *w, guint base)
+{
+    g_array_set_size(w->nodes, base);
+}
+
+/* Does n's text hold words[k]? The same answer as searching the text, from the word's offsets
+ * found once per file: statements nest, and most files hold no dynamic word at all. */
+static bool has_word(walk *w, TSNode n, guint k)
+{
+    const GArray *at = w->word_at[k];
+    if (!at->len)
+        return false;
+    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+    /* the first occurrence at or after a ends first: it decides */
+    guint lo = 0, hi = at->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (g_array_index(at, uint32_t, mid) < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < at->len && g_array_index(at, uint32_t, lo) + strlen(words[k]) <= b;
+}
+
+static bool may_import_dynamically(walk *w, TSNode n)
+{
+    for (guint k = WORD_FIRST_DYNAMIC; k < N_WORDS; k++)
+        if (has_word(w, n, k))
+            return true;
+    return false;
+}
+
+static void find_words(walk *w, size_t len)
+{
+    for (guint k = 0; k < N_WORDS; k++) {
+        size_t n = strlen(words[k]);
+        w->word_at[k] = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+        const char *p = w->src, *end = w->src + len;
+        while ((p = memmem(p, (size_t)(end - p), words[k], n))) {
+            uint32_t at = (uint32_t)(p - w->src);
+            g_array_append_val(w->word_at[k], at);
+            p++;
+        }
+    }
+}
+
 /* The node's text, interned in the file's arena. */
 static const char *node_text(walk *w, TSNode n)
 {
@@ -100,6 +250,8 @@ static bool text_is(walk *w, TSNode n, const char *s)
 static const char *statement_text(walk *w, TSNode n)
 {
     uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+    if (w->text && a == w->text_start && b == w->text_end)
+        return w->text;
     GString *s = g_string_sized_new(b - a);
     bool space = false, in_string = false;
     char quote = 0;
@@ -141,6 +293,9 @@ static const char *statement_text(walk *w, TSNode n)
     }
     const char *out = g_string_chunk_insert_len(w->file->strings, s->str, s->len);
     g_string_free(s, TRUE);
+    w->text = out;
+    w->text_start = a;
+    w->text_end = b;
     return out;
 }
 
@@ -181,6 +336,11 @@ static void add_event(walk *w, const scope *sc, impviz_event_type type, guint li
  * statement) holding the single identifier `lazy`, just before the import on the same line. */
 static bool preceded_by_lazy(walk *w, TSNode stmt)
 {
+    /* the marker lies on the statement's line, before it: look there first, since finding a
+     * previous sibling costs a walk from the root */
+    uint32_t start = ts_node_start_byte(stmt), col = ts_node_start_point(stmt).column;
+    if (col < 4 || !g_strstr_len(w->src + start - col, col, "lazy"))
+        return false;
     TSNode prev = ts_node_prev_sibling(stmt);
     if (ts_node_is_null(prev) || ts_node_end_point(prev).row != ts_node_start_point(stmt).row)
         return false;
@@ -194,16 +354,14 @@ static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
     const char *statement = statement_text(w, stmt);
     guint flags = 0;
     scope s = *sc;
-    uint32_t n = ts_node_named_child_count(stmt);
-    for (uint32_t i = 0; i < n; i++) {
-        TSNode c = ts_node_named_child(stmt, i);
-        const char *field = ts_node_field_name_for_child(stmt, i);
-        (void)field;
+    guint base = push_children(w, stmt), end = w->nodes->len;
+    for (guint i = base; i < end; i++) {
+        TSNode c = child_at(w, i);
         TSNode dotted = c;
         const char *asname = NULL;
         if (is_type(c, "aliased_import")) {
-            dotted = ts_node_child_by_field_name(c, "name", 4);
-            asname = node_text(w, ts_node_child_by_field_name(c, "alias", 5));
+            dotted = child_by_field(c, FIELD_NAME);
+            asname = node_text(w, child_by_field(c, FIELD_ALIAS));
         } else if (!is_type(c, "dotted_name")) {
             continue;
         }
@@ -223,34 +381,36 @@ static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
         }
         add_event(w, sc, IMPVIZ_EV_BIND, imp->line, 0, bound, NULL);
     }
+    pop_children(w, base);
 }
 
 static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
 {
-    TSNode mod = ts_node_child_by_field_name(stmt, "module_name", 11);
+    TSNode mod = child_by_field(stmt, FIELD_MODULE_NAME);
     if (ts_node_is_null(mod))
         return;
     guint level = 0;
     const char *module = "";
     if (is_type(mod, "relative_import")) {
-        uint32_t n = ts_node_named_child_count(mod);
-        for (uint32_t i = 0; i < n; i++) {
-            TSNode c = ts_node_named_child(mod, i);
+        guint base = push_children(w, mod), end = w->nodes->len;
+        for (guint i = base; i < end; i++) {
+            TSNode c = child_at(w, i);
             if (is_type(c, "import_prefix"))
                 level = ts_node_end_byte(c) - ts_node_start_byte(c);
             else if (is_type(c, "dotted_name"))
                 module = node_text(w, c);
         }
+        pop_children(w, base);
     } else {
         module = node_text(w, mod);
     }
     if (level == 0 && strcmp(module, "__future__") == 0)
         return;
     const char *statement = statement_text(w, stmt);
-    uint32_t n = ts_node_named_child_count(stmt);
     bool any = false;
-    for (uint32_t i = 0; i < n; i++) {
-        TSNode c = ts_node_named_child(stmt, i);
+    guint base = push_children(w, stmt), end = w->nodes->len;
+    for (guint i = base; i < end; i++) {
+        TSNode c = child_at(w, i);
         if (ts_node_eq(c, mod))
             continue;
         const char *name = NULL, *asname = NULL;
@@ -259,8 +419,8 @@ static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool la
             name = "*";
             flags |= IMPVIZ_IMPORT_STAR;
         } else if (is_type(c, "aliased_import")) {
-            name = node_text(w, ts_node_child_by_field_name(c, "name", 4));
-            asname = node_text(w, ts_node_child_by_field_name(c, "alias", 5));
+            name = node_text(w, child_by_field(c, FIELD_NAME));
+            asname = node_text(w, child_by_field(c, FIELD_ALIAS));
         } else if (is_type(c, "dotted_name")) {
             name = node_text(w, c);
         } else {
@@ -275,6 +435,7 @@ static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool la
             add_event(w, sc, IMPVIZ_EV_IMPORT, imp->line, idx, NULL, NULL);
         add_event(w, sc, IMPVIZ_EV_BIND, imp->line, 0, asname ? asname : name, NULL);
     }
+    pop_children(w, base);
     if (!any) /* `from x import` cut short by a syntax error still depends on x */
         add_import(w, sc, stmt, statement, level, module, NULL, NULL, IMPVIZ_IMPORT_FROM);
 }
@@ -309,8 +470,8 @@ static bool is_callee(walk *w, TSNode fn, const char *object, const char *attr)
         return text_is(w, fn, attr);
     if (!is_type(fn, "attribute"))
         return false;
-    TSNode obj = ts_node_child_by_field_name(fn, "object", 6);
-    TSNode at = ts_node_child_by_field_name(fn, "attribute", 9);
+    TSNode obj = child_by_field(fn, FIELD_OBJECT);
+    TSNode at = child_by_field(fn, FIELD_ATTRIBUTE);
     return is_type(obj, "identifier") && (!object || text_is(w, obj, object)) &&
            text_is(w, at, attr);
 }
@@ -318,8 +479,8 @@ static bool is_callee(walk *w, TSNode fn, const char *object, const char *attr)
 /* importlib.import_module("a.b"), import_module(".b", __package__), __import__("a"). */
 static void dynamic_call(walk *w, const scope *sc, TSNode call, TSNode stmt)
 {
-    TSNode fn = ts_node_child_by_field_name(call, "function", 8);
-    TSNode args = ts_node_child_by_field_name(call, "arguments", 9);
+    TSNode fn = child_by_field(call, FIELD_FUNCTION);
+    TSNode args = child_by_field(call, FIELD_ARGUMENTS);
     if (ts_node_is_null(args) || !is_type(args, "argument_list"))
         return;
     bool imp_mod = is_callee(w, fn, "importlib", "import_module");
@@ -342,7 +503,7 @@ static void dynamic_call(walk *w, const scope *sc, TSNode call, TSNode stmt)
     /* lazy_loader.attach(__name__, submodules=[...], submod_attrs={...}) */
     if (sc->in_function || !is_type(fn, "attribute") || !is_callee(w, fn, NULL, "attach"))
         return;
-    TSNode obj = ts_node_child_by_field_name(fn, "object", 6);
+    TSNode obj = child_by_field(fn, FIELD_OBJECT);
     if (!text_is(w, obj, "lazy_loader") && !text_is(w, obj, "lazy"))
         return;
     const char *statement = statement_text(w, stmt);
@@ -351,8 +512,8 @@ static void dynamic_call(walk *w, const scope *sc, TSNode call, TSNode stmt)
         TSNode kw = ts_node_named_child(args, i);
         if (!is_type(kw, "keyword_argument"))
             continue;
-        TSNode key = ts_node_child_by_field_name(kw, "name", 4);
-        TSNode val = ts_node_child_by_field_name(kw, "value", 5);
+        TSNode key = child_by_field(kw, FIELD_NAME);
+        TSNode val = child_by_field(kw, FIELD_VALUE);
         bool subs = text_is(w, key, "submodules"), attrs = text_is(w, key, "submod_attrs");
         if (!subs && !attrs)
             continue;
@@ -360,7 +521,7 @@ static void dynamic_call(walk *w, const scope *sc, TSNode call, TSNode stmt)
         for (uint32_t j = 0; j < m; j++) {
             TSNode item = ts_node_named_child(val, j);
             if (attrs && is_type(item, "pair"))
-                item = ts_node_child_by_field_name(item, "key", 3);
+                item = child_by_field(item, FIELD_KEY);
             const char *sub = string_literal(w, item);
             if (!sub || !*sub)
                 continue;
@@ -379,7 +540,7 @@ static void use_attribute(walk *w, const scope *sc, TSNode n, TSNode stmt)
 {
     TSNode base = n;
     while (is_type(base, "attribute"))
-        base = ts_node_child_by_field_name(base, "object", 6);
+        base = child_by_field(base, FIELD_OBJECT);
     if (!is_type(base, "identifier"))
         return;
     const char *context = statement_text(w, stmt);
@@ -394,11 +555,14 @@ static void use_attribute(walk *w, const scope *sc, TSNode n, TSNode stmt)
 static void expression(walk *w, const scope *sc, TSNode root, TSNode stmt, bool want_uses,
                        bool want_calls)
 {
-    GArray *stack = g_array_new(FALSE, FALSE, sizeof(TSNode));
-    g_array_append_val(stack, root);
-    while (stack->len) {
-        TSNode n = g_array_index(stack, TSNode, stack->len - 1);
-        g_array_set_size(stack, stack->len - 1);
+    if (!want_uses && !want_calls) /* nothing to record: code in a function body */
+        return;
+    /* w->nodes above base is the stack of nodes still to visit, the next one on top */
+    guint base = w->nodes->len;
+    g_array_append_val(w->nodes, root);
+    while (w->nodes->len > base) {
+        TSNode n = child_at(w, w->nodes->len - 1);
+        pop_children(w, w->nodes->len - 1);
         const char *t = node_type(n);
         if (strcmp(t, "string") == 0 || strcmp(t, "comment") == 0)
             continue;
@@ -406,7 +570,7 @@ static void expression(walk *w, const scope *sc, TSNode root, TSNode stmt, bool 
             if (want_calls) { /* a lambda's body runs later: only its dynamic imports matter */
                 scope inner = *sc;
                 inner.in_function = true;
-                TSNode body = ts_node_child_by_field_name(n, "body", 4);
+                TSNode body = child_by_field(n, FIELD_BODY);
                 if (!ts_node_is_null(body))
                     expression(w, &inner, body, stmt, false, true);
             }
@@ -418,15 +582,24 @@ static void expression(walk *w, const scope *sc, TSNode root, TSNode stmt, bool 
         }
         if (strcmp(t, "call") == 0 && want_calls)
             dynamic_call(w, sc, n, stmt);
-        uint32_t k = ts_node_named_child_count(n);
-        for (uint32_t i = k; i-- > 0;) {
-            TSNode c = ts_node_named_child(n, i);
-            if (strcmp(t, "attribute") == 0 && want_uses && is_type(c, "identifier"))
+        bool skip_names = want_uses && strcmp(t, "attribute") == 0;
+        guint first = push_children(w, n), last = w->nodes->len, kept = first;
+        TSNode *nodes = (TSNode *)(void *)w->nodes->data;
+        for (guint i = first; i < last; i++) {
+            if (skip_names && is_type(nodes[i], "identifier"))
                 continue;
-            g_array_append_val(stack, c);
+            /* only an attribute (which has a dot) or a dynamic import can be recorded below */
+            if ((want_uses && has_word(w, nodes[i], WORD_DOT)) ||
+                (want_calls && may_import_dynamically(w, nodes[i])))
+                nodes[kept++] = nodes[i];
         }
+        for (guint i = first, j = kept; i + 1 < j; i++, j--) { /* first child on top */
+            TSNode c = nodes[i];
+            nodes[i] = nodes[j - 1];
+            nodes[j - 1] = c;
+        }
+        pop_children(w, kept);
     }
-    g_array_unref(stack);
 }
 
 /* Names a target binds: identifiers in `a, (b, c) = ...`, `for x in`, `with ... as y`. */
@@ -449,16 +622,10 @@ static bool mentions(walk *w, TSNode n, const char *needle)
     return g_strstr_len(w->src + a, b - a, needle) != NULL;
 }
 
-static bool may_import_dynamically(walk *w, TSNode n)
-{
-    return mentions(w, n, "import_module") || mentions(w, n, "__import__") ||
-           mentions(w, n, "attach");
-}
-
 /* __lazy_modules__ = ["a", "b.c"] at module level. */
 static void lazy_modules(walk *w, TSNode assign)
 {
-    TSNode right = ts_node_child_by_field_name(assign, "right", 5);
+    TSNode right = child_by_field(assign, FIELD_RIGHT);
     if (ts_node_is_null(right))
         return;
     if (!w->lazy_modules)
@@ -481,14 +648,14 @@ static bool is_type_checking(walk *w, TSNode cond)
     if (is_type(cond, "identifier"))
         return text_is(w, cond, "TYPE_CHECKING");
     if (is_type(cond, "attribute"))
-        return text_is(w, ts_node_child_by_field_name(cond, "attribute", 9), "TYPE_CHECKING");
+        return text_is(w, child_by_field(cond, FIELD_ATTRIBUTE), "TYPE_CHECKING");
     return false;
 }
 
 static bool is_not_type_checking(walk *w, TSNode cond)
 {
     return is_type(cond, "not_operator") &&
-           is_type_checking(w, ts_node_child_by_field_name(cond, "argument", 8));
+           is_type_checking(w, child_by_field(cond, FIELD_ARGUMENT));
 }
 
 /* `__name__ == "__main__"`: false whenever the module is imported. */
@@ -504,7 +671,7 @@ static bool is_main_guard(walk *w, TSNode cond)
 
 static void if_statement(walk *w, const scope *sc, TSNode n)
 {
-    TSNode cond = ts_node_child_by_field_name(n, "condition", 9);
+    TSNode cond = child_by_field(n, FIELD_CONDITION);
     bool tc = is_type_checking(w, cond), ntc = is_not_type_checking(w, cond);
     bool main_guard = is_main_guard(w, cond);
     if (!tc && !ntc)
@@ -518,12 +685,12 @@ static void if_statement(walk *w, const scope *sc, TSNode n)
     } else if (!ntc) {
         body.uncertain = true;
     }
-    TSNode cons = ts_node_child_by_field_name(n, "consequence", 11);
+    TSNode cons = child_by_field(n, FIELD_CONSEQUENCE);
     if (!ts_node_is_null(cons))
         block(w, &body, cons);
-    uint32_t k = ts_node_named_child_count(n);
-    for (uint32_t i = 0; i < k; i++) {
-        TSNode c = ts_node_named_child(n, i);
+    guint base = push_children(w, n), end = w->nodes->len;
+    for (guint i = base; i < end; i++) {
+        TSNode c = child_at(w, i);
         scope alt = *sc;
         alt.conditional = true;
         if (is_type(c, "else_clause")) {
@@ -531,14 +698,15 @@ static void if_statement(walk *w, const scope *sc, TSNode n)
                 alt.typing = true;
             else if (!tc && !main_guard)
                 alt.uncertain = true;
-            block(w, &alt, ts_node_child_by_field_name(c, "body", 4));
+            block(w, &alt, child_by_field(c, FIELD_BODY));
         } else if (is_type(c, "elif_clause")) {
             alt.uncertain = !tc;
-            TSNode ec = ts_node_child_by_field_name(c, "condition", 9);
+            TSNode ec = child_by_field(c, FIELD_CONDITION);
             expression(w, &alt, ec, c, !sc->in_function, may_import_dynamically(w, ec));
-            block(w, &alt, ts_node_child_by_field_name(c, "consequence", 11));
+            block(w, &alt, child_by_field(c, FIELD_CONSEQUENCE));
         }
     }
+    pop_children(w, base);
 }
 
 /* Does an except clause catch ImportError (or ModuleNotFoundError, or everything)? */
@@ -566,7 +734,7 @@ static void try_statement(walk *w, const scope *sc, TSNode n)
     scope body = *sc;
     if (guarded)
         body.conditional = true;
-    block(w, &body, ts_node_child_by_field_name(n, "body", 4));
+    block(w, &body, child_by_field(n, FIELD_BODY));
     for (uint32_t i = 0; i < k; i++) {
         TSNode c = ts_node_named_child(n, i);
         scope h = body;
@@ -589,24 +757,24 @@ static void try_statement(walk *w, const scope *sc, TSNode n)
 static void function_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
 {
     /* defaults and annotations run when the def runs; the body runs later */
-    TSNode params = ts_node_child_by_field_name(n, "parameters", 10);
+    TSNode params = child_by_field(n, FIELD_PARAMETERS);
     if (!ts_node_is_null(params) && !sc->in_function)
         expression(w, sc, params, stmt, true, may_import_dynamically(w, params));
     scope body = *sc;
     body.in_function = true;
-    block(w, &body, ts_node_child_by_field_name(n, "body", 4));
-    TSNode name = ts_node_child_by_field_name(n, "name", 4);
+    block(w, &body, child_by_field(n, FIELD_BODY));
+    TSNode name = child_by_field(n, FIELD_NAME);
     if (!ts_node_is_null(name))
         add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, name), NULL);
 }
 
 static void class_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
 {
-    TSNode bases = ts_node_child_by_field_name(n, "superclasses", 12);
+    TSNode bases = child_by_field(n, FIELD_SUPERCLASSES);
     if (!ts_node_is_null(bases))
         expression(w, sc, bases, stmt, !sc->in_function, may_import_dynamically(w, bases));
-    block(w, sc, ts_node_child_by_field_name(n, "body", 4)); /* a class body runs at once */
-    TSNode name = ts_node_child_by_field_name(n, "name", 4);
+    block(w, sc, child_by_field(n, FIELD_BODY)); /* a class body runs at once */
+    TSNode name = child_by_field(n, FIELD_NAME);
     if (!ts_node_is_null(name))
         add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, name), NULL);
 }
@@ -637,13 +805,13 @@ static void statement(walk *w, const scope *sc, TSNode n)
         if (strcmp(t, "for_statement") == 0) {
             scope body = *sc;
             body.uncertain = true;
-            TSNode right = ts_node_child_by_field_name(n, "right", 5);
+            TSNode right = child_by_field(n, FIELD_RIGHT);
             expression(w, sc, right, n, !sc->in_function, may_import_dynamically(w, right));
-            bind_targets(w, &body, ts_node_child_by_field_name(n, "left", 4));
-            block(w, &body, ts_node_child_by_field_name(n, "body", 4));
-            TSNode alt = ts_node_child_by_field_name(n, "alternative", 11);
+            bind_targets(w, &body, child_by_field(n, FIELD_LEFT));
+            block(w, &body, child_by_field(n, FIELD_BODY));
+            TSNode alt = child_by_field(n, FIELD_ALTERNATIVE);
             if (!ts_node_is_null(alt))
-                block(w, &body, ts_node_child_by_field_name(alt, "body", 4));
+                block(w, &body, child_by_field(alt, FIELD_BODY));
             return;
         }
         if (strcmp(t, "future_import_statement") == 0)
@@ -663,7 +831,7 @@ static void statement(walk *w, const scope *sc, TSNode n)
                 if (is_type(c, "decorator"))
                     expression(w, sc, c, n, !sc->in_function, may_import_dynamically(w, c));
             }
-            TSNode def = ts_node_child_by_field_name(n, "definition", 10);
+            TSNode def = child_by_field(n, FIELD_DEFINITION);
             if (is_type(def, "function_definition"))
                 function_definition(w, sc, def, n);
             else if (is_type(def, "class_definition"))
@@ -682,9 +850,9 @@ static void statement(walk *w, const scope *sc, TSNode n)
             scope body = *sc;
             body.uncertain = true;
             body.conditional = true;
-            TSNode cond = ts_node_child_by_field_name(n, "condition", 9);
+            TSNode cond = child_by_field(n, FIELD_CONDITION);
             expression(w, sc, cond, n, !sc->in_function, may_import_dynamically(w, cond));
-            block(w, &body, ts_node_child_by_field_name(n, "body", 4));
+            block(w, &body, child_by_field(n, FIELD_BODY));
             return;
         }
         if (strcmp(t, "with_statement") == 0) {
@@ -696,13 +864,13 @@ static void statement(walk *w, const scope *sc, TSNode n)
                     uint32_t m = ts_node_named_child_count(c);
                     for (uint32_t j = 0; j < m; j++) {
                         TSNode item = ts_node_named_child(c, j);
-                        TSNode v = ts_node_child_by_field_name(item, "value", 5);
+                        TSNode v = child_by_field(item, FIELD_VALUE);
                         if (!ts_node_is_null(v) && is_type(v, "as_pattern"))
-                            bind_targets(w, sc, ts_node_child_by_field_name(v, "alias", 5));
+                            bind_targets(w, sc, child_by_field(v, FIELD_ALIAS));
                     }
                 }
             }
-            block(w, sc, ts_node_child_by_field_name(n, "body", 4));
+            block(w, sc, child_by_field(n, FIELD_BODY));
             return;
         }
         break;
@@ -711,7 +879,7 @@ static void statement(walk *w, const scope *sc, TSNode n)
             scope body = *sc;
             body.uncertain = true;
             body.conditional = true;
-            block(w, &body, ts_node_child_by_field_name(n, "body", 4));
+            block(w, &body, child_by_field(n, FIELD_BODY));
             return;
         }
         break;
@@ -736,13 +904,13 @@ static void statement(walk *w, const scope *sc, TSNode n)
             TSNode e = ts_node_named_child(n, 0);
             if (top && !ts_node_is_null(e) &&
                 (is_type(e, "assignment") || is_type(e, "augmented_assignment"))) {
-                TSNode left = ts_node_child_by_field_name(e, "left", 4);
-                TSNode right = ts_node_child_by_field_name(e, "right", 5);
+                TSNode left = child_by_field(e, FIELD_LEFT);
+                TSNode right = child_by_field(e, FIELD_RIGHT);
                 if (is_type(left, "identifier") && text_is(w, left, "__lazy_modules__"))
                     lazy_modules(w, e);
                 if (!ts_node_is_null(right))
                     expression(w, sc, right, n, true, dyn);
-                TSNode type = ts_node_child_by_field_name(e, "type", 4);
+                TSNode type = child_by_field(e, FIELD_TYPE);
                 if (!ts_node_is_null(type))
                     expression(w, sc, type, n, true, false);
                 if (!ts_node_is_null(right) || is_type(e, "augmented_assignment"))
@@ -769,9 +937,10 @@ static void block(walk *w, const scope *sc, TSNode n)
     }
     scope inner = *sc;
     inner.depth++;
-    uint32_t k = ts_node_named_child_count(n);
-    for (uint32_t i = 0; i < k; i++)
-        statement(w, &inner, ts_node_named_child(n, i));
+    guint base = push_children(w, n), end = w->nodes->len;
+    for (guint i = base; i < end; i++)
+        statement(w, &inner, child_at(w, i));
+    pop_children(w, base);
 }
 
 /* ---- source bytes ----------------------------------------------------------------------- */
@@ -847,7 +1016,9 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
     f->strings = g_string_chunk_new(len / 8 + 256);
     TSTree *tree = ts_parser_parse_string(parser->ts, NULL, bytes, (uint32_t)len);
     TSNode root = ts_tree_root_node(tree);
-    walk w = {.src = bytes, .file = f};
+    walk w = {.src = bytes, .file = f, .cursor = ts_tree_cursor_new(root)};
+    w.nodes = g_array_sized_new(FALSE, FALSE, sizeof(TSNode), 256);
+    find_words(&w, len);
     scope sc = {0};
     block(&w, &sc, root);
     if (ts_node_has_error(root)) {
@@ -888,6 +1059,10 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
         }
         g_hash_table_unref(w.lazy_modules);
     }
+    ts_tree_cursor_delete(&w.cursor);
+    g_array_unref(w.nodes);
+    for (guint k = 0; k < N_WORDS; k++)
+        g_array_unref(w.word_at[k]);
     ts_tree_delete(tree);
     g_free(converted);
     return f;
