@@ -131,5 +131,14 @@ data, mods, _ = graph(p("links/real"), "--follow-symlinks")
 equal(mods, ["alias", "alias.a", "alias.b", "pkg", "pkg.a", "pkg.b"],
       "--follow-symlinks follows links once, with loop detection")
 
+# lazy edges (lazy_loader.attach, __lazy_modules__) carry class lazy and are dashed
+rc, dot, err = run(A.impviz, os.path.join(A.source, "tests/fixtures/dynamic"), "-T", "dot")
+edge_stmts = [s for s in dot.split("];") if "->" in s]
+lazy_edges = [s for s in edge_stmts if "class=lazy" in s or 'class="lazy' in s]
+check(len(lazy_edges) == 6 and all("style=dashed" in s for s in lazy_edges),
+      f"six lazy edges, dashed, with class lazy: {lazy_edges}")
+data = run_json(A.impviz, os.path.join(A.source, "tests/fixtures/dynamic"))
+check(any(i["dynamic"] and i["kind"] == "lazy" for i in data["imports"]), "attach imports are dynamic and lazy")
+
 shutil.rmtree(tmp, ignore_errors=True)
 done("layouts")
