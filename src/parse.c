@@ -236,8 +236,6 @@ static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
     uint32_t n = ts_node_named_child_count(stmt);
     for (uint32_t i = 0; i < n; i++) {
         TSNode c = ts_node_named_child(stmt, i);
-        const char *field = ts_node_field_name_for_child(stmt, i);
-        (void)field;
         TSNode dotted = c;
         const char *asname = NULL;
         if (is_type(c, "aliased_import")) {
@@ -511,10 +509,7 @@ static void use_attribute(walk *w, const scope *sc, TSNode n, TSNode stmt)
         base = ts_node_child_by_field_name(base, "object", 6);
     if (!is_type(base, "identifier"))
         return;
-    const char *context = statement_text(w, stmt);
-    const char *nl = strchr(context, '\n');
-    (void)nl;
-    add_event(w, sc, IMPVIZ_EV_USE, node_line(n), 0, node_text(w, n), context);
+    add_event(w, sc, IMPVIZ_EV_USE, node_line(n), 0, node_text(w, n), statement_text(w, stmt));
 }
 
 /* Walks an expression that runs at import time (module-level code): records attribute uses and
