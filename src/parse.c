@@ -31,7 +31,10 @@ enum { WORD_DOT = 0, WORD_FIRST_DYNAMIC = 1 };
 typedef struct {
     const char *src;
     impviz_file *file;
-    GHashTable *lazy_modules; /* names in __lazy_modules__ -> NULL, or NULL */
+    GHashTable *lazy_modules;        /* names in __lazy_modules__ -> NULL, or NULL */
+    GHashTable *importlib_names;     /* names bound to the importlib module */
+    GHashTable *import_module_names; /* names bound to importlib.import_module */
+    GHashTable *lazy_loader_names;   /* names bound to the lazy_loader module */
     bool too_deep;
     TSTreeCursor cursor;           /* lists children: ts_node_named_child(n, i) costs O(i) */
     GArray *nodes;                 /* TSNode stack: the children lists of the nodes being walked */
@@ -47,6 +50,8 @@ typedef struct {
     bool conditional; /* under an if, or a try that catches ImportError */
     bool uncertain;   /* the simulation cannot tell whether this runs */
     bool never;       /* known not to run on import (if __name__ == "__main__") */
+    bool in_class;    /* inside a class body */
+    bool in_try;      /* inside any clause of a try statement */
     guint depth;
 } scope;
 
@@ -209,14 +214,6 @@ static bool has_word(walk *w, TSNode n, guint k)
     return lo < at->len && g_array_index(at, uint32_t, lo) + strlen(words[k]) <= b;
 }
 
-static bool may_import_dynamically(walk *w, TSNode n)
-{
-    for (guint k = WORD_FIRST_DYNAMIC; k < N_WORDS; k++)
-        if (has_word(w, n, k))
-            return true;
-    return false;
-}
-
 static void find_words(walk *w, size_t len)
 {
     for (guint k = 0; k < N_WORDS; k++) {
@@ -230,6 +227,8 @@ static void find_words(walk *w, size_t len)
         }
     }
 }
+
+static bool may_import_dynamically(walk *w, TSNode n);
 
 /* The node's text, interned in the file's arena. */
 static const char *node_text(walk *w, TSNode n)
@@ -349,6 +348,40 @@ static bool preceded_by_lazy(walk *w, TSNode stmt)
     return text_is(w, prev, "lazy");
 }
 
+/* The ERROR node holding `lazy` before an import on the same line. */
+static bool is_lazy_marker(walk *w, TSNode n)
+{
+    TSNode next = ts_node_next_sibling(n);
+    return !ts_node_is_null(next) &&
+           (is_type(next, "import_statement") || is_type(next, "import_from_statement")) &&
+           preceded_by_lazy(w, next);
+}
+
+/* PEP 810: lazy imports only at module level, not in classes or try blocks, never star. */
+static bool lazy_allowed(const scope *sc)
+{
+    return !sc->in_function && !sc->in_class && !sc->in_try && !sc->typing;
+}
+
+/* Remembers names that stand for importlib or importlib.import_module, to spot dynamic
+ * imports made through aliases. */
+static void note_importlib(walk *w, const char *module, const char *name, const char *bound)
+{
+    GHashTable **set = NULL;
+    if (!bound)
+        return;
+    if (strcmp(module, "importlib") == 0)
+        set = name ? (strcmp(name, "import_module") == 0 ? &w->import_module_names : NULL)
+                   : &w->importlib_names;
+    else if (strcmp(module, "lazy_loader") == 0 && !name)
+        set = &w->lazy_loader_names;
+    if (!set)
+        return;
+    if (!*set)
+        *set = g_hash_table_new(g_str_hash, g_str_equal);
+    g_hash_table_add(*set, (gpointer)bound);
+}
+
 static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
 {
     const char *statement = statement_text(w, stmt);
@@ -368,8 +401,12 @@ static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
         const char *module = node_text(w, dotted);
         guint idx = add_import(w, &s, stmt, statement, 0, module, NULL, asname, flags);
         impviz_import *imp = &g_array_index(w->file->imports, impviz_import, idx);
-        if (lazy && imp->kind == IMPVIZ_EAGER)
+        if (lazy && imp->kind == IMPVIZ_EAGER && lazy_allowed(sc))
             imp->kind = IMPVIZ_LAZY;
+        else if (imp->kind == IMPVIZ_EAGER && !lazy_allowed(sc))
+            imp->flags |= IMPVIZ_IMPORT_NOT_LAZY;
+        if (asname || !strchr(module, '.'))
+            note_importlib(w, module, NULL, asname ? asname : module);
         if (imp->kind == IMPVIZ_EAGER)
             add_event(w, sc, IMPVIZ_EV_IMPORT, imp->line, idx, NULL, NULL);
         /* `import a.b` binds a; `import a.b as c` binds c */
@@ -429,8 +466,13 @@ static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool la
         any = true;
         guint idx = add_import(w, sc, stmt, statement, level, module, name, asname, flags);
         impviz_import *imp = &g_array_index(w->file->imports, impviz_import, idx);
-        if (lazy && imp->kind == IMPVIZ_EAGER)
+        bool can_be_lazy = lazy_allowed(sc) && !(flags & IMPVIZ_IMPORT_STAR);
+        if (lazy && imp->kind == IMPVIZ_EAGER && can_be_lazy)
             imp->kind = IMPVIZ_LAZY;
+        else if (imp->kind == IMPVIZ_EAGER && !can_be_lazy)
+            imp->flags |= IMPVIZ_IMPORT_NOT_LAZY;
+        if (level == 0)
+            note_importlib(w, module, name, asname ? asname : name);
         if (imp->kind == IMPVIZ_EAGER)
             add_event(w, sc, IMPVIZ_EV_IMPORT, imp->line, idx, NULL, NULL);
         add_event(w, sc, IMPVIZ_EV_BIND, imp->line, 0, asname ? asname : name, NULL);
@@ -464,63 +506,125 @@ static const char *string_literal(walk *w, TSNode n)
     return content;
 }
 
-static bool is_callee(walk *w, TSNode fn, const char *object, const char *attr)
+/* Argument `pos` (0-based positional) or keyword `kw` of a call, or a null node. */
+static TSNode call_arg(walk *w, TSNode args, guint pos, const char *kw)
 {
-    if (is_type(fn, "identifier"))
-        return text_is(w, fn, attr);
-    if (!is_type(fn, "attribute"))
-        return false;
-    TSNode obj = child_by_field(fn, FIELD_OBJECT);
-    TSNode at = child_by_field(fn, FIELD_ATTRIBUTE);
-    return is_type(obj, "identifier") && (!object || text_is(w, obj, object)) &&
-           text_is(w, at, attr);
+    uint32_t n = ts_node_named_child_count(args);
+    guint positional = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode a = ts_node_named_child(args, i);
+        if (is_type(a, "keyword_argument")) {
+            if (kw && text_is(w, child_by_field(a, FIELD_NAME), kw))
+                return child_by_field(a, FIELD_VALUE);
+        } else if (!is_type(a, "list_splat") && !is_type(a, "dictionary_splat") &&
+                   !is_type(a, "comment") && positional++ == pos) {
+            return a;
+        }
+    }
+    return (TSNode){0};
 }
 
-/* importlib.import_module("a.b"), import_module(".b", __package__), __import__("a"). */
-static void dynamic_call(walk *w, const scope *sc, TSNode call, TSNode stmt)
+static bool in_set(GHashTable *set, walk *w, TSNode n)
 {
-    TSNode fn = child_by_field(call, FIELD_FUNCTION);
-    TSNode args = child_by_field(call, FIELD_ARGUMENTS);
-    if (ts_node_is_null(args) || !is_type(args, "argument_list"))
-        return;
-    bool imp_mod = is_callee(w, fn, "importlib", "import_module");
-    bool dunder = is_type(fn, "identifier") && text_is(w, fn, "__import__");
-    if (imp_mod || dunder) {
-        if (ts_node_named_child_count(args) < 1)
-            return;
-        const char *lit = string_literal(w, ts_node_named_child(args, 0));
-        if (!lit || !*lit)
-            return;
-        guint level = 0;
-        while (lit[level] == '.')
-            level++;
-        if (level && (dunder || ts_node_named_child_count(args) < 2))
-            return; /* a relative name needs its package argument */
-        add_import(w, sc, call, statement_text(w, stmt), level, lit + level, NULL, NULL,
-                   IMPVIZ_IMPORT_DYNAMIC);
-        return;
-    }
-    /* lazy_loader.attach(__name__, submodules=[...], submod_attrs={...}) */
-    if (sc->in_function || !is_type(fn, "attribute") || !is_callee(w, fn, NULL, "attach"))
-        return;
+    return set && is_type(n, "identifier") && g_hash_table_contains(set, node_text(w, n));
+}
+
+/* importlib.import_module(NAME[, PACKAGE]) with literals; also through aliases. */
+static bool is_import_module(walk *w, TSNode fn)
+{
+    if (is_type(fn, "identifier")) /* only when bound by `from importlib import ...` */
+        return in_set(w->import_module_names, w, fn);
+    if (!is_type(fn, "attribute") ||
+        !text_is(w, child_by_field(fn, FIELD_ATTRIBUTE), "import_module"))
+        return false;
     TSNode obj = child_by_field(fn, FIELD_OBJECT);
-    if (!text_is(w, obj, "lazy_loader") && !text_is(w, obj, "lazy"))
+    return text_is(w, obj, "importlib") || in_set(w->importlib_names, w, obj);
+}
+
+static void import_module_call(walk *w, const scope *sc, TSNode args, TSNode call, TSNode stmt)
+{
+    const char *lit = string_literal(w, call_arg(w, args, 0, "name"));
+    if (!lit || !*lit)
+        return;
+    guint level = 0;
+    while (lit[level] == '.')
+        level++;
+    const char *module = lit + level;
+    if (level) {
+        TSNode pkg = call_arg(w, args, 1, "package");
+        if (ts_node_is_null(pkg))
+            return; /* a relative name without its package raises TypeError */
+        const char *anchor = string_literal(w, pkg);
+        if (anchor && *anchor) { /* a literal package: resolve here, as importlib does */
+            char *base = g_strdup(anchor);
+            for (guint i = 1; i < level; i++) {
+                char *dot = strrchr(base, '.');
+                if (!dot) {
+                    g_free(base);
+                    return;
+                }
+                *dot = '\0';
+            }
+            char *full = *module ? g_strconcat(base, ".", module, NULL) : g_strdup(base);
+            module = g_string_chunk_insert(w->file->strings, full);
+            level = 0;
+            g_free(base);
+            g_free(full);
+        } else if (!is_type(pkg, "identifier") ||
+                   !(text_is(w, pkg, "__package__") || text_is(w, pkg, "__name__"))) {
+            return; /* relative to a package computed at run time */
+        }
+    }
+    add_import(w, sc, call, statement_text(w, stmt), level, module, NULL, NULL,
+               IMPVIZ_IMPORT_DYNAMIC);
+}
+
+/* __import__(name, globals, locals, fromlist, level) with literals. */
+static void dunder_import_call(walk *w, const scope *sc, TSNode args, TSNode call, TSNode stmt)
+{
+    const char *lit = string_literal(w, call_arg(w, args, 0, "name"));
+    if (!lit)
+        return;
+    guint level = 0;
+    TSNode lv = call_arg(w, args, 4, "level");
+    if (!ts_node_is_null(lv)) {
+        if (!is_type(lv, "integer"))
+            return;
+        level = (guint)g_ascii_strtoull(node_text(w, lv), NULL, 10);
+    }
+    if (!*lit && !level)
         return;
     const char *statement = statement_text(w, stmt);
-    uint32_t n = ts_node_named_child_count(args);
-    for (uint32_t i = 0; i < n; i++) {
-        TSNode kw = ts_node_named_child(args, i);
-        if (!is_type(kw, "keyword_argument"))
-            continue;
-        TSNode key = child_by_field(kw, FIELD_NAME);
-        TSNode val = child_by_field(kw, FIELD_VALUE);
-        bool subs = text_is(w, key, "submodules"), attrs = text_is(w, key, "submod_attrs");
-        if (!subs && !attrs)
+    TSNode from = call_arg(w, args, 3, "fromlist");
+    bool any = false;
+    if (!ts_node_is_null(from) && (is_type(from, "list") || is_type(from, "tuple"))) {
+        uint32_t n = ts_node_named_child_count(from);
+        for (uint32_t i = 0; i < n; i++) {
+            const char *name = string_literal(w, ts_node_named_child(from, i));
+            if (!name || !*name)
+                continue;
+            add_import(w, sc, call, statement, level, lit, name, NULL,
+                       IMPVIZ_IMPORT_DYNAMIC | IMPVIZ_IMPORT_FROM);
+            any = true;
+        }
+    }
+    if (!any && *lit)
+        add_import(w, sc, call, statement, level, lit, NULL, NULL, IMPVIZ_IMPORT_DYNAMIC);
+}
+
+/* lazy_loader.attach(__name__, submodules=[...], submod_attrs={...}): lazy submodules. */
+static void attach_call(walk *w, const scope *sc, TSNode args, TSNode call, TSNode stmt)
+{
+    const char *statement = statement_text(w, stmt);
+    TSNode lists[2] = {call_arg(w, args, 1, "submodules"), call_arg(w, args, 2, "submod_attrs")};
+    for (int k = 0; k < 2; k++) {
+        TSNode val = lists[k];
+        if (ts_node_is_null(val))
             continue;
         uint32_t m = ts_node_named_child_count(val);
         for (uint32_t j = 0; j < m; j++) {
             TSNode item = ts_node_named_child(val, j);
-            if (attrs && is_type(item, "pair"))
+            if (k == 1 && is_type(item, "pair"))
                 item = child_by_field(item, FIELD_KEY);
             const char *sub = string_literal(w, item);
             if (!sub || !*sub)
@@ -535,6 +639,25 @@ static void dynamic_call(walk *w, const scope *sc, TSNode call, TSNode stmt)
     }
 }
 
+/* Dynamic imports with literal names: importlib.import_module, __import__, lazy_loader. */
+static void dynamic_call(walk *w, const scope *sc, TSNode call, TSNode stmt)
+{
+    TSNode fn = child_by_field(call, FIELD_FUNCTION);
+    TSNode args = child_by_field(call, FIELD_ARGUMENTS);
+    if (ts_node_is_null(args) || !is_type(args, "argument_list"))
+        return;
+    if (is_import_module(w, fn)) {
+        import_module_call(w, sc, args, call, stmt);
+    } else if (is_type(fn, "identifier") && text_is(w, fn, "__import__")) {
+        dunder_import_call(w, sc, args, call, stmt);
+    } else if (is_type(fn, "attribute") &&
+               text_is(w, child_by_field(fn, FIELD_ATTRIBUTE), "attach")) {
+        TSNode obj = child_by_field(fn, FIELD_OBJECT);
+        if (text_is(w, obj, "lazy_loader") || in_set(w->lazy_loader_names, w, obj))
+            attach_call(w, sc, args, call, stmt);
+    }
+}
+
 /* Records the dotted chain an attribute expression reads, e.g. "pkg.mod.Base". */
 static void use_attribute(walk *w, const scope *sc, TSNode n, TSNode stmt)
 {
@@ -543,10 +666,7 @@ static void use_attribute(walk *w, const scope *sc, TSNode n, TSNode stmt)
         base = child_by_field(base, FIELD_OBJECT);
     if (!is_type(base, "identifier"))
         return;
-    const char *context = statement_text(w, stmt);
-    const char *nl = strchr(context, '\n');
-    (void)nl;
-    add_event(w, sc, IMPVIZ_EV_USE, node_line(n), 0, node_text(w, n), context);
+    add_event(w, sc, IMPVIZ_EV_USE, node_line(n), 0, node_text(w, n), statement_text(w, stmt));
 }
 
 /* Walks an expression that runs at import time (module-level code): records attribute uses and
@@ -620,6 +740,23 @@ static bool mentions(walk *w, TSNode n, const char *needle)
 {
     uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
     return g_strstr_len(w->src + a, b - a, needle) != NULL;
+}
+
+static bool may_import_dynamically(walk *w, TSNode n)
+{
+    for (guint k = WORD_FIRST_DYNAMIC; k < N_WORDS; k++)
+        if (has_word(w, n, k))
+            return true;
+    /* calls through an alias of import_module (from importlib import import_module as load) */
+    if (w->import_module_names) {
+        GHashTableIter it;
+        gpointer key;
+        g_hash_table_iter_init(&it, w->import_module_names);
+        while (g_hash_table_iter_next(&it, &key, NULL))
+            if (mentions(w, n, key))
+                return true;
+    }
+    return false;
 }
 
 /* __lazy_modules__ = ["a", "b.c"] at module level. */
@@ -732,6 +869,7 @@ static void try_statement(walk *w, const scope *sc, TSNode n)
             guarded = true;
     }
     scope body = *sc;
+    body.in_try = true;
     if (guarded)
         body.conditional = true;
     block(w, &body, child_by_field(n, FIELD_BODY));
@@ -773,7 +911,9 @@ static void class_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
     TSNode bases = child_by_field(n, FIELD_SUPERCLASSES);
     if (!ts_node_is_null(bases))
         expression(w, sc, bases, stmt, !sc->in_function, may_import_dynamically(w, bases));
-    block(w, sc, child_by_field(n, FIELD_BODY)); /* a class body runs at once */
+    scope body = *sc;
+    body.in_class = true;
+    block(w, &body, child_by_field(n, FIELD_BODY)); /* a class body runs at once */
     TSNode name = child_by_field(n, FIELD_NAME);
     if (!ts_node_is_null(name))
         add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, name), NULL);
@@ -820,6 +960,10 @@ static void statement(walk *w, const scope *sc, TSNode n)
     case 'c':
         if (strcmp(t, "class_definition") == 0) {
             class_definition(w, sc, n, n);
+            return;
+        }
+        if (strcmp(t, "case_clause") == 0) { /* the arms of a match statement */
+            block(w, sc, child_by_field(n, FIELD_CONSEQUENCE));
             return;
         }
         break;
@@ -983,6 +1127,38 @@ static bool is_utf8_name(const char *enc)
            g_str_has_prefix(enc, "utf_8");
 }
 
+/* Converts bytes in a Python codec to UTF-8; Python's names (latin-1, iso_8859_15, cp1252)
+ * are mapped to iconv's. NULL with *why set when the codec is unknown or the bytes invalid. */
+static char *decode(const char *bytes, size_t len, const char *codec, size_t *out_len,
+                    const char **why)
+{
+    static const struct {
+        const char *python, *iconv;
+    } aliases[] = {{"latin-1", "ISO-8859-1"},     {"latin1", "ISO-8859-1"}, {"l1", "ISO-8859-1"},
+                   {"iso-latin-1", "ISO-8859-1"}, {"ascii", "ASCII"},       {"us-ascii", "ASCII"}};
+    char *name = g_strdup(codec);
+    g_strdelimit(name, "_", '-');
+    for (size_t i = 0; i < G_N_ELEMENTS(aliases); i++)
+        if (strcmp(name, aliases[i].python) == 0) {
+            g_free(name);
+            name = g_strdup(aliases[i].iconv);
+            break;
+        }
+    GError *err = NULL;
+    gsize n = 0;
+    char *out = g_convert(bytes, (gssize)len, "UTF-8", name, NULL, &n, &err);
+    if (!out) {
+        bool bad_bytes = err->code == G_CONVERT_ERROR_ILLEGAL_SEQUENCE ||
+                         err->code == G_CONVERT_ERROR_PARTIAL_INPUT;
+        *why = bad_bytes ? "bytes that its coding declaration cannot decode"
+                         : "unknown encoding in its coding declaration";
+        g_error_free(err);
+    }
+    g_free(name);
+    *out_len = n;
+    return out;
+}
+
 impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_t len,
                                  const char **why)
 {
@@ -996,18 +1172,14 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
         len -= 3;
     } else {
         char *enc = coding_declaration(bytes, len);
-        if (enc && !is_utf8_name(enc)) {
-            gsize out_len = 0;
-            converted = g_convert(bytes, len, "UTF-8", enc, NULL, &out_len, NULL);
-            if (!converted) {
-                g_free(enc);
-                *why = "cannot decode with its coding declaration";
-                return NULL;
-            }
-            bytes = converted;
-            len = out_len;
-        }
+        if (enc && !is_utf8_name(enc))
+            converted = decode(bytes, len, enc, &len, why);
+        bool failed = enc && !is_utf8_name(enc) && !converted;
         g_free(enc);
+        if (failed)
+            return NULL;
+        if (converted)
+            bytes = converted;
     }
 
     impviz_file *f = g_new0(impviz_file, 1);
@@ -1028,6 +1200,8 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
         while (stack->len) {
             TSNode n = g_array_index(stack, TSNode, stack->len - 1);
             g_array_set_size(stack, stack->len - 1);
+            if (is_type(n, "ERROR") && is_lazy_marker(&w, n))
+                continue; /* PEP 810 syntax the grammar predates, not a broken part */
             if (is_type(n, "ERROR") || ts_node_is_missing(n)) {
                 if (!f->error_count++ || node_line(n) < f->first_error_line)
                     f->first_error_line = node_line(n);
@@ -1047,6 +1221,7 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
         for (guint i = 0; i < f->imports->len; i++) {
             impviz_import *imp = &g_array_index(f->imports, impviz_import, i);
             if (imp->kind == IMPVIZ_EAGER && imp->level == 0 &&
+                !(imp->flags & (IMPVIZ_IMPORT_NOT_LAZY | IMPVIZ_IMPORT_DYNAMIC)) &&
                 g_hash_table_contains(w.lazy_modules, imp->module))
                 imp->kind = IMPVIZ_LAZY;
         }
@@ -1059,6 +1234,14 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
         }
         g_hash_table_unref(w.lazy_modules);
     }
+    for (guint i = 0; i < f->imports->len; i++) /* an internal mark, not for callers */
+        g_array_index(f->imports, impviz_import, i).flags &= ~(guint)IMPVIZ_IMPORT_NOT_LAZY;
+    if (w.importlib_names)
+        g_hash_table_unref(w.importlib_names);
+    if (w.import_module_names)
+        g_hash_table_unref(w.import_module_names);
+    if (w.lazy_loader_names)
+        g_hash_table_unref(w.lazy_loader_names);
     ts_tree_cursor_delete(&w.cursor);
     g_array_unref(w.nodes);
     for (guint k = 0; k < N_WORDS; k++)
