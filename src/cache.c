@@ -464,6 +464,26 @@ static void note_unwritable(impviz_diags *diags, const char *what, int code)
                      g_strerror(code));
 }
 
+/* Tells backup tools (CACHEDIR.TAG) and git (.gitignore) that the directory is a cache. */
+static void mark_cache_dir(const char *dir)
+{
+    static const struct {
+        const char *name, *text;
+    } marks[] = {
+        {"CACHEDIR.TAG",
+         "Signature: 8a477f597d28d172789f06886806bc55\n"
+         "# This file is a cache directory tag created by impviz.\n"
+         "# For information about cache directory tags see https://bford.info/cachedir/\n"},
+        {".gitignore", "# Created by impviz: the whole directory is a cache.\n*\n"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(marks); i++) {
+        char *path = g_build_filename(dir, marks[i].name, NULL);
+        if (!g_file_test(path, G_FILE_TEST_EXISTS))
+            g_file_set_contents(path, marks[i].text, -1, NULL); /* best effort */
+        g_free(path);
+    }
+}
+
 impviz_status impviz_cache_save(impviz_cache *c, impviz_diags *diags)
 {
     /* anything to do? */
@@ -537,6 +557,7 @@ impviz_status impviz_cache_save(impviz_cache *c, impviz_diags *diags)
         status = IMPVIZ_EOUTPUT;
         goto cleanup;
     }
+    mark_cache_dir(c->dir);
     fd = g_mkstemp_full(tmp, O_WRONLY, 0644);
     if (fd < 0) {
         note_unwritable(diags, c->dir, errno);
