@@ -263,6 +263,97 @@ impviz_status impviz_analysis_run(const impviz_analysis_opts *opts, impviz_diags
                                   impviz_analysis **out);
 void impviz_analysis_free(impviz_analysis *analysis);
 
+/* ---- baseline: today's import-time cycles, so that CI fails only on new ones --------------- */
+
+/* Import-time components (members and the eager edges inside each), named by module. */
+typedef struct impviz_baseline impviz_baseline;
+
+/* The import-time components of an analysis. Caller frees with impviz_baseline_free. */
+impviz_baseline *impviz_baseline_new(const impviz_analysis *analysis);
+void impviz_baseline_free(impviz_baseline *baseline);
+/* Number of components recorded. */
+guint impviz_baseline_count(const impviz_baseline *baseline);
+/* The baseline as small, sorted JSON ending in a newline: the same components give the same
+ * bytes on any machine. Caller frees with g_string_free. */
+GString *impviz_baseline_dump(const impviz_baseline *baseline);
+/* Reads a baseline from len bytes (need not be NUL-terminated; may be anything: it is checked
+ * field by field). name is only used in messages. On IMPVIZ_EINPUT *out is NULL and diags holds
+ * one error saying what is wrong and where. Caller frees *out with impviz_baseline_free. */
+impviz_status impviz_baseline_parse(const char *data, size_t len, const char *name,
+                                    impviz_diags *diags, impviz_baseline **out);
+/* impviz_baseline_parse on the contents of path; IMPVIZ_EINPUT when it cannot be read. */
+impviz_status impviz_baseline_load(const char *path, impviz_diags *diags, impviz_baseline **out);
+
+/* An import-time component that is not in a baseline as it is now. */
+typedef struct {
+    guint component;     /* index into analysis->graph->import_time.components */
+    bool is_new;         /* none of its members was on a recorded component */
+    GArray *new_members; /* guint module indices that were on no recorded component */
+    GArray *new_edges;   /* guint indices into analysis->graph->edges: eager edges inside the
+                            component that were not recorded */
+} impviz_cycle_change;
+
+void impviz_cycle_change_free(impviz_cycle_change *change);
+/* The components of analysis that are new or grew (a new member or a new edge inside) compared
+ * with baseline, in component order; components that shrank or vanished are not listed. Caller
+ * frees with g_ptr_array_unref (it frees the elements). */
+GPtrArray *impviz_baseline_compare(const impviz_baseline *baseline,
+                                   const impviz_analysis *analysis);
+
+/* ---- configuration: [tool.impviz] in pyproject.toml ------------------------------------------- */
+
+typedef enum {
+    IMPVIZ_CONFIG_STRING,
+    IMPVIZ_CONFIG_BOOL,
+    IMPVIZ_CONFIG_INT,
+    IMPVIZ_CONFIG_STRINGS, /* an array of strings */
+} impviz_config_type;
+
+/* One key the caller accepts; tables of keys end with {NULL}. */
+typedef struct {
+    const char *name; /* as in the file: "fail-on" */
+    impviz_config_type type;
+} impviz_config_key;
+
+typedef struct {
+    const char *key; /* borrowed from the caller's key table */
+    impviz_config_type type;
+    int line;       /* of the key */
+    char *string;   /* IMPVIZ_CONFIG_STRING */
+    bool boolean;   /* IMPVIZ_CONFIG_BOOL */
+    gint64 integer; /* IMPVIZ_CONFIG_INT */
+    char **strings; /* IMPVIZ_CONFIG_STRINGS: NULL-terminated */
+} impviz_config_value;
+
+typedef struct {
+    char *path;        /* the file, as shown in messages */
+    char *dir;         /* its directory: relative paths in values are relative to it */
+    bool found;        /* the file has a [tool.impviz] table */
+    GPtrArray *values; /* impviz_config_value *, in file order, each key once */
+} impviz_config;
+
+/* Parses len bytes of TOML (need not be NUL-terminated; may be anything) named path, and reads
+ * its [tool.impviz] table against keys. A TOML syntax error, an unknown key, a key given twice
+ * or a value of the wrong type is IMPVIZ_EINPUT with one error in diags naming path, the line
+ * and the key; *out is then NULL. Caller frees *out with impviz_config_free. */
+impviz_status impviz_config_parse(const char *data, size_t len, const char *path,
+                                  const impviz_config_key *keys, impviz_diags *diags,
+                                  impviz_config **out);
+/* impviz_config_parse on the contents of path. */
+impviz_status impviz_config_load(const char *path, const impviz_config_key *keys,
+                                 impviz_diags *diags, impviz_config **out);
+/* Walks up from start (a file or directory) to the nearest pyproject.toml with a [tool.impviz]
+ * table and reads it. IMPVIZ_OK with *out NULL when there is none; IMPVIZ_EINPUT when a
+ * pyproject.toml on the way is broken. */
+impviz_status impviz_config_discover(const char *start, const impviz_config_key *keys,
+                                     impviz_diags *diags, impviz_config **out);
+void impviz_config_free(impviz_config *config);
+/* The value of key, or NULL when the file does not set it; borrowed until impviz_config_free. */
+const impviz_config_value *impviz_config_get(const impviz_config *config, const char *key);
+/* path from the file made usable from the working directory: joined to config->dir unless
+ * absolute. Caller frees. */
+char *impviz_config_resolve(const impviz_config *config, const char *path);
+
 /* ---- output -------------------------------------------------------------------------------- */
 
 typedef enum {
