@@ -106,9 +106,302 @@ static void options_free(options *o)
     g_strfreev(o->paths);
 }
 
+/* ---- CI gate: pyproject.toml, baselines, --fail-on (issue 5) ------------------------------- */
+
+static struct {
+    char *config;
+    gboolean no_config;
+    char *baseline;
+    char *write_baseline;
+    char *fail_on;
+    impviz_baseline *loaded; /* the --baseline file, read before any analysis */
+} gate_args;
+
+static GOptionEntry gate_entries[] = {
+    {"baseline", 0, 0, G_OPTION_ARG_FILENAME, &gate_args.baseline,
+     "Exit with status 1 only on import-time cycles that are new, or grew, since FILE", "FILE"},
+    {"write-baseline", 0, 0, G_OPTION_ARG_FILENAME, &gate_args.write_baseline,
+     "Record today's import-time cycles in FILE (sorted JSON, to commit) and pass", "FILE"},
+    {"fail-on", 0, 0, G_OPTION_ARG_STRING, &gate_args.fail_on,
+     "With --check or --baseline, what fails: cycle (any import-time cycle; the default)", "WHAT"},
+    {"config", 0, 0, G_OPTION_ARG_FILENAME, &gate_args.config,
+     "Read settings from FILE's [tool.impviz] (default: the nearest pyproject.toml above the "
+     "first PATH)",
+     "FILE"},
+    {"no-config", 0, 0, G_OPTION_ARG_NONE, &gate_args.no_config, "Read no pyproject.toml", NULL},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static const char *const fail_ons[] = {"cycle", NULL};
+
+/* Keys of [tool.impviz]: the long options that make sense in a file. */
+static const impviz_config_key config_keys[] = {
+    {"paths", IMPVIZ_CONFIG_STRINGS},
+    {"roots", IMPVIZ_CONFIG_STRINGS},
+    {"exclude", IMPVIZ_CONFIG_STRINGS},
+    {"externals", IMPVIZ_CONFIG_BOOL},
+    {"layout", IMPVIZ_CONFIG_STRING},
+    {"rankdir", IMPVIZ_CONFIG_STRING},
+    {"no-legend", IMPVIZ_CONFIG_BOOL},
+    {"no-gitignore", IMPVIZ_CONFIG_BOOL},
+    {"follow-symlinks", IMPVIZ_CONFIG_BOOL},
+    {"jobs", IMPVIZ_CONFIG_INT},
+    {"max-file-size", IMPVIZ_CONFIG_INT},
+    {"max-modules", IMPVIZ_CONFIG_INT},
+    {"check", IMPVIZ_CONFIG_BOOL},
+    {"fail-on", IMPVIZ_CONFIG_STRING},
+    {"baseline", IMPVIZ_CONFIG_STRING},
+    {"quiet", IMPVIZ_CONFIG_BOOL},
+    {NULL, 0},
+};
+
+/* Integer options start at UNSET so that a value from the file can tell them from defaults. */
+#define UNSET G_MININT
+
+static void gate_args_reset(void)
+{
+    g_free(gate_args.config);
+    g_free(gate_args.baseline);
+    g_free(gate_args.write_baseline);
+    g_free(gate_args.fail_on);
+    impviz_baseline_free(gate_args.loaded);
+    memset(&gate_args, 0, sizeof gate_args);
+}
+
+/* A string setting from the file, checked against choices; false (after an error) if invalid. */
+static bool config_choice(const impviz_config *c, const char *key, const char *const *choices,
+                          char **field, impviz_diags *diags)
+{
+    const impviz_config_value *v = impviz_config_get(c, key);
+    if (!v || *field)
+        return true;
+    if (choices && !in_list(v->string, choices)) {
+        char *all = g_strjoinv(", ", (char **)choices);
+        impviz_diags_add(diags, IMPVIZ_ERROR, c->path, v->line, "'%s' must be one of %s, not '%s'",
+                         key, all, v->string);
+        g_free(all);
+        return false;
+    }
+    *field = g_strdup(v->string);
+    return true;
+}
+
+static bool config_int(const impviz_config *c, const char *key, gint64 max, gint64 *field,
+                       impviz_diags *diags)
+{
+    const impviz_config_value *v = impviz_config_get(c, key);
+    if (!v || *field != UNSET)
+        return true;
+    if (v->integer < 0 || v->integer > max) {
+        impviz_diags_add(diags, IMPVIZ_ERROR, c->path, v->line,
+                         "'%s' must be a number from 0 to %" G_GINT64_FORMAT, key, max);
+        return false;
+    }
+    *field = v->integer;
+    return true;
+}
+
+static void config_bool(const impviz_config *c, const char *key, gboolean *field)
+{
+    const impviz_config_value *v = impviz_config_get(c, key);
+    if (v && v->boolean)
+        *field = TRUE;
+}
+
+/* Paths in the file are relative to the file's directory. */
+static char **config_paths(const impviz_config *c, const char *key)
+{
+    const impviz_config_value *v = impviz_config_get(c, key);
+    if (!v)
+        return NULL;
+    GPtrArray *out = g_ptr_array_new();
+    for (char **p = v->strings; *p; p++)
+        g_ptr_array_add(out, impviz_config_resolve(c, *p));
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
+/* Fills every option the command line left unset from the file; false after an error. */
+static bool config_apply(const impviz_config *c, options *o, impviz_diags *diags)
+{
+    bool no_paths = (!o->paths || !*o->paths) && (!o->roots || !*o->roots);
+    if (no_paths) {
+        g_strfreev(o->paths);
+        o->paths = config_paths(c, "paths");
+        if (!o->roots)
+            o->roots = config_paths(c, "roots");
+        if (!o->paths && !o->roots) { /* the project the file describes */
+            o->paths = g_new0(char *, 2);
+            o->paths[0] = g_strdup(c->dir);
+        }
+    } else if (!o->roots) {
+        o->roots = config_paths(c, "roots");
+    }
+    const impviz_config_value *v = impviz_config_get(c, "exclude");
+    if (v && !o->excludes)
+        o->excludes = g_strdupv(v->strings);
+    v = impviz_config_get(c, "baseline");
+    if (v && !gate_args.baseline)
+        gate_args.baseline = impviz_config_resolve(c, v->string);
+    config_bool(c, "externals", &o->externals);
+    config_bool(c, "no-legend", &o->no_legend);
+    config_bool(c, "no-gitignore", &o->no_gitignore);
+    config_bool(c, "follow-symlinks", &o->follow_symlinks);
+    config_bool(c, "check", &o->check);
+    config_bool(c, "quiet", &o->quiet);
+    gint64 jobs = o->jobs, max_modules = o->max_modules;
+    bool ok = config_choice(c, "layout", layouts, &o->layout, diags) &&
+              config_choice(c, "rankdir", rankdirs, &o->rankdir, diags) &&
+              config_choice(c, "fail-on", fail_ons, &gate_args.fail_on, diags) &&
+              config_int(c, "jobs", 4096, &jobs, diags) &&
+              config_int(c, "max-file-size", G_MAXINT64, &o->max_file_size, diags) &&
+              config_int(c, "max-modules", G_MAXINT, &max_modules, diags);
+    o->jobs = (gint)jobs;
+    o->max_modules = (gint)max_modules;
+    return ok;
+}
+
+/* Reads pyproject.toml (unless --no-config), fills unset options, applies defaults, reads the
+ * baseline. EXIT_OK or EXIT_USAGE (with diagnostics). */
+static int gate_setup(options *o, impviz_diags *diags)
+{
+    impviz_config *config = NULL;
+    impviz_status st = IMPVIZ_OK;
+    if (gate_args.config) {
+        st = impviz_config_load(gate_args.config, config_keys, diags, &config);
+    } else if (!gate_args.no_config) {
+        const char *start = o->paths && *o->paths   ? o->paths[0]
+                            : o->roots && *o->roots ? o->roots[0]
+                                                    : ".";
+        st = impviz_config_discover(start, config_keys, diags, &config);
+    }
+    if (st == IMPVIZ_OK && config) {
+        if (o->verbose)
+            impviz_diags_add(diags, IMPVIZ_NOTE, NULL, 0, "settings from '%s'", config->path);
+        if (!config_apply(config, o, diags))
+            st = IMPVIZ_EUSAGE;
+    }
+    impviz_config_free(config);
+    if (st != IMPVIZ_OK)
+        return EXIT_USAGE;
+    if (o->jobs == UNSET)
+        o->jobs = 0;
+    if (o->max_file_size == UNSET)
+        o->max_file_size = 16 * 1024 * 1024;
+    if (o->max_modules == UNSET)
+        o->max_modules = 1000000;
+    if (gate_args.fail_on && !in_list(gate_args.fail_on, fail_ons))
+        return usage_error("unknown --fail-on '%s' (try cycle)", gate_args.fail_on);
+    if (gate_args.write_baseline) {
+        if (impviz_output_check(gate_args.write_baseline, diags) != IMPVIZ_OK)
+            return EXIT_USAGE;
+    } else if (gate_args.baseline &&
+               impviz_baseline_load(gate_args.baseline, diags, &gate_args.loaded) != IMPVIZ_OK) {
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+static const impviz_module *module_at(const impviz_analysis *a, guint i)
+{
+    return g_ptr_array_index(a->project->modules, i);
+}
+
+/* The import behind edge s -> t that runs at import time (the first, in source order). */
+static const impviz_import *eager_import(const impviz_analysis *a, guint s, guint t)
+{
+    const impviz_edge *e = impviz_graph_edge(a->graph, s, t);
+    for (guint i = 0; e && i < e->refs->len; i++) {
+        const impviz_ref *r = &g_array_index(a->refs, impviz_ref, g_array_index(e->refs, guint, i));
+        if (r->import->kind == IMPVIZ_EAGER)
+            return r->import;
+    }
+    return NULL;
+}
+
+/* One error per component that is new or grew since the baseline, at its first new import. */
+static void report_changes(const impviz_analysis *a, const GPtrArray *changes, const char *file,
+                           impviz_diags *diags)
+{
+    for (guint i = 0; i < changes->len; i++) {
+        const impviz_cycle_change *ch = g_ptr_array_index(changes, i);
+        const GArray *comp = g_ptr_array_index(a->graph->import_time.components, ch->component);
+        GString *msg = g_string_new(NULL);
+        guint at_source = 0, at_line = 0;
+        if (ch->is_new) {
+            GArray *cycle = impviz_graph_shortest_cycle(a->graph, comp, 1u << IMPVIZ_EAGER);
+            g_string_append_printf(msg, "new import-time cycle (not in baseline '%s'): ", file);
+            for (guint k = 0; cycle && k < cycle->len; k++)
+                g_string_append_printf(msg, "%s%s", k ? " -> " : "",
+                                       module_at(a, g_array_index(cycle, guint, k))->name);
+            if (cycle) {
+                at_source = g_array_index(cycle, guint, 0);
+                at_line = eager_import(a, at_source, g_array_index(cycle, guint, 1))->line;
+                g_array_unref(cycle);
+            }
+        } else {
+            g_string_append_printf(msg, "import-time cycle of %s",
+                                   module_at(a, g_array_index(comp, guint, 0))->name);
+            for (guint k = 1; k < comp->len; k++)
+                g_string_append_printf(msg, ", %s",
+                                       module_at(a, g_array_index(comp, guint, k))->name);
+            g_string_append_printf(msg, " grew since baseline '%s':", file);
+            for (guint k = 0; k < ch->new_members->len; k++)
+                g_string_append_printf(
+                    msg, "%s new module %s", k ? "," : "",
+                    module_at(a, g_array_index(ch->new_members, guint, k))->name);
+            for (guint k = 0; k < ch->new_edges->len; k++) {
+                const impviz_edge *e = &g_array_index(a->graph->edges, impviz_edge,
+                                                      g_array_index(ch->new_edges, guint, k));
+                const impviz_import *imp = eager_import(a, e->source, e->target);
+                g_string_append_printf(msg, "%s new import %s -> %s (%s:%u)",
+                                       k || ch->new_members->len ? "," : "",
+                                       module_at(a, e->source)->name, module_at(a, e->target)->name,
+                                       module_at(a, e->source)->path, imp->line);
+                if (k == 0) {
+                    at_source = e->source;
+                    at_line = imp->line;
+                }
+            }
+        }
+        impviz_diags_add(diags, IMPVIZ_ERROR, at_line ? module_at(a, at_source)->path : NULL,
+                         (int)at_line, "%s", msg->str);
+        g_string_free(msg, TRUE);
+    }
+}
+
+/* Writes --write-baseline, then decides the exit status of --check / --baseline. */
+static int gate_verdict(const options *o, const impviz_analysis *a, impviz_diags *diags)
+{
+    if (gate_args.write_baseline) {
+        impviz_baseline *b = impviz_baseline_new(a);
+        GString *text = impviz_baseline_dump(b);
+        impviz_status st =
+            impviz_output_write(gate_args.write_baseline, text->str, text->len, diags);
+        if (st == IMPVIZ_OK)
+            impviz_diags_add(diags, IMPVIZ_NOTE, NULL, 0,
+                             "wrote baseline '%s': %u import-time cycle%s",
+                             gate_args.write_baseline, impviz_baseline_count(b),
+                             impviz_baseline_count(b) == 1 ? "" : "s");
+        g_string_free(text, TRUE);
+        impviz_baseline_free(b);
+        return st == IMPVIZ_OK ? EXIT_OK : EXIT_USAGE;
+    }
+    if (gate_args.loaded) {
+        GPtrArray *changes = impviz_baseline_compare(gate_args.loaded, a);
+        report_changes(a, changes, gate_args.baseline, diags);
+        int rc = changes->len ? EXIT_CYCLES : EXIT_OK;
+        g_ptr_array_unref(changes);
+        return rc;
+    }
+    if (o->check && a->graph->import_time.components->len)
+        return EXIT_CYCLES;
+    return EXIT_OK;
+}
+
 int impviz_cli_main(int argc, char **argv)
 {
-    options o = {.jobs = 0, .max_file_size = 16 * 1024 * 1024, .max_modules = 1000000};
+    options o = {.jobs = UNSET, .max_file_size = UNSET, .max_modules = UNSET};
     GOptionEntry entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &o.output,
          "Write to FILE (format from its extension; - is standard output)", "FILE"},
@@ -157,6 +450,8 @@ int impviz_cli_main(int argc, char **argv)
     g_option_context_set_summary(ctx, "Draw and check the import graph of Python code.");
     g_option_context_set_description(ctx, description);
     g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_add_main_entries(ctx, gate_entries, NULL);
+    gate_args_reset();
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
         rc = usage_error("%s", err->message);
         g_error_free(err);
@@ -166,6 +461,8 @@ int impviz_cli_main(int argc, char **argv)
         printf("impviz %s\n", IMPVIZ_VERSION);
         goto cleanup;
     }
+    if ((rc = gate_setup(&o, diags)) != EXIT_OK)
+        goto cleanup;
     if ((!o.paths || !*o.paths) && (!o.roots || !*o.roots)) {
         rc = usage_error("%s", "no PATH given");
         goto cleanup;
@@ -247,8 +544,8 @@ int impviz_cli_main(int argc, char **argv)
     }
     if (st != IMPVIZ_OK)
         rc = st == IMPVIZ_ERENDER ? EXIT_RENDER : EXIT_USAGE;
-    else if (o.check && analysis->graph->import_time.components->len)
-        rc = EXIT_CYCLES;
+    else
+        rc = gate_verdict(&o, analysis, diags);
 
 cleanup:
     print_diags(diags, &o);
@@ -260,5 +557,6 @@ cleanup:
     impviz_diags_free(diags);
     g_option_context_free(ctx);
     options_free(&o);
+    gate_args_reset();
     return rc;
 }

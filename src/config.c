@@ -451,7 +451,14 @@ static void read_document(reader *r, TSNode root)
             continue;
         GPtrArray *path = g_ptr_array_new_with_free_func(g_free);
         TSNode key = child(n, 0);
-        if (!ts_node_is_null(key) && key_path(r, key, path) && starts_with(path, TOOL_IMPVIZ, 2)) {
+        if (ts_node_is_null(key) || !key_path(r, key, path)) {
+            /* no key: nothing to read */
+        } else if (!starts_with(path, TOOL_IMPVIZ, 2)) {
+            /* [tool] may set impviz.KEY; other tables are not ours */
+            guint pairs = is(n, "table") ? children(n) : 0;
+            for (guint k = 1; k < pairs && !r->failed; k++)
+                read_pair(r, path, child(n, k));
+        } else {
             r->config->found = true;
             if (is(n, "table_array_element")) {
                 fail(r, key, "[[tool.impviz]] must be a table: [tool.impviz]");
