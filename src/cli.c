@@ -50,7 +50,7 @@ static const char description[] =
     "close through deferred (in-function), lazy or TYPE_CHECKING imports.\n"
     "\n"
     "Output: a text report on standard output, or with -o FILE a file whose format follows the\n"
-    "extension (.txt .json .dot .gv .svg .png .pdf); -T FORMAT overrides it.\n"
+    "extension (.txt .json .dot .gv .svg .png .pdf .sarif .md .mmd); -T FORMAT overrides it.\n"
     "\n"
     "Exit status:\n"
     "  0  success (and, with --check, no import-time cycle)\n"
@@ -406,7 +406,9 @@ int impviz_cli_main(int argc, char **argv)
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &o.output,
          "Write to FILE (format from its extension; - is standard output)", "FILE"},
         {"format", 'T', 0, G_OPTION_ARG_STRING, &o.format,
-         "Output format: text, json, dot, gv, svg, png, pdf", "FORMAT"},
+         "Output format: text, json, dot, gv, svg, png, pdf, sarif, github, markdown (md), mermaid "
+         "(mmd)",
+         "FORMAT"},
         {"check", 0, 0, G_OPTION_ARG_NONE, &o.check, "Exit with status 1 on an import-time cycle",
          NULL},
         {"layout", 0, 0, G_OPTION_ARG_STRING, &o.layout,
@@ -470,8 +472,9 @@ int impviz_cli_main(int argc, char **argv)
     impviz_format format = IMPVIZ_FORMAT_TEXT;
     if (o.format) {
         if (!impviz_format_parse(o.format, &format)) {
-            rc =
-                usage_error("unknown format '%s' (try text, json, dot, svg, png or pdf)", o.format);
+            rc = usage_error("unknown format '%s' (try text, json, dot, svg, png, pdf, sarif, "
+                             "github, markdown or mermaid)",
+                             o.format);
             goto cleanup;
         }
     } else if (o.output && strcmp(o.output, "-") != 0 &&
@@ -525,6 +528,9 @@ int impviz_cli_main(int argc, char **argv)
     impviz_status st = IMPVIZ_OK;
     if (format == IMPVIZ_FORMAT_TEXT || format == IMPVIZ_FORMAT_JSON) {
         report = impviz_report(analysis, format, o.verbose);
+        st = impviz_output_write(output, report->str, report->len, diags);
+    } else if (impviz_format_is_review(format)) {
+        report = impviz_review(analysis, format);
         st = impviz_output_write(output, report->str, report->len, diags);
     } else {
         impviz_render_opts ropts = {.layout = o.layout,

@@ -363,6 +363,10 @@ typedef enum {
     IMPVIZ_FORMAT_SVG,
     IMPVIZ_FORMAT_PNG,
     IMPVIZ_FORMAT_PDF,
+    IMPVIZ_FORMAT_SARIF,    /* SARIF 2.1.0 for code scanning */
+    IMPVIZ_FORMAT_GITHUB,   /* GitHub Actions workflow commands (::error file=...) */
+    IMPVIZ_FORMAT_MARKDOWN, /* a pull-request comment */
+    IMPVIZ_FORMAT_MERMAID,  /* a Mermaid flowchart */
     IMPVIZ_FORMAT_COUNT
 } impviz_format;
 
@@ -386,6 +390,36 @@ impviz_status impviz_render(const impviz_analysis *analysis, const impviz_render
 /* Report text (IMPVIZ_FORMAT_TEXT) or JSON (IMPVIZ_FORMAT_JSON) into a new GString that the
  * caller frees with g_string_free. */
 GString *impviz_report(const impviz_analysis *analysis, impviz_format format, bool verbose);
+
+/* ---- review formats: SARIF, GitHub annotations, Markdown, Mermaid ---------------------------- */
+
+/* True for the formats impviz_review writes. */
+bool impviz_format_is_review(impviz_format format);
+/* The analysis as SARIF, GitHub annotations, a Markdown pull-request comment or Mermaid, into a
+ * new GString that the caller frees with g_string_free. Every string from the code (names,
+ * paths, statements) is escaped for the format. */
+GString *impviz_review(const impviz_analysis *analysis, impviz_format format);
+
+/* One step of a cycle: module source imports target with import (borrowed from the analysis). */
+typedef struct {
+    guint source, target;
+    const impviz_import *import;
+} impviz_step;
+
+/* The shortest cycle through import-time component `component` as steps, first step from its
+ * first member that has one; caller frees with g_array_unref. */
+GArray *impviz_cycle_steps(const impviz_analysis *analysis, guint component);
+/* A module's file as a user in the working directory would write it: no "./", relative to the
+ * working directory when below it. Caller frees. */
+char *impviz_module_display_path(const impviz_module *module);
+/* Appends a Mermaid flowchart of the whole graph (component < 0) or of one import-time
+ * component's members and the imports among them. Cycle edges are styled, deferred and
+ * TYPE_CHECKING edges dotted; every label is entity-encoded. */
+void impviz_mermaid_append(GString *out, const impviz_analysis *analysis, gint component);
+/* Appends the SARIF 2.1.0 log: one result per import-time cycle at the import line. */
+void impviz_sarif_append(GString *out, const impviz_analysis *analysis);
+/* Appends one `::error file=...,line=...::` workflow command per import-time cycle. */
+void impviz_github_append(GString *out, const impviz_analysis *analysis);
 
 /* Writes data to path atomically: a temporary file in the same directory, renamed into place
  * only when complete, so a failure leaves any previous file untouched. "-" is stdout. */
