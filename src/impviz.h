@@ -375,11 +375,23 @@ bool impviz_format_parse(const char *name, impviz_format *out);
 /* Guesses the format from a file name's extension; false when there is none we know. */
 bool impviz_format_from_path(const char *path, impviz_format *out);
 
+/* How a module or edge changed between two analyses (impviz diff). */
+typedef enum {
+    IMPVIZ_CHANGE_SAME,
+    IMPVIZ_CHANGE_ADDED,
+    IMPVIZ_CHANGE_REMOVED,
+} impviz_change;
+
 typedef struct {
     const char *layout;  /* Graphviz engine: "dot" ... */
     const char *rankdir; /* "TB", "LR", "BT", "RL" */
     bool externals;      /* draw external packages, one node per top-level name */
     bool legend;
+    /* impviz diff: per module and per graph edge of the analysis drawn, or NULL. Added ones get
+     * SVG class "added" (green), removed ones "removed" (grey, dashed), others "unchanged"
+     * (muted). Borrowed. */
+    const guint8 *module_changes;
+    const guint8 *edge_changes;
 } impviz_render_opts;
 
 /* Renders the graph with Graphviz into *out (a new GBytes, freed by the caller with
@@ -416,10 +428,37 @@ char *impviz_module_display_path(const impviz_module *module);
  * component's members and the imports among them. Cycle edges are styled, deferred and
  * TYPE_CHECKING edges dotted; every label is entity-encoded. */
 void impviz_mermaid_append(GString *out, const impviz_analysis *analysis, gint component);
+/* Appends s as a Markdown code span that shows it literally: a fence longer than any run of
+ * backticks in s, control characters replaced, invalid UTF-8 repaired. */
+void impviz_markdown_code(GString *out, const char *s);
 /* Appends the SARIF 2.1.0 log: one result per import-time cycle at the import line. */
 void impviz_sarif_append(GString *out, const impviz_analysis *analysis);
 /* Appends one `::error file=...,line=...::` workflow command per import-time cycle. */
 void impviz_github_append(GString *out, const impviz_analysis *analysis);
+
+/* ---- diff: what a change did to the graph ---------------------------------------------------- */
+
+typedef struct {
+    const impviz_analysis *old, *new_; /* borrowed: they must outlive the diff */
+    impviz_analysis *merged; /* every module and edge of either side (by name); its components
+                                are the new side's; it borrows import records from both sides */
+    guint8 *module_change;   /* impviz_change per merged module */
+    guint8 *edge_change;     /* impviz_change per merged graph edge */
+    GPtrArray *appeared;     /* impviz_cycle_change * of new_ against a baseline of old: is_new
+                                ones appeared, the others grew */
+    GPtrArray *disappeared;  /* impviz_cycle_change * of old against a baseline of new_: is_new
+                                ones disappeared, the others shrank */
+} impviz_diff;
+
+/* Compares two analyses of the same project. Caller frees with impviz_diff_free, before old
+ * and new_. */
+impviz_diff *impviz_diff_new(const impviz_analysis *old, const impviz_analysis *new_);
+void impviz_diff_free(impviz_diff *diff);
+/* "same", "added", "removed". */
+const char *impviz_change_str(impviz_change change);
+/* The diff as text (IMPVIZ_FORMAT_TEXT), JSON or Markdown, into a new GString that the caller
+ * frees with g_string_free. */
+GString *impviz_diff_report(const impviz_diff *diff, impviz_format format);
 
 /* Writes data to path atomically: a temporary file in the same directory, renamed into place
  * only when complete, so a failure leaves any previous file untouched. "-" is stdout. */

@@ -74,8 +74,7 @@ char *impviz_module_display_path(const impviz_module *m)
 
 /* ---- Markdown ------------------------------------------------------------------------------- */
 
-/* An inline code span holding s literally. */
-static void md_code(GString *out, const char *s)
+void impviz_markdown_code(GString *out, const char *s)
 {
     GString *text = g_string_new(NULL);
     guint run = 0, longest = 0;
@@ -102,9 +101,9 @@ static void md_chain(GString *out, const impviz_analysis *a, const GArray *steps
     for (guint i = 0; i < steps->len; i++) {
         const impviz_step *s = &g_array_index(steps, impviz_step, i);
         if (i == 0)
-            md_code(out, module_at(a, s->source)->name);
+            impviz_markdown_code(out, module_at(a, s->source)->name);
         g_string_append(out, " \xe2\x86\x92 "); /* → */
-        md_code(out, module_at(a, s->target)->name);
+        impviz_markdown_code(out, module_at(a, s->target)->name);
     }
     g_string_append(out, "\n\n");
     for (guint i = 0; i < steps->len; i++) {
@@ -112,9 +111,9 @@ static void md_chain(GString *out, const impviz_analysis *a, const GArray *steps
         char *path = impviz_module_display_path(module_at(a, s->source));
         char *where = g_strdup_printf("%s:%u", path, s->import->line);
         g_string_append_printf(out, "%u. ", i + 1);
-        md_code(out, where);
+        impviz_markdown_code(out, where);
         g_string_append(out, " ");
-        md_code(out, s->import->statement);
+        impviz_markdown_code(out, s->import->statement);
         if (s->import->kind != IMPVIZ_EAGER)
             g_string_append_printf(out, " (%s)", impviz_kind_str(s->import->kind));
         g_string_append_c(out, '\n');
@@ -132,9 +131,9 @@ static void md_suggestion(GString *out, const impviz_analysis *a, const GArray *
     char *path = impviz_module_display_path(module_at(a, last->source));
     char *where = g_strdup_printf("%s:%u", path, last->import->line);
     g_string_append(out, "\n**Suggestion:** break the cycle at one import, for example ");
-    md_code(out, last->import->statement);
+    impviz_markdown_code(out, last->import->statement);
     g_string_append(out, " (");
-    md_code(out, where);
+    impviz_markdown_code(out, where);
     g_string_append(out, "): move it into the functions that use the imported names, or move what "
                          "both modules need into a third module that imports neither.\n");
     g_free(where);
