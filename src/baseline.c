@@ -168,7 +168,7 @@ guint impviz_baseline_count(const impviz_baseline *b)
 static void append_json_string(GString *out, const char *s)
 {
     json_t *j = json_string(s);
-    char *text = json_dumps(j, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+    char *text = json_dumps(j, JSON_ENCODE_ANY);
     g_string_append(out, text);
     free(text);
     json_decref(j);
