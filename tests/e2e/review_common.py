@@ -2,6 +2,7 @@
 format back (GitHub workflow commands, Markdown code spans, Mermaid flowcharts)."""
 import os
 import re
+import textwrap
 
 # a directory name with everything the formats must escape; module names stay identifiers
 HOSTILE_DIR = 'we"ird <&|`, :%\u00e9 dir'
@@ -62,7 +63,7 @@ def mermaid_blocks(markdown):
         if current is None and stripped == "```mermaid":
             current = []
         elif current is not None and stripped == "```":
-            blocks.append("\n".join(current) + "\n")
+            blocks.append(textwrap.dedent("\n".join(current) + "\n"))
             current = None
         elif current is not None:
             current.append(line)
