@@ -53,6 +53,9 @@ static const char description[] =
     "Output: a text report on standard output, or with -o FILE a file whose format follows the\n"
     "extension (.txt .json .dot .gv .svg .png .pdf .sarif .md .mmd); -T FORMAT overrides it.\n"
     "\n"
+    "impviz diff OLD NEW, or impviz diff --git REV [PATH], shows what a change did to the graph\n"
+    "(see impviz diff --help). Settings may come from [tool.impviz] in pyproject.toml.\n"
+    "\n"
     "Exit status:\n"
     "  0  success (and, with --check, no import-time cycle)\n"
     "  1  --check found an import-time cycle\n"
@@ -681,6 +684,13 @@ cleanup:
 
 int impviz_cli_main(int argc, char **argv)
 {
+    /* `impviz diff ...`: the same options, two analyses */
+    bool diff_mode = argc > 1 && strcmp(argv[1], "diff") == 0;
+    if (diff_mode) {
+        memmove(&argv[1], &argv[2], (size_t)(argc - 2) * sizeof *argv);
+        g_set_prgname("impviz diff"); /* for --help and GOption's messages */
+        argv[--argc] = NULL;
+    }
     options o = {.jobs = UNSET, .max_file_size = UNSET, .max_modules = UNSET};
     GOptionEntry entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &o.output,
@@ -719,23 +729,17 @@ int impviz_cli_main(int argc, char **argv)
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose,
          "Also print notes: skipped names, unresolved imports", NULL},
         {"version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL},
-        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.paths, NULL, "PATH..."},
+        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.paths, NULL,
+         diff_mode ? "OLD NEW | --git REV [PATH]" : "PATH..."},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    /* `impviz diff ...`: the same options, two analyses */
-    bool diff_mode = argc > 1 && strcmp(argv[1], "diff") == 0;
-    if (diff_mode) {
-        memmove(&argv[1], &argv[2], (size_t)(argc - 2) * sizeof *argv);
-        argv[--argc] = NULL;
-    }
     int rc = EXIT_OK;
     impviz_diags *diags = impviz_diags_new();
     impviz_analysis *analysis = NULL;
     GString *report = NULL;
     GBytes *picture = NULL;
     GError *err = NULL;
-    GOptionContext *ctx =
-        g_option_context_new(diff_mode ? "OLD NEW | --git REV [PATH]" : "PATH...");
+    GOptionContext *ctx = g_option_context_new(NULL);
     g_option_context_set_summary(ctx, diff_mode
                                           ? "impviz diff: what a change did to the import graph."
                                           : "Draw and check the import graph of Python code.");
