@@ -5,9 +5,10 @@
  *
  *   impviz_parse_floor [-j N] [-r] [FILE-LIST]
  *
- * FILE-LIST (default: standard input) holds one path per line. All files are read into memory first (timed apart), then
- * parsed by N threads (default 1; 0 = one per core), each with its own parser, files largest
- * first like impviz. -r only reads. Prints "files N bytes B read_s R parse_s P" on stdout.
+ * FILE-LIST (default: standard input) holds one path per line. All files are read into memory first
+ * (timed apart), then parsed by N threads (default 1; 0 = one per core), each with its own parser,
+ * files largest first like impviz. -r only reads. Prints "files N bytes B read_s R parse_s P" on
+ * stdout.
  */
 #include <glib.h>
 #include <stdio.h>

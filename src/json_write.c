@@ -14,7 +14,8 @@
 
 static void indent_to(GString *out, int indent, int depth)
 {
-    static const char spaces[] = "\n                                                                ";
+    static const char spaces[] =
+        "\n                                                                ";
     if (indent <= 0)
         return;
     int n = indent * depth;
