@@ -106,6 +106,26 @@ static void options_free(options *o)
     g_strfreev(o->paths);
 }
 
+/* ---- diagnosis (issue 4): --entry ---------------------------------------------------------- */
+
+static char *entry_module;
+
+static GOptionEntry diagnose_entries[] = {
+    {"entry", 0, 0, G_OPTION_ARG_STRING, &entry_module,
+     "Predict what `import MODULE` does (the error CPython raises, if any)", "MODULE"},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+/* Diagnoses the import-time cycles and the --entry module; false on an unknown module. */
+static bool diagnose(impviz_analysis *analysis, impviz_diags *diags)
+{
+    analysis->diagnosis = impviz_diagnose(analysis);
+    if (entry_module &&
+        impviz_predict_import(analysis, entry_module, diags, &analysis->entry) != IMPVIZ_OK)
+        return false;
+    return true;
+}
+
 int impviz_cli_main(int argc, char **argv)
 {
     options o = {.jobs = 0, .max_file_size = 16 * 1024 * 1024, .max_modules = 1000000};
@@ -157,6 +177,7 @@ int impviz_cli_main(int argc, char **argv)
     g_option_context_set_summary(ctx, "Draw and check the import graph of Python code.");
     g_option_context_set_description(ctx, description);
     g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_add_main_entries(ctx, diagnose_entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
         rc = usage_error("%s", err->message);
         g_error_free(err);
@@ -218,6 +239,10 @@ int impviz_cli_main(int argc, char **argv)
         rc = EXIT_USAGE;
         goto cleanup;
     }
+    if (!diagnose(analysis, diags)) {
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
     if (o.verbose && analysis->project->skipped_names)
         impviz_diags_add(diags, IMPVIZ_NOTE, NULL, 0,
                          "%u files and directories skipped: their names are not Python "
@@ -259,5 +284,6 @@ cleanup:
     impviz_diags_free(diags);
     g_option_context_free(ctx);
     options_free(&o);
+    g_clear_pointer(&entry_module, g_free);
     return rc;
 }

@@ -23,9 +23,11 @@ struct impviz_parser {
 
 typedef struct {
     const char *src;
+    size_t len;
     impviz_file *file;
     GHashTable *lazy_modules; /* names in __lazy_modules__ -> NULL, or NULL */
     bool too_deep;
+    bool future_annotations; /* `from __future__ import annotations`: annotations never run */
 } walk;
 
 /* Where a statement stands: decides the kind of an import and whether it is conditional. */
@@ -35,6 +37,7 @@ typedef struct {
     bool conditional; /* under an if, or a try that catches ImportError */
     bool uncertain;   /* the simulation cannot tell whether this runs */
     bool never;       /* known not to run on import (if __name__ == "__main__") */
+    bool in_class;    /* inside a class body: runs at import time, binds no module-level name */
     guint depth;
 } scope;
 
@@ -93,6 +96,12 @@ static bool text_is(walk *w, TSNode n, const char *s)
     uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
     size_t len = strlen(s);
     return b - a == len && memcmp(w->src + a, s, len) == 0;
+}
+
+static bool mentions(walk *w, TSNode n, const char *needle)
+{
+    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+    return g_strstr_len(w->src + a, b - a, needle) != NULL;
 }
 
 /* A statement's text on one line: whitespace runs collapsed, comments and backslash
@@ -168,13 +177,24 @@ static guint add_import(walk *w, const scope *sc, TSNode stmt, const char *state
     return w->file->imports->len - 1;
 }
 
-static void add_event(walk *w, const scope *sc, impviz_event_type type, guint line,
-                      guint import_index, const char *name, const char *context)
+/* Appends a module-level event; returns its index, or G_MAXUINT when the scope never runs at
+ * import time (a function body, TYPE_CHECKING, the __main__ guard) and nothing was added. */
+static guint add_event(walk *w, const scope *sc, impviz_event_type type, guint line,
+                       guint import_index, const char *name, const char *context)
 {
     if (sc->in_function || sc->typing || sc->never)
-        return;
-    impviz_event ev = {type, line, import_index, name, context, sc->uncertain};
+        return G_MAXUINT;
+    if (type == IMPVIZ_EV_BIND && sc->in_class)
+        return G_MAXUINT; /* a class attribute, not a module-level name */
+    impviz_event ev = {.type = type,
+                       .line = line,
+                       .import_index = import_index,
+                       .name = name,
+                       .context = context,
+                       .uncertain = sc->uncertain,
+                       .class_body = sc->in_class};
     g_array_append_val(w->file->events, ev);
+    return w->file->events->len - 1;
 }
 
 /* `lazy import x` predates the pinned grammar: it recovers as an ERROR (or an expression
@@ -212,8 +232,10 @@ static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
         impviz_import *imp = &g_array_index(w->file->imports, impviz_import, idx);
         if (lazy && imp->kind == IMPVIZ_EAGER)
             imp->kind = IMPVIZ_LAZY;
-        if (imp->kind == IMPVIZ_EAGER)
+        if (imp->kind == IMPVIZ_EAGER) { /* the simulation binds the name itself */
             add_event(w, sc, IMPVIZ_EV_IMPORT, imp->line, idx, NULL, NULL);
+            continue;
+        }
         /* `import a.b` binds a; `import a.b as c` binds c */
         const char *bound = asname;
         if (!bound) {
@@ -244,8 +266,11 @@ static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool la
     } else {
         module = node_text(w, mod);
     }
-    if (level == 0 && strcmp(module, "__future__") == 0)
+    if (level == 0 && strcmp(module, "__future__") == 0) {
+        if (mentions(w, stmt, "annotations"))
+            w->future_annotations = true;
         return;
+    }
     const char *statement = statement_text(w, stmt);
     uint32_t n = ts_node_named_child_count(stmt);
     bool any = false;
@@ -271,9 +296,10 @@ static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool la
         impviz_import *imp = &g_array_index(w->file->imports, impviz_import, idx);
         if (lazy && imp->kind == IMPVIZ_EAGER)
             imp->kind = IMPVIZ_LAZY;
-        if (imp->kind == IMPVIZ_EAGER)
+        if (imp->kind == IMPVIZ_EAGER) /* the simulation binds the name itself */
             add_event(w, sc, IMPVIZ_EV_IMPORT, imp->line, idx, NULL, NULL);
-        add_event(w, sc, IMPVIZ_EV_BIND, imp->line, 0, asname ? asname : name, NULL);
+        else if (!(flags & IMPVIZ_IMPORT_STAR))
+            add_event(w, sc, IMPVIZ_EV_BIND, imp->line, 0, asname ? asname : name, NULL);
     }
     if (!any) /* `from x import` cut short by a syntax error still depends on x */
         add_import(w, sc, stmt, statement, level, module, NULL, NULL, IMPVIZ_IMPORT_FROM);
@@ -335,8 +361,10 @@ static void dynamic_call(walk *w, const scope *sc, TSNode call, TSNode stmt)
             level++;
         if (level && (dunder || ts_node_named_child_count(args) < 2))
             return; /* a relative name needs its package argument */
-        add_import(w, sc, call, statement_text(w, stmt), level, lit + level, NULL, NULL,
-                   IMPVIZ_IMPORT_DYNAMIC);
+        guint idx = add_import(w, sc, call, statement_text(w, stmt), level, lit + level, NULL, NULL,
+                               IMPVIZ_IMPORT_DYNAMIC);
+        if (g_array_index(w->file->imports, impviz_import, idx).kind == IMPVIZ_EAGER)
+            add_event(w, sc, IMPVIZ_EV_IMPORT, node_line(call), idx, NULL, NULL);
         return;
     }
     /* lazy_loader.attach(__name__, submodules=[...], submod_attrs={...}) */
@@ -374,6 +402,22 @@ static void dynamic_call(walk *w, const scope *sc, TSNode call, TSNode stmt)
     }
 }
 
+/* The source line a node starts on, stripped of indentation and trailing blanks: what a
+ * traceback shows for it. */
+static const char *line_text(walk *w, TSNode n)
+{
+    uint32_t a = ts_node_start_byte(n), b = a;
+    while (a > 0 && w->src[a - 1] != '\n')
+        a--;
+    while (b < w->len && w->src[b] != '\n')
+        b++;
+    while (a < b && (w->src[a] == ' ' || w->src[a] == '\t'))
+        a++;
+    while (b > a && (w->src[b - 1] == ' ' || w->src[b - 1] == '\t' || w->src[b - 1] == '\r'))
+        b--;
+    return g_string_chunk_insert_len(w->file->strings, w->src + a, b - a);
+}
+
 /* Records the dotted chain an attribute expression reads, e.g. "pkg.mod.Base". */
 static void use_attribute(walk *w, const scope *sc, TSNode n, TSNode stmt)
 {
@@ -382,10 +426,8 @@ static void use_attribute(walk *w, const scope *sc, TSNode n, TSNode stmt)
         base = ts_node_child_by_field_name(base, "object", 6);
     if (!is_type(base, "identifier"))
         return;
-    const char *context = statement_text(w, stmt);
-    const char *nl = strchr(context, '\n');
-    (void)nl;
-    add_event(w, sc, IMPVIZ_EV_USE, node_line(n), 0, node_text(w, n), context);
+    (void)stmt;
+    add_event(w, sc, IMPVIZ_EV_USE, node_line(n), 0, node_text(w, n), line_text(w, n));
 }
 
 /* Walks an expression that runs at import time (module-level code): records attribute uses and
@@ -402,6 +444,8 @@ static void expression(walk *w, const scope *sc, TSNode root, TSNode stmt, bool 
         const char *t = node_type(n);
         if (strcmp(t, "string") == 0 || strcmp(t, "comment") == 0)
             continue;
+        if (w->future_annotations && strcmp(t, "type") == 0)
+            continue; /* PEP 563: annotations are strings, never evaluated */
         if (strcmp(t, "lambda") == 0) {
             if (want_calls) { /* a lambda's body runs later: only its dynamic imports matter */
                 scope inner = *sc;
@@ -441,12 +485,6 @@ static void bind_targets(walk *w, const scope *sc, TSNode n)
     uint32_t k = ts_node_named_child_count(n);
     for (uint32_t i = 0; i < k; i++)
         bind_targets(w, sc, ts_node_named_child(n, i));
-}
-
-static bool mentions(walk *w, TSNode n, const char *needle)
-{
-    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-    return g_strstr_len(w->src + a, b - a, needle) != NULL;
 }
 
 static bool may_import_dynamically(walk *w, TSNode n)
@@ -541,6 +579,45 @@ static void if_statement(walk *w, const scope *sc, TSNode n)
     }
 }
 
+/* What an except clause catches of the simulation's errors (ImportError, AttributeError). A bare
+ * except, Exception and BaseException catch both; ModuleNotFoundError alone does not catch the
+ * ImportError of a circular import. */
+static guint except_catches(walk *w, TSNode clause)
+{
+    TSNode what = ts_node_child_by_field_name(clause, "value", 5);
+    if (is_type(clause, "except_group_clause"))
+        what = ts_node_named_child(clause, 0);
+    if (ts_node_is_null(what) || is_type(what, "block"))
+        return IMPVIZ_CATCH_ALL; /* bare except: */
+    if (is_type(what, "as_pattern"))
+        what = ts_node_named_child(what, 0);
+    guint catches = 0;
+    GArray *stack = g_array_new(FALSE, FALSE, sizeof(TSNode));
+    g_array_append_val(stack, what);
+    while (stack->len) {
+        TSNode n = g_array_index(stack, TSNode, stack->len - 1);
+        g_array_set_size(stack, stack->len - 1);
+        if (is_type(n, "attribute"))
+            n = ts_node_child_by_field_name(n, "attribute", 9); /* builtins.ImportError */
+        if (is_type(n, "identifier")) {
+            if (text_is(w, n, "ImportError"))
+                catches |= IMPVIZ_CATCH_IMPORT;
+            else if (text_is(w, n, "AttributeError"))
+                catches |= IMPVIZ_CATCH_ATTRIBUTE;
+            else if (text_is(w, n, "Exception") || text_is(w, n, "BaseException"))
+                catches |= IMPVIZ_CATCH_ALL;
+            continue;
+        }
+        uint32_t k = ts_node_named_child_count(n);
+        for (uint32_t i = 0; i < k; i++) {
+            TSNode c = ts_node_named_child(n, i);
+            g_array_append_val(stack, c);
+        }
+    }
+    g_array_unref(stack);
+    return catches;
+}
+
 /* Does an except clause catch ImportError (or ModuleNotFoundError, or everything)? */
 static bool catches_import_error(walk *w, TSNode clause)
 {
@@ -553,6 +630,24 @@ static bool catches_import_error(walk *w, TSNode clause)
            (is_type(what, "identifier") && text_is(w, what, "Exception"));
 }
 
+static void clause_blocks(walk *w, const scope *sc, TSNode clause)
+{
+    uint32_t m = ts_node_named_child_count(clause);
+    for (uint32_t j = 0; j < m; j++)
+        if (is_type(ts_node_named_child(clause, j), "block"))
+            block(w, sc, ts_node_named_child(clause, j));
+}
+
+/* Points the clause event at index `from` (if any) at the event about to be appended. */
+static void link_clause(walk *w, guint from)
+{
+    if (from != G_MAXUINT)
+        g_array_index(w->file->events, impviz_event, from).next = w->file->events->len;
+}
+
+/* A try statement becomes TRY, its body's events, one EXCEPT per except clause followed by the
+ * handler's events, ELSE and the else body, END, then the finally body: the simulation runs a
+ * handler only when an error it raises inside the body is caught there. */
 static void try_statement(walk *w, const scope *sc, TSNode n)
 {
     bool guarded = false;
@@ -566,23 +661,30 @@ static void try_statement(walk *w, const scope *sc, TSNode n)
     scope body = *sc;
     if (guarded)
         body.conditional = true;
+    guint prev = add_event(w, sc, IMPVIZ_EV_TRY, node_line(n), 0, NULL, NULL);
     block(w, &body, ts_node_child_by_field_name(n, "body", 4));
     for (uint32_t i = 0; i < k; i++) {
         TSNode c = ts_node_named_child(n, i);
         scope h = body;
         if (is_type(c, "except_clause") || is_type(c, "except_group_clause")) {
-            h.uncertain = true;
             h.conditional = true;
-            uint32_t m = ts_node_named_child_count(c);
-            for (uint32_t j = 0; j < m; j++)
-                if (is_type(ts_node_named_child(c, j), "block"))
-                    block(w, &h, ts_node_named_child(c, j));
-        } else if (is_type(c, "else_clause") || is_type(c, "finally_clause")) {
-            uint32_t m = ts_node_named_child_count(c);
-            for (uint32_t j = 0; j < m; j++)
-                if (is_type(ts_node_named_child(c, j), "block"))
-                    block(w, &h, ts_node_named_child(c, j));
+            link_clause(w, prev);
+            prev = add_event(w, sc, IMPVIZ_EV_EXCEPT, node_line(c), 0, NULL, NULL);
+            if (prev != G_MAXUINT)
+                g_array_index(w->file->events, impviz_event, prev).catches = except_catches(w, c);
+            clause_blocks(w, &h, c);
+        } else if (is_type(c, "else_clause")) {
+            link_clause(w, prev);
+            prev = add_event(w, sc, IMPVIZ_EV_ELSE, node_line(c), 0, NULL, NULL);
+            clause_blocks(w, &h, c);
         }
+    }
+    link_clause(w, prev);
+    add_event(w, sc, IMPVIZ_EV_END, ts_node_end_point(n).row + 1, 0, NULL, NULL);
+    for (uint32_t i = 0; i < k; i++) {
+        TSNode c = ts_node_named_child(n, i);
+        if (is_type(c, "finally_clause"))
+            clause_blocks(w, sc, c);
     }
 }
 
@@ -592,8 +694,12 @@ static void function_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
     TSNode params = ts_node_child_by_field_name(n, "parameters", 10);
     if (!ts_node_is_null(params) && !sc->in_function)
         expression(w, sc, params, stmt, true, may_import_dynamically(w, params));
+    TSNode returns = ts_node_child_by_field_name(n, "return_type", 11);
+    if (!ts_node_is_null(returns) && !sc->in_function && !w->future_annotations)
+        expression(w, sc, returns, stmt, true, false);
     scope body = *sc;
     body.in_function = true;
+    body.in_class = false;
     block(w, &body, ts_node_child_by_field_name(n, "body", 4));
     TSNode name = ts_node_child_by_field_name(n, "name", 4);
     if (!ts_node_is_null(name))
@@ -605,7 +711,9 @@ static void class_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
     TSNode bases = ts_node_child_by_field_name(n, "superclasses", 12);
     if (!ts_node_is_null(bases))
         expression(w, sc, bases, stmt, !sc->in_function, may_import_dynamically(w, bases));
-    block(w, sc, ts_node_child_by_field_name(n, "body", 4)); /* a class body runs at once */
+    scope body = *sc; /* a class body runs at once, binding class attributes */
+    body.in_class = true;
+    block(w, &body, ts_node_child_by_field_name(n, "body", 4));
     TSNode name = ts_node_child_by_field_name(n, "name", 4);
     if (!ts_node_is_null(name))
         add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, name), NULL);
@@ -646,8 +754,11 @@ static void statement(walk *w, const scope *sc, TSNode n)
                 block(w, &body, ts_node_child_by_field_name(alt, "body", 4));
             return;
         }
-        if (strcmp(t, "future_import_statement") == 0)
+        if (strcmp(t, "future_import_statement") == 0) {
+            if (mentions(w, n, "annotations"))
+                w->future_annotations = true;
             return;
+        }
         break;
     case 'c':
         if (strcmp(t, "class_definition") == 0) {
@@ -814,32 +925,43 @@ static bool is_utf8_name(const char *enc)
            g_str_has_prefix(enc, "utf_8");
 }
 
+/* Source bytes as UTF-8: a BOM skipped, a PEP 263 declaration honoured. *converted holds a new
+ * buffer when one was needed (caller frees). False, with *why set, when they are not Python text.
+ */
+static bool decode_source(const char **bytes, size_t *len, char **converted, const char **why)
+{
+    *converted = NULL;
+    if (memchr(*bytes, '\0', *len)) {
+        *why = "source code contains NUL bytes (binary file?)";
+        return false;
+    }
+    if (*len >= 3 && memcmp(*bytes, "\xEF\xBB\xBF", 3) == 0) {
+        *bytes += 3;
+        *len -= 3;
+        return true;
+    }
+    char *enc = coding_declaration(*bytes, *len);
+    if (enc && !is_utf8_name(enc)) {
+        gsize out_len = 0;
+        *converted = g_convert(*bytes, *len, "UTF-8", enc, NULL, &out_len, NULL);
+        if (!*converted) {
+            g_free(enc);
+            *why = "cannot decode with its coding declaration";
+            return false;
+        }
+        *bytes = *converted;
+        *len = out_len;
+    }
+    g_free(enc);
+    return true;
+}
+
 impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_t len,
                                  const char **why)
 {
     char *converted = NULL;
-    if (memchr(bytes, '\0', len)) {
-        *why = "source code contains NUL bytes (binary file?)";
+    if (!decode_source(&bytes, &len, &converted, why))
         return NULL;
-    }
-    if (len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0) {
-        bytes += 3;
-        len -= 3;
-    } else {
-        char *enc = coding_declaration(bytes, len);
-        if (enc && !is_utf8_name(enc)) {
-            gsize out_len = 0;
-            converted = g_convert(bytes, len, "UTF-8", enc, NULL, &out_len, NULL);
-            if (!converted) {
-                g_free(enc);
-                *why = "cannot decode with its coding declaration";
-                return NULL;
-            }
-            bytes = converted;
-            len = out_len;
-        }
-        g_free(enc);
-    }
 
     impviz_file *f = g_new0(impviz_file, 1);
     f->imports = g_array_new(FALSE, FALSE, sizeof(impviz_import));
@@ -847,7 +969,7 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
     f->strings = g_string_chunk_new(len / 8 + 256);
     TSTree *tree = ts_parser_parse_string(parser->ts, NULL, bytes, (uint32_t)len);
     TSNode root = ts_tree_root_node(tree);
-    walk w = {.src = bytes, .file = f};
+    walk w = {.src = bytes, .len = len, .file = f};
     scope sc = {0};
     block(&w, &sc, root);
     if (ts_node_has_error(root)) {
@@ -891,4 +1013,165 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
     ts_tree_delete(tree);
     g_free(converted);
     return f;
+}
+
+/* ---- where names are used: for deferral suggestions ------------------------------------- */
+
+static void name_uses_clear(gpointer p)
+{
+    impviz_name_uses *u = p;
+    g_ptr_array_unref(u->functions);
+}
+
+static void user_free(gpointer p)
+{
+    impviz_user *u = p;
+    g_free(u->function);
+    g_free(u);
+}
+
+/* A node to visit, with the outermost function it runs in (-1: import time) and the qualified
+ * name prefix of the classes and functions around it. */
+typedef struct {
+    TSNode node;
+    gint function;
+    const char *prefix; /* interned in the walk's arena */
+} use_frame;
+
+static void push_use(GArray *stack, TSNode n, gint function, const char *prefix)
+{
+    if (ts_node_is_null(n))
+        return;
+    use_frame f = {n, function, prefix};
+    g_array_append_val(stack, f);
+}
+
+/* Pushes the children of n except those in fields that bind or name rather than read. */
+static void push_children(GArray *stack, TSNode n, gint function, const char *prefix)
+{
+    uint32_t k = ts_node_child_count(n);
+    for (uint32_t i = k; i-- > 0;) {
+        TSNode c = ts_node_child(n, i);
+        if (!ts_node_is_named(c))
+            continue;
+        const char *field = ts_node_field_name_for_child(n, i);
+        if (field && (strcmp(field, "name") == 0 || strcmp(field, "attribute") == 0))
+            continue;
+        push_use(stack, c, function, prefix);
+    }
+}
+
+GArray *impviz_parser_name_uses(impviz_parser *parser, const char *bytes, size_t len,
+                                const char *const *names, guint n_names)
+{
+    char *converted = NULL;
+    const char *why = NULL;
+    if (!decode_source(&bytes, &len, &converted, &why))
+        return NULL;
+    GArray *out = g_array_sized_new(FALSE, TRUE, sizeof(impviz_name_uses), n_names);
+    g_array_set_clear_func(out, name_uses_clear);
+    for (guint i = 0; i < n_names; i++) {
+        impviz_name_uses u = {.functions = g_ptr_array_new()};
+        g_array_append_val(out, u);
+    }
+    GPtrArray *functions = g_ptr_array_new_with_free_func(user_free);
+    GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal); /* name*65536+fn */
+    impviz_file scratch = {.strings = g_string_chunk_new(1024)};
+    walk w = {.src = bytes, .len = len, .file = &scratch};
+    TSTree *tree = ts_parser_parse_string(parser->ts, NULL, bytes, (uint32_t)len);
+    GArray *stack = g_array_new(FALSE, FALSE, sizeof(use_frame));
+    push_use(stack, ts_tree_root_node(tree), -1, "");
+    while (stack->len) {
+        use_frame f = g_array_index(stack, use_frame, stack->len - 1);
+        g_array_set_size(stack, stack->len - 1);
+        TSNode n = f.node;
+        const char *t = node_type(n);
+        if (strcmp(t, "future_import_statement") == 0 && mentions(&w, n, "annotations"))
+            w.future_annotations = true;
+        if (strcmp(t, "import_statement") == 0 || strcmp(t, "import_from_statement") == 0 ||
+            strcmp(t, "future_import_statement") == 0 || strcmp(t, "string") == 0 ||
+            strcmp(t, "comment") == 0)
+            continue;
+        if (w.future_annotations && strcmp(t, "type") == 0)
+            continue;
+        if (strcmp(t, "identifier") == 0) {
+            for (guint i = 0; i < n_names; i++) {
+                if (!text_is(&w, n, names[i]))
+                    continue;
+                impviz_name_uses *u = &g_array_index(out, impviz_name_uses, i);
+                if (f.function < 0) {
+                    if (!u->import_time || node_line(n) < u->first_line)
+                        u->first_line = node_line(n);
+                    u->import_time = true;
+                    continue;
+                }
+                gpointer key = GSIZE_TO_POINTER((gsize)i * 65536u * 65536u + (gsize)f.function);
+                if (g_hash_table_add(seen, key))
+                    g_ptr_array_add(u->functions, g_ptr_array_index(functions, f.function));
+            }
+            continue;
+        }
+        if (strcmp(t, "function_definition") == 0 || strcmp(t, "class_definition") == 0) {
+            bool fn = t[0] == 'f';
+            TSNode name = ts_node_child_by_field_name(n, "name", 4);
+            const char *own = ts_node_is_null(name) ? "?" : node_text(&w, name);
+            char *joined = g_strconcat(f.prefix, own, fn ? ".<locals>." : ".", NULL);
+            const char *prefix = g_string_chunk_insert(scratch.strings, joined);
+            g_free(joined);
+            gint inner = f.function;
+            if (fn && inner < 0) {
+                impviz_user *u = g_new0(impviz_user, 1);
+                u->function = g_strconcat(f.prefix, own, NULL);
+                u->line = node_line(n);
+                g_ptr_array_add(functions, u);
+                inner = (gint)functions->len - 1;
+            }
+            uint32_t k = ts_node_child_count(n);
+            for (uint32_t i = k; i-- > 0;) {
+                TSNode c = ts_node_child(n, i);
+                const char *field = ts_node_field_name_for_child(n, i);
+                if (!ts_node_is_named(c) || (field && strcmp(field, "name") == 0))
+                    continue;
+                bool body = field && strcmp(field, "body") == 0;
+                push_use(stack, c, body ? inner : f.function, body ? prefix : f.prefix);
+            }
+            continue;
+        }
+        if (strcmp(t, "parameters") == 0 || strcmp(t, "lambda_parameters") == 0) {
+            /* parameter names bind; their defaults and annotations are read */
+            uint32_t k = ts_node_named_child_count(n);
+            for (uint32_t i = 0; i < k; i++) {
+                TSNode p = ts_node_named_child(n, i);
+                push_use(stack, ts_node_child_by_field_name(p, "value", 5), f.function, f.prefix);
+                push_use(stack, ts_node_child_by_field_name(p, "type", 4), f.function, f.prefix);
+            }
+            continue;
+        }
+        if (strcmp(t, "keyword_argument") == 0) {
+            push_use(stack, ts_node_child_by_field_name(n, "value", 5), f.function, f.prefix);
+            continue;
+        }
+        push_children(stack, n, f.function, f.prefix);
+    }
+    g_array_unref(stack);
+    ts_tree_delete(tree);
+    /* every function is borrowed by the name_uses that list it: hand ownership over */
+    for (guint i = 0; i < n_names; i++) {
+        impviz_name_uses *u = &g_array_index(out, impviz_name_uses, i);
+        GPtrArray *owned = g_ptr_array_new_with_free_func(user_free);
+        for (guint j = 0; j < u->functions->len; j++) {
+            const impviz_user *src = g_ptr_array_index(u->functions, j);
+            impviz_user *copy = g_new0(impviz_user, 1);
+            copy->function = g_strdup(src->function);
+            copy->line = src->line;
+            g_ptr_array_add(owned, copy);
+        }
+        g_ptr_array_unref(u->functions);
+        u->functions = owned;
+    }
+    g_ptr_array_unref(functions);
+    g_hash_table_unref(seen);
+    g_string_chunk_free(scratch.strings);
+    g_free(converted);
+    return out;
 }

@@ -80,6 +80,71 @@ static void text_cycle(GString *out, const impviz_analysis *a, const GArray *com
     g_array_unref(cycle);
 }
 
+/* ---- diagnosis: predicted errors and suggested fixes ------------------------------------- */
+
+static void text_chain(GString *out, const impviz_analysis *a, const GArray *chain)
+{
+    for (guint i = 0; i < chain->len; i++) {
+        const impviz_frame *f = &g_array_index(chain, impviz_frame, i);
+        g_string_append_printf(out, "      %s:%u: %s\n", module_at(a, f->module)->path, f->line,
+                               f->statement ? f->statement : "");
+    }
+}
+
+static void text_prediction(GString *out, const impviz_analysis *a, const impviz_prediction *p,
+                            const char *indent)
+{
+    const char *assumed = p->assumptions ? " (assuming conditional code runs)" : "";
+    if (p->type == IMPVIZ_ERROR_NONE) {
+        g_string_append_printf(out, "%simport %s: no error today%s; fragile: the cycle stays\n",
+                               indent, p->module, assumed);
+        return;
+    }
+    g_string_append_printf(out, "%simport %s fails%s:\n%s  %s: %s\n", indent, p->module, assumed,
+                           indent, impviz_error_type_str(p->type), p->message);
+    text_chain(out, a, p->chain);
+}
+
+static void text_diagnosis(GString *out, const impviz_analysis *a, guint index)
+{
+    if (!a->diagnosis || index >= a->diagnosis->cycles->len)
+        return;
+    const impviz_cycle_diagnosis *c = g_ptr_array_index(a->diagnosis->cycles, index);
+    g_string_append(out, "    members:");
+    for (guint i = 0; i < c->members->len; i++)
+        g_string_append_printf(out, "%s %s", i ? "," : "",
+                               module_at(a, g_array_index(c->members, guint, i))->name);
+    g_string_append_c(out, '\n');
+    for (guint i = 0; i < c->entries->len; i++)
+        text_prediction(out, a, g_ptr_array_index(c->entries, i), "    ");
+    g_string_append_printf(out,
+                           "    to break every import-time cycle here, change %u import%s%s:\n",
+                           c->suggestions->len, c->suggestions->len == 1 ? "" : "s",
+                           c->minimum ? " (a minimum set)" : "");
+    for (guint i = 0; i < c->suggestions->len; i++) {
+        const impviz_suggestion *sg = g_ptr_array_index(c->suggestions, i);
+        g_string_append_printf(out, "      %s:%u: %s\n", module_at(a, sg->module)->path, sg->line,
+                               sg->statement);
+        if (sg->action == IMPVIZ_FIX_DEFER) {
+            g_string_append(out, "        defer: move it into");
+            for (guint j = 0; j < sg->functions->len; j++) {
+                const impviz_user *u = g_ptr_array_index(sg->functions, j);
+                g_string_append_printf(out, "%s %s (line %u)", j ? "," : "", u->function, u->line);
+            }
+            g_string_append(out, ", the only code that uses it\n");
+        } else {
+            g_string_append(out, "        restructure: used at import time (");
+            for (guint j = 0; j < sg->names->len; j++)
+                g_string_append_printf(out, "%s%s", j ? ", " : "",
+                                       (const char *)g_ptr_array_index(sg->names, j));
+            g_string_append_printf(out,
+                                   "); move the code that combines %s and %s into a third "
+                                   "module that imports both\n",
+                                   module_at(a, sg->module)->name, module_at(a, sg->target)->name);
+        }
+    }
+}
+
 static guint members_total(const impviz_sccs *s)
 {
     guint n = 0;
@@ -113,6 +178,7 @@ static void text_report(GString *out, const impviz_analysis *a)
             const GArray *c = g_ptr_array_index(it->components, i);
             g_string_append_printf(out, "  cycle %u: %u modules\n", i + 1, c->len);
             text_cycle(out, a, c, EAGER_MASK);
+            text_diagnosis(out, a, i);
         }
     }
     /* runtime components that hold no import-time component only cycle through deferred code */
@@ -132,6 +198,10 @@ static void text_report(GString *out, const impviz_analysis *a)
     }
     g_string_append_printf(out, "%u modules on runtime cycles, %u on import-time cycles\n",
                            members_total(rt), members_total(it));
+    if (a->entry) {
+        g_string_append(out, "entry point:\n");
+        text_prediction(out, a, a->entry, "  ");
+    }
 }
 
 /* ---- JSON ------------------------------------------------------------------------------- */
@@ -146,6 +216,92 @@ static json_t *jstr(const char *s)
     json_t *j = json_string(valid);
     g_free(valid);
     return j;
+}
+
+static json_t *json_prediction(const impviz_analysis *a, const impviz_prediction *p)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "module", jstr(p->module));
+    if (p->type == IMPVIZ_ERROR_NONE) {
+        json_object_set_new(o, "error", json_null());
+    } else {
+        json_t *e = json_object();
+        const impviz_frame *last = &g_array_index(p->chain, impviz_frame, p->chain->len - 1);
+        json_object_set_new(e, "type", jstr(impviz_error_type_str(p->type)));
+        json_object_set_new(e, "message", jstr(p->message));
+        json_object_set_new(e, "path", jstr(module_at(a, last->module)->path));
+        json_object_set_new(e, "line", json_integer(last->line));
+        json_t *chain = json_array();
+        for (guint i = 0; i < p->chain->len; i++) {
+            const impviz_frame *f = &g_array_index(p->chain, impviz_frame, i);
+            json_t *step = json_object();
+            json_object_set_new(step, "module", jstr(module_at(a, f->module)->name));
+            json_object_set_new(step, "path", jstr(module_at(a, f->module)->path));
+            json_object_set_new(step, "line", json_integer(f->line));
+            json_object_set_new(step, "statement", jstr(f->statement ? f->statement : ""));
+            json_array_append_new(chain, step);
+        }
+        json_object_set_new(e, "chain", chain);
+        json_object_set_new(e, "assumptions", json_boolean(p->assumptions));
+        json_object_set_new(o, "error", e);
+    }
+    json_object_set_new(o, "assumptions", json_boolean(p->assumptions));
+    return o;
+}
+
+static json_t *json_cycles(const impviz_analysis *a)
+{
+    json_t *list = json_array();
+    for (guint i = 0; i < a->diagnosis->cycles->len; i++) {
+        const impviz_cycle_diagnosis *c = g_ptr_array_index(a->diagnosis->cycles, i);
+        json_t *o = json_object(), *members = json_array(), *cycle = json_array();
+        json_t *entries = json_array(), *suggestions = json_array();
+        for (guint j = 0; j < c->members->len; j++)
+            json_array_append_new(members,
+                                  jstr(module_at(a, g_array_index(c->members, guint, j))->name));
+        for (guint j = 0; j < c->cycle->len; j++) {
+            const impviz_step *st = &g_array_index(c->cycle, impviz_step, j);
+            json_t *step = json_object();
+            json_object_set_new(step, "path", jstr(module_at(a, st->source)->path));
+            json_object_set_new(step, "line", json_integer(st->line));
+            json_object_set_new(step, "statement", jstr(st->statement));
+            json_object_set_new(step, "source", jstr(module_at(a, st->source)->name));
+            json_object_set_new(step, "target", jstr(module_at(a, st->target)->name));
+            json_array_append_new(cycle, step);
+        }
+        for (guint j = 0; j < c->entries->len; j++)
+            json_array_append_new(entries, json_prediction(a, g_ptr_array_index(c->entries, j)));
+        for (guint j = 0; j < c->suggestions->len; j++) {
+            const impviz_suggestion *sg = g_ptr_array_index(c->suggestions, j);
+            json_t *s = json_object(), *names = json_array();
+            json_object_set_new(s, "path", jstr(module_at(a, sg->module)->path));
+            json_object_set_new(s, "line", json_integer(sg->line));
+            json_object_set_new(s, "statement", jstr(sg->statement));
+            json_object_set_new(s, "action", jstr(impviz_fix_action_str(sg->action)));
+            if (sg->action == IMPVIZ_FIX_DEFER) {
+                json_t *fns = json_array();
+                for (guint k = 0; k < sg->functions->len; k++) {
+                    const impviz_user *u = g_ptr_array_index(sg->functions, k);
+                    json_t *fn = json_object();
+                    json_object_set_new(fn, "name", jstr(u->function));
+                    json_object_set_new(fn, "line", json_integer(u->line));
+                    json_array_append_new(fns, fn);
+                }
+                json_object_set_new(s, "functions", fns);
+            }
+            for (guint k = 0; k < sg->names->len; k++)
+                json_array_append_new(names, jstr(g_ptr_array_index(sg->names, k)));
+            json_object_set_new(s, "names", names);
+            json_array_append_new(suggestions, s);
+        }
+        json_object_set_new(o, "members", members);
+        json_object_set_new(o, "cycle", cycle);
+        json_object_set_new(o, "entries", entries);
+        json_object_set_new(o, "suggestions", suggestions);
+        json_object_set_new(o, "minimum", json_boolean(c->minimum));
+        json_array_append_new(list, o);
+    }
+    return list;
 }
 
 static json_t *json_components(const impviz_analysis *a, const impviz_sccs *s)
@@ -236,6 +392,10 @@ static json_t *json_report(const impviz_analysis *a)
     json_object_set_new(sccs, "import_time", json_components(a, &a->graph->import_time));
     json_object_set_new(sccs, "runtime", json_components(a, &a->graph->runtime));
     json_object_set_new(root, "sccs", sccs);
+    if (a->diagnosis)
+        json_object_set_new(root, "cycles", json_cycles(a));
+    if (a->entry)
+        json_object_set_new(root, "entry", json_prediction(a, a->entry));
     return root;
 }
 

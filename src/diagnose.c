@@ -1,0 +1,981 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * diagnose.c - predicts what CPython does on `import M`, and which imports to defer.
+ *
+ * The simulation replays each file's module-level events (parse.c) the way CPython 3.11's
+ * importlib runs modules: a module's parent packages are imported first; a module is put in
+ * sys.modules before its code runs, so an import of a module still running returns the
+ * partially initialised module; a submodule becomes an attribute of its parent only once it
+ * has finished; a failing module is taken out of sys.modules again; `from M import X` falls
+ * back to the submodule M.X, then to sys.modules["M.X"], before raising ImportError; a try
+ * whose except clause catches the error resumes in that handler. Modules outside the project
+ * import fine and have every attribute.
+ *
+ * Invariants: a simulation owns every module object it creates (state.objects) and frees them
+ * together; namespace values are tagged pointers (a module object or OPAQUE, low bit set when
+ * the binding was uncertain). Nothing here does I/O except rereading the files of modules on
+ * cycles, for the use analysis behind the suggestions.
+ */
+#include "impviz.h"
+
+#include <string.h>
+
+const char *impviz_error_type_str(impviz_error_type type)
+{
+    switch (type) {
+    case IMPVIZ_ERROR_IMPORT:
+        return "ImportError";
+    case IMPVIZ_ERROR_ATTRIBUTE:
+        return "AttributeError";
+    default:
+        return NULL;
+    }
+}
+
+const char *impviz_fix_action_str(impviz_fix_action action)
+{
+    return action == IMPVIZ_FIX_DEFER ? "defer" : "restructure";
+}
+
+/* ---- the simulated interpreter ------------------------------------------------------------- */
+
+/* A module object: one per execution of a module (a failed import's object is dropped from
+ * sys.modules, and a later import makes a new one). */
+typedef struct {
+    const char *name;  /* dotted; interned */
+    gint index;        /* project module index, or -1 for a namespace package */
+    GHashTable *ns;    /* name (interned) -> tagged value */
+    bool initializing; /* its code is still running */
+    bool is_package;
+    bool open;          /* may bind names the simulation cannot see */
+    GPtrArray *loading; /* names of its submodules being imported now (their code runs):
+                           CPython's __spec__._uninitialized_submodules */
+} object;
+
+/* The value of anything that is not a project module object. */
+static const guint64 opaque_value = 0;
+#define OPAQUE ((gpointer)&opaque_value)
+#define UNCERTAIN_BIT ((guintptr)1)
+
+static gpointer tag(gpointer v, bool uncertain)
+{
+    return uncertain ? (gpointer)((guintptr)v | UNCERTAIN_BIT) : v;
+}
+
+static gpointer untag(gpointer v)
+{
+    return (gpointer)((guintptr)v & ~UNCERTAIN_BIT);
+}
+
+static bool tagged_uncertain(gpointer v)
+{
+    return ((guintptr)v & UNCERTAIN_BIT) != 0;
+}
+
+typedef struct {
+    impviz_error_type type;
+    char *message;
+    GArray *chain; /* impviz_frame */
+} sim_error;
+
+typedef struct {
+    const impviz_analysis *a;
+    GHashTable *modules; /* sys.modules: name (interned) -> object * */
+    GPtrArray *objects;  /* every object made, owned */
+    GArray *frames;      /* impviz_frame: the modules running now, outermost first */
+    sim_error error;     /* set while an exception propagates */
+    bool assumptions;
+    guint depth;
+} state;
+
+/* Deeper than this, the simulation stops importing (a chain of 10 000 modules, say). */
+#define MAX_IMPORT_DEPTH 2000
+
+static void object_free(gpointer p)
+{
+    object *o = p;
+    g_hash_table_unref(o->ns);
+    g_ptr_array_unref(o->loading);
+    g_free(o);
+}
+
+static const impviz_module *module_at(const impviz_analysis *a, guint i)
+{
+    return g_ptr_array_index(a->project->modules, i);
+}
+
+static const impviz_file *file_at(const impviz_analysis *a, guint i)
+{
+    return g_ptr_array_index(a->files, i);
+}
+
+static bool is_namespace_package(const impviz_analysis *a, const char *name)
+{
+    return !impviz_project_lookup(a->project, name) &&
+           g_hash_table_contains(a->project->packages, name);
+}
+
+/* Is name a module the simulation runs (a project module or namespace package)? */
+static bool is_project_module(const impviz_analysis *a, const char *name)
+{
+    return impviz_project_lookup(a->project, name) || is_namespace_package(a, name);
+}
+
+static void raise_error(state *s, impviz_error_type type, char *message)
+{
+    s->error.type = type;
+    s->error.message = message;
+    s->error.chain = g_array_copy(s->frames);
+}
+
+static void clear_error(state *s)
+{
+    g_free(s->error.message);
+    if (s->error.chain)
+        g_array_unref(s->error.chain);
+    memset(&s->error, 0, sizeof s->error);
+}
+
+/* The path CPython puts in an ImportError's message: the module's file, root-relative. */
+static const char *object_path(const state *s, const object *o)
+{
+    if (o->index < 0)
+        return NULL;
+    return module_at(s->a, (guint)o->index)->path;
+}
+
+static gpointer ns_get(const object *o, const char *name)
+{
+    return g_hash_table_lookup(o->ns, name);
+}
+
+static void ns_set(object *o, const char *name, gpointer value)
+{
+    g_hash_table_insert(o->ns, (gpointer)g_intern_string(name), value);
+}
+
+static bool exec_module(state *s, object *o);
+
+/* CPython's _find_and_load: the module object for name, running its code (after its parent's)
+ * when it is not in sys.modules yet. *out is NULL for a module outside the project. False when
+ * the import raised (s->error says what). */
+static bool find_and_load(state *s, const char *name, object **out)
+{
+    *out = g_hash_table_lookup(s->modules, name);
+    if (*out)
+        return true;
+    const char *dot = strrchr(name, '.');
+    char *parent = dot ? g_strndup(name, dot - name) : NULL;
+    bool ok = true;
+    if (parent && is_project_module(s->a, parent) && !g_hash_table_contains(s->modules, parent)) {
+        object *p = NULL;
+        ok = find_and_load(s, parent, &p);
+    }
+    if (!ok || !is_project_module(s->a, name)) {
+        g_free(parent);
+        return ok;
+    }
+    *out = g_hash_table_lookup(s->modules, name); /* the parent may have imported it */
+    if (*out) {
+        g_free(parent);
+        return true;
+    }
+    if (s->depth >= MAX_IMPORT_DEPTH) { /* give up on this branch: treat it as outside */
+        g_free(parent);
+        return true;
+    }
+    object *o = g_new0(object, 1);
+    o->name = g_intern_string(name);
+    o->index = impviz_project_index(s->a->project, name);
+    o->ns = g_hash_table_new(g_str_hash, g_str_equal);
+    o->loading = g_ptr_array_new();
+    o->initializing = true;
+    o->is_package = o->index < 0 || module_at(s->a, (guint)o->index)->is_package;
+    g_ptr_array_add(s->objects, o);
+    g_hash_table_insert(s->modules, (gpointer)o->name, o);
+    object *p = parent ? g_hash_table_lookup(s->modules, parent) : NULL;
+    if (p)
+        g_ptr_array_add(p->loading, (gpointer)g_intern_string(dot + 1));
+    s->depth++;
+    ok = exec_module(s, o);
+    s->depth--;
+    if (p)
+        g_ptr_array_set_size(p->loading, p->loading->len - 1);
+    o->initializing = false;
+    if (!ok) {
+        g_hash_table_remove(s->modules, o->name);
+    } else {
+        *out = o;
+        p = parent ? g_hash_table_lookup(s->modules, parent) : NULL;
+        if (p)
+            ns_set(p, dot + 1, o);
+    }
+    g_free(parent);
+    return ok;
+}
+
+/* getattr(o, name) for IMPORT_FROM and `import a.b as c`: the attribute, else the submodule
+ * sys.modules["o.name"]. NULL when neither exists. */
+static gpointer import_from_attr(state *s, object *o, const char *name)
+{
+    gpointer v = ns_get(o, name);
+    if (v) {
+        if (tagged_uncertain(v))
+            s->assumptions = true;
+        return untag(v);
+    }
+    char *full = g_strconcat(o->name, ".", name, NULL);
+    object *sub = g_hash_table_lookup(s->modules, full);
+    g_free(full);
+    if (sub)
+        return sub;
+    if (o->open) {
+        s->assumptions = true;
+        return OPAQUE;
+    }
+    return NULL;
+}
+
+static void raise_cannot_import(state *s, const object *o, const char *name)
+{
+    const char *path = object_path(s, o);
+    char *where = path ? g_strdup_printf(" (%s)", path) : g_strdup(" (unknown location)");
+    char *msg = o->initializing
+                    ? g_strdup_printf("cannot import name '%s' from partially "
+                                      "initialized module '%s' (most likely due "
+                                      "to a circular import)%s",
+                                      name, o->name, where)
+                    : g_strdup_printf("cannot import name '%s' from '%s'%s", name, o->name, where);
+    g_free(where);
+    raise_error(s, IMPVIZ_ERROR_IMPORT, msg);
+}
+
+/* Runs one IMPORT event of module o. */
+static bool run_import(state *s, object *o, const impviz_event *ev)
+{
+    const impviz_file *f = file_at(s->a, (guint)o->index);
+    const impviz_import *imp = &g_array_index(f->imports, impviz_import, ev->import_index);
+    char *full = impviz_resolve_absolute(s->a->project, (guint)o->index, imp);
+    if (!full)
+        return true; /* climbs above the top-level package: not the simulation's business */
+    if (ev->uncertain && is_project_module(s->a, full))
+        s->assumptions = true; /* which modules run, and in what order, rests on it */
+    object *target = NULL;
+    bool ok = find_and_load(s, full, &target);
+    bool bind = !ev->class_body;
+    if (!ok || (imp->flags & IMPVIZ_IMPORT_DYNAMIC))
+        goto done;
+    if (imp->flags & IMPVIZ_IMPORT_STAR) {
+        if (!target) {
+            o->open = true;
+        } else {
+            GHashTableIter it;
+            gpointer k, v;
+            g_hash_table_iter_init(&it, target->ns);
+            while (g_hash_table_iter_next(&it, &k, &v))
+                if (((const char *)k)[0] != '_' && bind)
+                    ns_set(o, k, v);
+            if (target->open)
+                o->open = true;
+        }
+        goto done;
+    }
+    if (imp->flags & IMPVIZ_IMPORT_FROM) {
+        gpointer v = OPAQUE;
+        if (target) {
+            /* _handle_fromlist: a package imports the submodule for a name it lacks */
+            if (target->is_package && !ns_get(target, imp->name)) {
+                char *sub = g_strconcat(full, ".", imp->name, NULL);
+                object *ignored = NULL;
+                if (is_project_module(s->a, sub))
+                    ok = find_and_load(s, sub, &ignored);
+                g_free(sub);
+                if (!ok)
+                    goto done;
+            }
+            v = import_from_attr(s, target, imp->name);
+            if (!v) {
+                raise_cannot_import(s, target, imp->name);
+                ok = false;
+                goto done;
+            }
+        }
+        if (bind)
+            ns_set(o, imp->asname ? imp->asname : imp->name, tag(v, ev->uncertain));
+        goto done;
+    }
+    /* import a.b.c binds a; import a.b.c as d walks a.b.c with IMPORT_FROM */
+    if (bind) {
+        gpointer v = OPAQUE;
+        char **parts = g_strsplit(full, ".", -1);
+        object *top = g_hash_table_lookup(s->modules, parts[0]);
+        if (top)
+            v = top;
+        if (imp->asname && top) {
+            for (guint i = 1; parts[i] && v != OPAQUE; i++) {
+                gpointer next = import_from_attr(s, v, parts[i]);
+                if (!next) {
+                    raise_cannot_import(s, v, parts[i]);
+                    ok = false;
+                    break;
+                }
+                v = next;
+            }
+        }
+        g_strfreev(parts);
+        if (ok) {
+            const char *bound = imp->asname;
+            char *first = NULL;
+            if (!bound)
+                bound = first = g_strndup(imp->module, strcspn(imp->module, "."));
+            ns_set(o, bound, tag(v, ev->uncertain));
+            g_free(first);
+        }
+    }
+done:
+    g_free(full);
+    return ok;
+}
+
+static bool loading_submodule(const object *m, const char *name)
+{
+    for (guint i = 0; i < m->loading->len; i++)
+        if (strcmp(g_ptr_array_index(m->loading, i), name) == 0)
+            return true;
+    return false;
+}
+
+/* Runs one USE event: reads the dotted chain "a.b.X" in module o's namespace. */
+static bool run_use(state *s, object *o, const impviz_event *ev)
+{
+    char **parts = g_strsplit(ev->name, ".", -1);
+    gpointer v = ns_get(o, parts[0]);
+    bool ok = true;
+    if (v && tagged_uncertain(v))
+        s->assumptions = true;
+    v = v ? untag(v) : OPAQUE; /* a builtin, or a name the simulation does not track */
+    for (guint i = 1; parts[i] && v != OPAQUE; i++) {
+        object *m = v;
+        gpointer next = ns_get(m, parts[i]);
+        if (next) {
+            if (tagged_uncertain(next))
+                s->assumptions = true;
+            v = untag(next);
+            continue;
+        }
+        if (m->open) {
+            s->assumptions = true;
+            break;
+        }
+        char *msg;
+        if (m->initializing)
+            msg = g_strdup_printf("partially initialized module '%s' has no attribute '%s' "
+                                  "(most likely due to a circular import)",
+                                  m->name, parts[i]);
+        else if (loading_submodule(m, parts[i]))
+            msg = g_strdup_printf("cannot access submodule '%s' of module '%s' (most likely due "
+                                  "to a circular import)",
+                                  parts[i], m->name);
+        else
+            msg = g_strdup_printf("module '%s' has no attribute '%s'", m->name, parts[i]);
+        raise_error(s, IMPVIZ_ERROR_ATTRIBUTE, msg);
+        ok = false;
+        break;
+    }
+    g_strfreev(parts);
+    return ok;
+}
+
+static guint catch_bit(impviz_error_type type)
+{
+    return type == IMPVIZ_ERROR_IMPORT ? IMPVIZ_CATCH_IMPORT : IMPVIZ_CATCH_ATTRIBUTE;
+}
+
+/* Follows a try's clause links from event i to the first that is not an EXCEPT. */
+static guint skip_excepts(const GArray *events, guint i)
+{
+    while (g_array_index(events, impviz_event, i).type == IMPVIZ_EV_EXCEPT)
+        i = g_array_index(events, impviz_event, i).next;
+    return i;
+}
+
+/* Runs module o's events in order. False when an exception leaves the module. */
+static bool exec_module(state *s, object *o)
+{
+    if (o->index < 0)
+        return true; /* a namespace package runs no code */
+    const impviz_file *f = file_at(s->a, (guint)o->index);
+    if (!f) {
+        o->open = true; /* unreadable: anything may be in it */
+        return true;
+    }
+    impviz_frame frame = {.module = (guint)o->index};
+    g_array_append_val(s->frames, frame);
+    guint depth = s->frames->len - 1;
+    GArray *tries = g_array_new(FALSE, FALSE, sizeof(guint)); /* TRY events whose body runs */
+    const GArray *events = f->events;
+    bool ok = true;
+    for (guint i = 0; i < events->len; i++) {
+        const impviz_event *ev = &g_array_index(events, impviz_event, i);
+        impviz_frame *top = &g_array_index(s->frames, impviz_frame, depth);
+        top->line = ev->line;
+        top->statement = ev->context;
+        bool step = true;
+        switch (ev->type) {
+        case IMPVIZ_EV_IMPORT:
+            top->statement = g_array_index(f->imports, impviz_import, ev->import_index).statement;
+            step = run_import(s, o, ev);
+            break;
+        case IMPVIZ_EV_BIND:
+            if (!ev->class_body)
+                ns_set(o, ev->name, tag(OPAQUE, ev->uncertain));
+            break;
+        case IMPVIZ_EV_USE:
+            step = run_use(s, o, ev);
+            if (!step && ev->uncertain)
+                s->assumptions = true;
+            break;
+        case IMPVIZ_EV_TRY:
+            g_array_append_val(tries, i);
+            break;
+        case IMPVIZ_EV_EXCEPT:
+            if (tries->len &&
+                g_array_index(events, impviz_event, g_array_index(tries, guint, tries->len - 1))
+                        .next == i) {
+                /* the body finished: go on with the else clause, or after the handlers */
+                g_array_set_size(tries, tries->len - 1);
+                i = skip_excepts(events, i);
+            } else { /* a handler finished: skip the other handlers and the else clause */
+                i = skip_excepts(events, i);
+                if (g_array_index(events, impviz_event, i).type == IMPVIZ_EV_ELSE)
+                    i = g_array_index(events, impviz_event, i).next;
+            }
+            break;
+        case IMPVIZ_EV_ELSE: /* reached after the last handler: skip the else body */
+            i = ev->next;
+            break;
+        case IMPVIZ_EV_END:
+            if (tries->len &&
+                g_array_index(events, impviz_event, g_array_index(tries, guint, tries->len - 1))
+                        .next == i)
+                g_array_set_size(tries, tries->len - 1); /* try/finally without handlers */
+            break;
+        }
+        if (step)
+            continue;
+        /* an exception: the innermost try whose handler catches it takes it */
+        bool caught = false;
+        while (tries->len && !caught) {
+            guint t = g_array_index(tries, guint, tries->len - 1);
+            g_array_set_size(tries, tries->len - 1);
+            for (guint c = g_array_index(events, impviz_event, t).next;
+                 g_array_index(events, impviz_event, c).type == IMPVIZ_EV_EXCEPT;
+                 c = g_array_index(events, impviz_event, c).next) {
+                if (g_array_index(events, impviz_event, c).catches & catch_bit(s->error.type)) {
+                    i = c; /* the loop's i++ enters the handler */
+                    caught = true;
+                    break;
+                }
+            }
+        }
+        if (!caught) {
+            ok = false;
+            break;
+        }
+        clear_error(s);
+    }
+    g_array_unref(tries);
+    g_array_set_size(s->frames, depth);
+    return ok;
+}
+
+static void state_init(state *s, const impviz_analysis *a)
+{
+    memset(s, 0, sizeof *s);
+    s->a = a;
+    s->modules = g_hash_table_new(g_str_hash, g_str_equal);
+    s->objects = g_ptr_array_new_with_free_func(object_free);
+    s->frames = g_array_new(FALSE, FALSE, sizeof(impviz_frame));
+}
+
+static void state_release(state *s)
+{
+    clear_error(s);
+    g_hash_table_unref(s->modules);
+    g_ptr_array_unref(s->objects);
+    g_array_unref(s->frames);
+}
+
+void impviz_prediction_free(impviz_prediction *p)
+{
+    if (!p)
+        return;
+    g_free(p->module);
+    g_free(p->message);
+    g_array_unref(p->chain);
+    g_free(p);
+}
+
+/* `import name` in a fresh interpreter. Name must be a project module. */
+static impviz_prediction *predict(const impviz_analysis *a, const char *name)
+{
+    state s;
+    state_init(&s, a);
+    impviz_prediction *p = g_new0(impviz_prediction, 1);
+    p->module = g_strdup(name);
+    object *ignored = NULL;
+    if (find_and_load(&s, name, &ignored)) {
+        p->chain = g_array_new(FALSE, FALSE, sizeof(impviz_frame));
+    } else {
+        p->type = s.error.type;
+        p->message = g_steal_pointer(&s.error.message);
+        p->chain = g_steal_pointer(&s.error.chain);
+    }
+    p->assumptions = s.assumptions;
+    state_release(&s);
+    return p;
+}
+
+impviz_status impviz_predict_import(const impviz_analysis *a, const char *module,
+                                    impviz_diags *diags, impviz_prediction **out)
+{
+    *out = NULL;
+    if (!is_project_module(a, module)) {
+        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0,
+                         "unknown module '%s': no such module or package in the project", module);
+        return IMPVIZ_EUSAGE;
+    }
+    *out = predict(a, module);
+    return IMPVIZ_OK;
+}
+
+/* ---- cycles and suggestions ---------------------------------------------------------------- */
+
+static const guint EAGER_MASK = 1u << IMPVIZ_EAGER;
+
+/* Exact minimum feedback sets are searched over all subsets up to this many edges. */
+#define EXACT_MAX_EDGES 20
+
+static const impviz_ref *ref_at(const impviz_analysis *a, guint i)
+{
+    return &g_array_index(a->refs, impviz_ref, i);
+}
+
+/* The eager import records behind an edge, in source order. */
+static GArray *eager_refs(const impviz_analysis *a, const impviz_edge *e)
+{
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(guint));
+    for (guint i = 0; i < e->refs->len; i++) {
+        guint r = g_array_index(e->refs, guint, i);
+        if (ref_at(a, r)->import->kind == IMPVIZ_EAGER)
+            g_array_append_val(out, r);
+    }
+    return out;
+}
+
+static GArray *cycle_steps(const impviz_analysis *a, const GArray *comp)
+{
+    GArray *steps = g_array_new(FALSE, FALSE, sizeof(impviz_step));
+    GArray *cycle = impviz_graph_shortest_cycle(a->graph, comp, EAGER_MASK);
+    if (!cycle)
+        return steps;
+    for (guint i = 0; i + 1 < cycle->len; i++) {
+        guint s = g_array_index(cycle, guint, i), t = g_array_index(cycle, guint, i + 1);
+        GArray *refs = eager_refs(a, impviz_graph_edge(a->graph, s, t));
+        const impviz_import *imp = ref_at(a, g_array_index(refs, guint, 0))->import;
+        impviz_step step = {
+            .source = s, .target = t, .line = imp->line, .statement = imp->statement};
+        g_array_append_val(steps, step);
+        g_array_unref(refs);
+    }
+    g_array_unref(cycle);
+    return steps;
+}
+
+/* An eager edge inside a component: a candidate for deferral. */
+typedef struct {
+    guint source, target; /* local indices into the component's members */
+    GArray *refs;         /* guint indices into analysis refs: its eager imports */
+    bool deferrable;      /* every import's names are read only inside function bodies */
+} comp_edge;
+
+/* The name an import binds in its module: `import a.b` binds a. Caller frees. */
+static char *bound_name(const impviz_import *imp)
+{
+    if (imp->asname)
+        return g_strdup(imp->asname);
+    if (imp->flags & IMPVIZ_IMPORT_FROM)
+        return g_strdup(imp->name ? imp->name : "");
+    return g_strndup(imp->module, strcspn(imp->module, "."));
+}
+
+/* "module\nname" for every `from module import name` of the project, and "module\n*" for star
+ * imports: names other modules take from a module, which it must keep binding on import. */
+static GHashTable *reexports(const impviz_analysis *a)
+{
+    GHashTable *set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < a->refs->len; i++) {
+        const impviz_ref *r = ref_at(a, i);
+        if (r->target < 0 || !(r->import->flags & IMPVIZ_IMPORT_FROM) || !r->import->name)
+            continue;
+        g_hash_table_add(set, g_strdup_printf("%d\n%s", r->target, r->import->name));
+    }
+    return set;
+}
+
+static bool is_reexported(GHashTable *set, guint module, const char *name)
+{
+    char *key = g_strdup_printf("%u\n%s", module, name);
+    bool found = g_hash_table_contains(set, key);
+    g_free(key);
+    if (!found && name[0] != '_') {
+        key = g_strdup_printf("%u\n*", module);
+        found = g_hash_table_contains(set, key);
+        g_free(key);
+    }
+    return found;
+}
+
+/* Where module m's file uses each of names; NULL when the file cannot be reread. */
+static GArray *file_name_uses(const impviz_analysis *a, impviz_parser *parser, guint m,
+                              GPtrArray *names)
+{
+    char *bytes = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(module_at(a, m)->file, &bytes, &len, NULL))
+        return NULL;
+    GArray *uses =
+        impviz_parser_name_uses(parser, bytes, len, (const char *const *)names->pdata, names->len);
+    g_free(bytes);
+    return uses;
+}
+
+static void suggestion_free(gpointer p)
+{
+    impviz_suggestion *s = p;
+    g_ptr_array_unref(s->functions);
+    g_ptr_array_unref(s->names);
+    g_free(s);
+}
+
+static impviz_user *user_copy(const impviz_user *u)
+{
+    impviz_user *c = g_new0(impviz_user, 1);
+    c->function = g_strdup(u->function);
+    c->line = u->line;
+    return c;
+}
+
+static void user_free(gpointer p)
+{
+    impviz_user *u = p;
+    g_free(u->function);
+    g_free(u);
+}
+
+static void add_unique(GPtrArray *list, const char *s)
+{
+    for (guint i = 0; i < list->len; i++)
+        if (strcmp(g_ptr_array_index(list, i), s) == 0)
+            return;
+    g_ptr_array_add(list, g_strdup(s));
+}
+
+/* Builds one suggestion per eager import of edge e, deciding defer or restructure; sets
+ * e->deferrable. uses: where the source file uses each name of `names` (or NULL). */
+static void plan_edge(const impviz_analysis *a, const GArray *members, comp_edge *e, GArray *uses,
+                      GPtrArray *names, GHashTable *exported, GPtrArray *out)
+{
+    guint src = g_array_index(members, guint, e->source);
+    e->deferrable = true;
+    for (guint i = 0; i < e->refs->len; i++) {
+        const impviz_ref *r = ref_at(a, g_array_index(e->refs, guint, i));
+        const impviz_import *imp = r->import;
+        impviz_suggestion *sg = g_new0(impviz_suggestion, 1);
+        sg->module = src;
+        sg->target = g_array_index(members, guint, e->target);
+        sg->line = imp->line;
+        sg->statement = imp->statement;
+        sg->functions = g_ptr_array_new_with_free_func(user_free);
+        sg->names = g_ptr_array_new_with_free_func(g_free);
+        char *bound = bound_name(imp);
+        const impviz_name_uses *u = NULL;
+        for (guint k = 0; uses && k < names->len; k++)
+            if (strcmp(g_ptr_array_index(names, k), bound) == 0)
+                u = &g_array_index(uses, impviz_name_uses, k);
+        bool ok = u && !u->import_time && u->functions->len > 0 &&
+                  !(imp->flags & (IMPVIZ_IMPORT_STAR | IMPVIZ_IMPORT_DYNAMIC)) &&
+                  !is_reexported(exported, src, bound);
+        sg->action = ok ? IMPVIZ_FIX_DEFER : IMPVIZ_FIX_RESTRUCTURE;
+        if (ok) {
+            for (guint k = 0; k < u->functions->len; k++)
+                g_ptr_array_add(sg->functions, user_copy(g_ptr_array_index(u->functions, k)));
+            add_unique(sg->names, bound);
+        } else {
+            /* the attribute chains read at import time through the bound name */
+            const impviz_file *f = file_at(a, src);
+            size_t blen = strlen(bound);
+            for (guint k = 0; f && k < f->events->len; k++) {
+                const impviz_event *ev = &g_array_index(f->events, impviz_event, k);
+                if (ev->type == IMPVIZ_EV_USE && strncmp(ev->name, bound, blen) == 0 &&
+                    ev->name[blen] == '.')
+                    add_unique(sg->names, ev->name);
+            }
+            if (!sg->names->len)
+                add_unique(sg->names, bound);
+            e->deferrable = false;
+        }
+        g_free(bound);
+        g_ptr_array_add(out, sg);
+    }
+}
+
+/* Is the component's graph without the edges in `removed` acyclic? Kahn's algorithm. */
+static bool acyclic_without(guint n, const comp_edge *edges, guint m, const bool *removed,
+                            guint *indeg, guint *queue)
+{
+    memset(indeg, 0, n * sizeof(guint));
+    for (guint i = 0; i < m; i++)
+        if (!removed[i])
+            indeg[edges[i].target]++;
+    guint head = 0, tail = 0;
+    for (guint v = 0; v < n; v++)
+        if (!indeg[v])
+            queue[tail++] = v;
+    while (head < tail) {
+        guint v = queue[head++];
+        for (guint i = 0; i < m; i++)
+            if (!removed[i] && edges[i].source == v && --indeg[edges[i].target] == 0)
+                queue[tail++] = edges[i].target;
+    }
+    return tail == n;
+}
+
+/* Edge i's cost: (imports to change, imports that cannot simply be deferred). */
+static guint edge_cost(const comp_edge *e)
+{
+    return e->refs->len * 64u + (e->deferrable ? 0 : e->refs->len);
+}
+
+/* Exact: the cheapest subset of edges whose removal leaves no cycle. */
+static void min_feedback_exact(guint n, const comp_edge *edges, guint m, bool *chosen)
+{
+    guint *indeg = g_new(guint, n), *queue = g_new(guint, n);
+    bool *removed = g_new0(bool, m);
+    guint64 best_cost = G_MAXUINT64;
+    guint32 best = 0;
+    for (guint32 mask = 1; mask < (1u << m); mask++) {
+        guint64 cost = 0;
+        for (guint i = 0; i < m; i++)
+            if (mask & (1u << i))
+                cost += edge_cost(&edges[i]);
+        if (cost >= best_cost)
+            continue;
+        for (guint i = 0; i < m; i++)
+            removed[i] = (mask & (1u << i)) != 0;
+        if (acyclic_without(n, edges, m, removed, indeg, queue)) {
+            best_cost = cost;
+            best = mask;
+        }
+    }
+    for (guint i = 0; i < m; i++)
+        chosen[i] = (best & (1u << i)) != 0;
+    g_free(indeg);
+    g_free(queue);
+    g_free(removed);
+}
+
+/* Some cycle of the remaining graph, as the edge indices along it; NULL when none (DFS). */
+static GArray *find_cycle(guint n, const comp_edge *edges, guint m, const bool *removed)
+{
+    guint8 *color = g_new0(guint8, n); /* 0 new, 1 on the path, 2 done */
+    guint *via = g_new(guint, n);      /* edge that reached the node */
+    guint *pos = g_new0(guint, n);
+    GArray *stack = g_array_new(FALSE, FALSE, sizeof(guint));
+    GArray *cycle = NULL;
+    for (guint root = 0; root < n && !cycle; root++) {
+        if (color[root])
+            continue;
+        color[root] = 1;
+        g_array_append_val(stack, root);
+        while (stack->len && !cycle) {
+            guint v = g_array_index(stack, guint, stack->len - 1);
+            guint i = pos[v];
+            while (i < m && (removed[i] || edges[i].source != v))
+                i++;
+            if (i >= m) {
+                color[v] = 2;
+                g_array_set_size(stack, stack->len - 1);
+                continue;
+            }
+            pos[v] = i + 1;
+            guint w = edges[i].target;
+            if (color[w] == 1) { /* back edge: the cycle is w ... v -> w */
+                cycle = g_array_new(FALSE, FALSE, sizeof(guint));
+                g_array_append_val(cycle, i);
+                for (guint x = v; x != w; x = edges[via[x]].source)
+                    g_array_prepend_val(cycle, via[x]);
+            } else if (!color[w]) {
+                color[w] = 1;
+                via[w] = i;
+                g_array_append_val(stack, w);
+            }
+        }
+        g_array_set_size(stack, 0);
+    }
+    g_array_unref(stack);
+    g_free(color);
+    g_free(via);
+    g_free(pos);
+    return cycle;
+}
+
+/* Heuristic for large components: break cycles one at a time at their cheapest edge, then put
+ * back every edge the others made unnecessary. */
+static void min_feedback_greedy(guint n, const comp_edge *edges, guint m, bool *chosen)
+{
+    GArray *cycle;
+    while ((cycle = find_cycle(n, edges, m, chosen))) {
+        guint pick = g_array_index(cycle, guint, 0);
+        for (guint k = 1; k < cycle->len; k++) {
+            guint i = g_array_index(cycle, guint, k);
+            if (edge_cost(&edges[i]) < edge_cost(&edges[pick]))
+                pick = i;
+        }
+        chosen[pick] = true;
+        g_array_unref(cycle);
+    }
+    guint *indeg = g_new(guint, n), *queue = g_new(guint, n);
+    for (guint i = m; i-- > 0;) {
+        if (!chosen[i])
+            continue;
+        chosen[i] = false;
+        if (!acyclic_without(n, edges, m, chosen, indeg, queue))
+            chosen[i] = true;
+    }
+    g_free(indeg);
+    g_free(queue);
+}
+
+static gint suggestion_cmp(gconstpointer x, gconstpointer y)
+{
+    const impviz_suggestion *a = *(impviz_suggestion *const *)x,
+                            *b = *(impviz_suggestion *const *)y;
+    if (a->module != b->module)
+        return a->module < b->module ? -1 : 1;
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    return strcmp(a->statement, b->statement);
+}
+
+/* The imports to defer or restructure so that the component has no import-time cycle. */
+static GPtrArray *suggest(const impviz_analysis *a, const GArray *members, GHashTable *exported,
+                          impviz_parser *parser, bool *minimum)
+{
+    GHashTable *local = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (guint i = 0; i < members->len; i++)
+        g_hash_table_insert(local, GUINT_TO_POINTER(g_array_index(members, guint, i)),
+                            GUINT_TO_POINTER(i + 1));
+    GArray *edges = g_array_new(FALSE, FALSE, sizeof(comp_edge));
+    GPtrArray *plans = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+    for (guint i = 0; i < a->graph->edges->len; i++) {
+        const impviz_edge *e = &g_array_index(a->graph->edges, impviz_edge, i);
+        guint s = GPOINTER_TO_UINT(g_hash_table_lookup(local, GUINT_TO_POINTER(e->source)));
+        guint t = GPOINTER_TO_UINT(g_hash_table_lookup(local, GUINT_TO_POINTER(e->target)));
+        if (!s || !t || !(e->kinds & EAGER_MASK))
+            continue;
+        comp_edge ce = {.source = s - 1, .target = t - 1, .refs = eager_refs(a, e)};
+        g_array_append_val(edges, ce);
+    }
+    /* per source module, one reread of its file for the names all its edges bind */
+    for (guint i = 0; i < edges->len;) {
+        comp_edge *first = &g_array_index(edges, comp_edge, i);
+        guint src = g_array_index(members, guint, first->source), j = i;
+        GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+        for (; j < edges->len && g_array_index(edges, comp_edge, j).source == first->source; j++) {
+            const comp_edge *e = &g_array_index(edges, comp_edge, j);
+            for (guint k = 0; k < e->refs->len; k++) {
+                char *bound = bound_name(ref_at(a, g_array_index(e->refs, guint, k))->import);
+                add_unique(names, bound);
+                g_free(bound);
+            }
+        }
+        GArray *uses = file_name_uses(a, parser, src, names);
+        for (guint k = i; k < j; k++) {
+            GPtrArray *plan = g_ptr_array_new_with_free_func(suggestion_free);
+            plan_edge(a, members, &g_array_index(edges, comp_edge, k), uses, names, exported, plan);
+            g_ptr_array_add(plans, plan);
+        }
+        if (uses)
+            g_array_unref(uses);
+        g_ptr_array_unref(names);
+        i = j;
+    }
+    guint m = edges->len;
+    bool *chosen = g_new0(bool, m + 1);
+    *minimum = m <= EXACT_MAX_EDGES;
+    if (*minimum)
+        min_feedback_exact(members->len, (const comp_edge *)edges->data, m, chosen);
+    else
+        min_feedback_greedy(members->len, (const comp_edge *)edges->data, m, chosen);
+    GPtrArray *out = g_ptr_array_new_with_free_func(suggestion_free);
+    for (guint i = 0; i < m; i++) {
+        GPtrArray *plan = g_ptr_array_index(plans, i);
+        if (!chosen[i])
+            continue;
+        while (plan->len)
+            g_ptr_array_add(out, g_ptr_array_steal_index(plan, 0));
+    }
+    g_ptr_array_sort(out, suggestion_cmp);
+    for (guint i = 0; i < m; i++)
+        g_array_unref(g_array_index(edges, comp_edge, i).refs);
+    g_free(chosen);
+    g_array_unref(edges);
+    g_ptr_array_unref(plans);
+    g_hash_table_unref(local);
+    return out;
+}
+
+static void cycle_diagnosis_free(gpointer p)
+{
+    impviz_cycle_diagnosis *c = p;
+    g_array_unref(c->members);
+    g_array_unref(c->cycle);
+    g_ptr_array_unref(c->entries);
+    g_ptr_array_unref(c->suggestions);
+    g_free(c);
+}
+
+impviz_diagnosis *impviz_diagnose(const impviz_analysis *a)
+{
+    impviz_diagnosis *d = g_new0(impviz_diagnosis, 1);
+    d->cycles = g_ptr_array_new_with_free_func(cycle_diagnosis_free);
+    const GPtrArray *comps = a->graph->import_time.components;
+    if (!comps->len)
+        return d;
+    impviz_parser *parser = impviz_parser_new();
+    GHashTable *exported = reexports(a);
+    for (guint i = 0; i < comps->len; i++) {
+        const GArray *comp = g_ptr_array_index(comps, i);
+        impviz_cycle_diagnosis *c = g_new0(impviz_cycle_diagnosis, 1);
+        c->members = g_array_copy((GArray *)comp);
+        c->cycle = cycle_steps(a, comp);
+        c->entries = g_ptr_array_new_with_free_func((GDestroyNotify)impviz_prediction_free);
+        for (guint j = 0; j < comp->len; j++)
+            g_ptr_array_add(c->entries,
+                            predict(a, module_at(a, g_array_index(comp, guint, j))->name));
+        c->suggestions = suggest(a, comp, exported, parser, &c->minimum);
+        g_ptr_array_add(d->cycles, c);
+    }
+    g_hash_table_unref(exported);
+    impviz_parser_free(parser);
+    return d;
+}
+
+void impviz_diagnosis_free(impviz_diagnosis *d)
+{
+    if (!d)
+        return;
+    g_ptr_array_unref(d->cycles);
+    g_free(d);
+}
