@@ -278,6 +278,19 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
                                      "not a Python identifier: directory cannot be imported");
                     goto next_entry;
                 }
+                /* a directory without __init__.py is only a namespace portion: a module file
+                 * of the same name wins over it, as in CPython's FileFinder */
+                char *as_py = g_strconcat(n, ".py", NULL);
+                bool shadowed =
+                    g_hash_table_contains(entries, as_py) && !file_exists(full, "__init__.py");
+                g_free(as_py);
+                if (shadowed) {
+                    impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
+                                     "namespace directory shadowed by module '%s.py'; its "
+                                     "files cannot be imported",
+                                     n);
+                    goto next_entry;
+                }
                 pending_dir *sub = g_new0(pending_dir, 1);
                 sub->rel = g_strdup(rel);
                 sub->name = *cur->name ? g_strconcat(cur->name, ".", n, NULL) : g_strdup(n);

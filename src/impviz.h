@@ -121,6 +121,7 @@ enum {
     IMPVIZ_IMPORT_DYNAMIC = 1 << 2,     /* importlib.import_module / __import__ with a literal */
     IMPVIZ_IMPORT_CONDITIONAL = 1 << 3, /* under an if, or a try that catches ImportError */
     IMPVIZ_IMPORT_ATTACH = 1 << 4,      /* lazy_loader.attach: module is the package itself */
+    IMPVIZ_IMPORT_NOT_LAZY = 1 << 5,    /* parse.c only: where PEP 810 forbids lazy */
 };
 
 /* One imported name: `from a import b, c` gives two records with the same line and statement. */
