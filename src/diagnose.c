@@ -52,9 +52,10 @@ typedef struct {
                            CPython's __spec__._uninitialized_submodules */
 } object;
 
-/* The value of anything that is not a project module object. */
-static const guint64 opaque_value = 0;
+/* The value of anything that is not a project module object, and of None. */
+static const guint64 opaque_value = 0, none_value = 0;
 #define OPAQUE ((gpointer)&opaque_value)
+#define NONE ((gpointer)&none_value)
 #define UNCERTAIN_BIT ((guintptr)1)
 
 static gpointer tag(gpointer v, bool uncertain)
@@ -312,7 +313,7 @@ static bool run_import(state *s, object *o, const impviz_event *ev)
         if (top)
             v = top;
         if (imp->asname && top) {
-            for (guint i = 1; parts[i] && v != OPAQUE; i++) {
+            for (guint i = 1; parts[i] && v != OPAQUE && v != NONE; i++) {
                 gpointer next = import_from_attr(s, v, parts[i]);
                 if (!next) {
                     raise_cannot_import(s, v, parts[i]);
@@ -355,6 +356,14 @@ static bool run_use(state *s, object *o, const impviz_event *ev)
         s->assumptions = true;
     v = v ? untag(v) : OPAQUE; /* a builtin, or a name the simulation does not track */
     for (guint i = 1; parts[i] && v != OPAQUE; i++) {
+        if (v == NONE) {
+            if (!g_str_has_prefix(parts[i], "__")) {
+                raise_error(s, IMPVIZ_ERROR_ATTRIBUTE,
+                            g_strdup_printf("'NoneType' object has no attribute '%s'", parts[i]));
+                ok = false;
+            }
+            break;
+        }
         object *m = v;
         gpointer next = ns_get(m, parts[i]);
         if (next) {
@@ -428,7 +437,7 @@ static bool exec_module(state *s, object *o)
             break;
         case IMPVIZ_EV_BIND:
             if (!ev->class_body)
-                ns_set(o, ev->name, tag(OPAQUE, ev->uncertain));
+                ns_set(o, ev->name, tag(ev->none ? NONE : OPAQUE, ev->uncertain));
             break;
         case IMPVIZ_EV_USE:
             step = run_use(s, o, ev);

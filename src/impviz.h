@@ -163,6 +163,7 @@ typedef struct {
     const char *context; /* USE: the source line of the use, stripped */
     bool uncertain;      /* under a condition the simulation cannot decide (if, loop, match) */
     bool class_body;     /* inside a class body: a BIND or an IMPORT's name is not module-level */
+    bool none;           /* BIND: the value is the literal None (`x = None`) */
     guint next;          /* TRY, EXCEPT, ELSE: index of the try's next clause event (or END) */
     guint catches;       /* EXCEPT: IMPVIZ_CATCH_* */
 } impviz_event;

@@ -552,16 +552,18 @@ static void dynamic_call(walk *w, const scope *sc, TSNode call, TSNode stmt)
     }
 }
 
-/* Records the dotted chain an attribute expression reads, e.g. "pkg.mod.Base". */
-static void use_attribute(walk *w, const scope *sc, TSNode n, TSNode stmt)
+/* Records the dotted chain an attribute expression reads, e.g. "pkg.mod.Base"; false when the
+ * chain does not start at a name (a call's result, a subscript ...). */
+static bool use_attribute(walk *w, const scope *sc, TSNode n, TSNode stmt)
 {
     TSNode base = n;
     while (is_type(base, "attribute"))
         base = ts_node_child_by_field_name(base, "object", 6);
     if (!is_type(base, "identifier"))
-        return;
+        return false;
     (void)stmt;
     add_event(w, sc, IMPVIZ_EV_USE, node_line(n), 0, node_text(w, n), line_text(w, n));
+    return true;
 }
 
 /* Walks an expression that runs at import time (module-level code): records attribute uses and
@@ -590,10 +592,9 @@ static void expression(walk *w, const scope *sc, TSNode root, TSNode stmt, bool 
             }
             continue;
         }
-        if (strcmp(t, "attribute") == 0 && want_uses) {
-            use_attribute(w, sc, n, stmt);
-            /* arguments inside the chain, e.g. a.f(x).y, still need a look */
-        }
+        if (strcmp(t, "attribute") == 0 && want_uses && use_attribute(w, sc, n, stmt))
+            continue; /* a plain chain a.b.X: its inner a.b is part of the one use */
+        /* otherwise arguments inside the chain, e.g. a.f(x).y, still need a look */
         if (strcmp(t, "call") == 0 && want_calls)
             dynamic_call(w, sc, n, stmt);
         uint32_t k = ts_node_named_child_count(n);
@@ -619,6 +620,16 @@ static void bind_targets(walk *w, const scope *sc, TSNode n)
     uint32_t k = ts_node_named_child_count(n);
     for (uint32_t i = 0; i < k; i++)
         bind_targets(w, sc, ts_node_named_child(n, i));
+}
+
+/* The BIND events from index `from` on bind the value None (`x = None`, `a = b = None`). */
+static void mark_none(walk *w, guint from)
+{
+    for (guint i = from; i < w->file->events->len; i++) {
+        impviz_event *ev = &g_array_index(w->file->events, impviz_event, i);
+        if (ev->type == IMPVIZ_EV_BIND)
+            ev->none = true;
+    }
 }
 
 static bool may_import_dynamically(walk *w, TSNode n)
@@ -1005,8 +1016,17 @@ static void statement(walk *w, const scope *sc, TSNode n)
                 TSNode type = ts_node_child_by_field_name(e, "type", 4);
                 if (!ts_node_is_null(type))
                     expression(w, sc, type, n, true, false);
+                guint first = w->file->events->len;
                 if (!ts_node_is_null(right) || is_type(e, "augmented_assignment"))
                     bind_targets(w, sc, left);
+                /* a = b = value binds every target of the chain */
+                while (!ts_node_is_null(right) && is_type(right, "assignment")) {
+                    bind_targets(w, sc, ts_node_child_by_field_name(right, "left", 4));
+                    right = ts_node_child_by_field_name(right, "right", 5);
+                }
+                if (!ts_node_is_null(right) && is_type(right, "none") && is_type(e, "assignment") &&
+                    is_type(left, "identifier"))
+                    mark_none(w, first);
                 return;
             }
             expression(w, sc, n, n, top, dyn);

@@ -91,13 +91,19 @@ static void text_chain(GString *out, const impviz_analysis *a, const GArray *cha
     }
 }
 
+/* One entry point's outcome; on a cycle, no error today is still fragile. */
 static void text_prediction(GString *out, const impviz_analysis *a, const impviz_prediction *p,
-                            const char *indent)
+                            const char *indent, bool on_cycle)
 {
     const char *assumed = p->assumptions ? " (assuming conditional code runs)" : "";
     if (p->type == IMPVIZ_ERROR_NONE) {
-        g_string_append_printf(out, "%simport %s: no error today%s; fragile: the cycle stays\n",
-                               indent, p->module, assumed);
+        g_string_append_printf(out, "%simport %s: no error%s%s\n", indent, p->module,
+                               on_cycle ? " today" : "", assumed);
+        if (on_cycle)
+            g_string_append_printf(out,
+                                   "%s  warning: fragile, the cycle stays and another entry "
+                                   "point or import order can break it\n",
+                                   indent);
         return;
     }
     g_string_append_printf(out, "%simport %s fails%s:\n%s  %s: %s\n", indent, p->module, assumed,
@@ -116,7 +122,7 @@ static void text_diagnosis(GString *out, const impviz_analysis *a, guint index)
                                module_at(a, g_array_index(c->members, guint, i))->name);
     g_string_append_c(out, '\n');
     for (guint i = 0; i < c->entries->len; i++)
-        text_prediction(out, a, g_ptr_array_index(c->entries, i), "    ");
+        text_prediction(out, a, g_ptr_array_index(c->entries, i), "    ", true);
     g_string_append_printf(out,
                            "    to break every import-time cycle here, change %u import%s%s:\n",
                            c->suggestions->len, c->suggestions->len == 1 ? "" : "s",
@@ -133,7 +139,7 @@ static void text_diagnosis(GString *out, const impviz_analysis *a, guint index)
             }
             g_string_append(out, ", the only code that uses it\n");
         } else {
-            g_string_append(out, "        restructure: used at import time (");
+            g_string_append(out, "        restructure: needed at import time (");
             for (guint j = 0; j < sg->names->len; j++)
                 g_string_append_printf(out, "%s%s", j ? ", " : "",
                                        (const char *)g_ptr_array_index(sg->names, j));
@@ -200,7 +206,7 @@ static void text_report(GString *out, const impviz_analysis *a)
                            members_total(rt), members_total(it));
     if (a->entry) {
         g_string_append(out, "entry point:\n");
-        text_prediction(out, a, a->entry, "  ");
+        text_prediction(out, a, a->entry, "  ", false);
     }
 }
 
