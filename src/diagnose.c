@@ -605,7 +605,8 @@ static GArray *cycle_steps(const impviz_analysis *a, const GArray *comp)
 typedef struct {
     guint source, target; /* local indices into the component's members */
     GArray *refs;         /* guint indices into analysis refs: its eager imports */
-    bool deferrable;      /* every import's names are read only inside function bodies */
+    guint penalty;        /* per import: 0 names used only in functions, 1 names unused here,
+                             3 names needed at import time (restructure) */
 } comp_edge;
 
 /* The name an import binds in its module: `import a.b` binds a. Caller frees. */
@@ -691,12 +692,16 @@ static void add_unique(GPtrArray *list, const char *s)
 }
 
 /* Builds one suggestion per eager import of edge e, deciding defer or restructure; sets
- * e->deferrable. uses: where the source file uses each name of `names` (or NULL). */
+ * e->penalty. uses: where the source file uses each name of `names` (or NULL). An import whose
+ * names this module never reads, and no other module takes from it, is deferred too: it can go
+ * where it is needed, or away (unless it is there for its side effects). A package's __init__
+ * keeps such imports: they make its public names. */
 static void plan_edge(const impviz_analysis *a, const GArray *members, comp_edge *e, GArray *uses,
                       GPtrArray *names, GHashTable *exported, GPtrArray *out)
 {
     guint src = g_array_index(members, guint, e->source);
-    e->deferrable = true;
+    e->penalty = 0;
+    bool init = module_at(a, src)->is_package;
     for (guint i = 0; i < e->refs->len; i++) {
         const impviz_ref *r = ref_at(a, g_array_index(e->refs, guint, i));
         const impviz_import *imp = r->import;
@@ -712,10 +717,11 @@ static void plan_edge(const impviz_analysis *a, const GArray *members, comp_edge
         for (guint k = 0; uses && k < names->len; k++)
             if (strcmp(g_ptr_array_index(names, k), bound) == 0)
                 u = &g_array_index(uses, impviz_name_uses, k);
-        bool ok = u && !u->import_time && u->functions->len > 0 &&
+        bool ok = u && !u->import_time && (u->functions->len > 0 || !init) &&
                   !(imp->flags & (IMPVIZ_IMPORT_STAR | IMPVIZ_IMPORT_DYNAMIC)) &&
                   !is_reexported(exported, src, bound);
         sg->action = ok ? IMPVIZ_FIX_DEFER : IMPVIZ_FIX_RESTRUCTURE;
+        e->penalty += !ok ? 3 : u->functions->len ? 0 : 1;
         if (ok) {
             for (guint k = 0; k < u->functions->len; k++)
                 g_ptr_array_add(sg->functions, user_copy(g_ptr_array_index(u->functions, k)));
@@ -732,7 +738,6 @@ static void plan_edge(const impviz_analysis *a, const GArray *members, comp_edge
             }
             if (!sg->names->len)
                 add_unique(sg->names, bound);
-            e->deferrable = false;
         }
         g_free(bound);
         g_ptr_array_add(out, sg);
@@ -763,7 +768,7 @@ static bool acyclic_without(guint n, const comp_edge *edges, guint m, const bool
 /* Edge i's cost: (imports to change, imports that cannot simply be deferred). */
 static guint edge_cost(const comp_edge *e)
 {
-    return e->refs->len * 64u + (e->deferrable ? 0 : e->refs->len);
+    return e->refs->len * 256u + e->penalty;
 }
 
 /* Exact: the cheapest subset of edges whose removal leaves no cycle. */

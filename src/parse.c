@@ -1355,6 +1355,13 @@ GArray *impviz_parser_name_uses(impviz_parser *parser, const char *bytes, size_t
             }
             continue;
         }
+        if (strcmp(t, "assignment") == 0 &&
+            is_type(ts_node_child_by_field_name(n, "left", 4), "identifier")) {
+            /* `name = ...` binds rather than reads (the handler of a failed import, say) */
+            push_use(stack, ts_node_child_by_field_name(n, "right", 5), f.function, f.prefix);
+            push_use(stack, ts_node_child_by_field_name(n, "type", 4), f.function, f.prefix);
+            continue;
+        }
         if (strcmp(t, "keyword_argument") == 0) {
             push_use(stack, ts_node_child_by_field_name(n, "value", 5), f.function, f.prefix);
             continue;

@@ -131,7 +131,10 @@ static void text_diagnosis(GString *out, const impviz_analysis *a, guint index)
         const impviz_suggestion *sg = g_ptr_array_index(c->suggestions, i);
         g_string_append_printf(out, "      %s:%u: %s\n", module_at(a, sg->module)->path, sg->line,
                                sg->statement);
-        if (sg->action == IMPVIZ_FIX_DEFER) {
+        if (sg->action == IMPVIZ_FIX_DEFER && !sg->functions->len) {
+            g_string_append(out, "        defer: no code here uses it; move it where it is "
+                                 "needed, or drop it unless it is there for its side effects\n");
+        } else if (sg->action == IMPVIZ_FIX_DEFER) {
             g_string_append(out, "        defer: move it into");
             for (guint j = 0; j < sg->functions->len; j++) {
                 const impviz_user *u = g_ptr_array_index(sg->functions, j);
