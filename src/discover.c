@@ -27,7 +27,6 @@ typedef struct {
     GPtrArray *ignores;    /* GPatternSpec * from the current root's .gitignore */
     GPtrArray *ignore_dir; /* gboolean per ignore: pattern applies to directories only */
     GPtrArray *ignore_anchored;
-    GHashTable *seen_dirs; /* "dev:ino" of directories entered, for --follow-symlinks loops */
     bool limit_hit;
 } walker;
 
@@ -176,21 +175,25 @@ static void add_module(walker *w, guint root, const char *root_dir, const char *
     g_free(anc);
 }
 
-static bool enter_dir_once(walker *w, const struct stat *st)
-{
-    char *key = g_strdup_printf("%ju:%ju", (uintmax_t)st->st_dev, (uintmax_t)st->st_ino);
-    if (g_hash_table_contains(w->seen_dirs, key)) {
-        g_free(key);
-        return false;
-    }
-    g_hash_table_add(w->seen_dirs, key);
-    return true;
-}
+/* A directory's identity, to spot a symlink that leads back to one of its own ancestors. */
+typedef struct {
+    dev_t dev;
+    ino_t ino;
+} dir_id;
 
 typedef struct {
-    char *rel;  /* directory relative to the root */
-    char *name; /* dotted package name ("" at the root) */
+    char *rel;         /* directory relative to the root */
+    char *name;        /* dotted package name ("" at the root) */
+    GArray *ancestors; /* dir_id of this directory and every directory above it in the walk */
 } pending_dir;
+
+static void pending_free(pending_dir *d)
+{
+    g_free(d->rel);
+    g_free(d->name);
+    g_array_unref(d->ancestors);
+    g_free(d);
+}
 
 static gint str_cmp(gconstpointer a, gconstpointer b)
 {
@@ -230,16 +233,25 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
     /* the subtree's package name: its path with dots */
     start->name = g_strdup(spec->only);
     g_strdelimit(start->name, "/", '.');
+    start->ancestors = g_array_new(FALSE, FALSE, sizeof(dir_id));
     g_queue_push_tail(&queue, start);
 
     pending_dir *cur;
     while ((cur = g_queue_pop_head(&queue))) {
         char *dir = *cur->rel ? g_build_filename(spec->dir, cur->rel, NULL) : g_strdup(spec->dir);
         struct stat st;
-        if (stat(dir, &st) == 0 && w->opts->follow_symlinks && !enter_dir_once(w, &st)) {
-            impviz_diags_add(w->diags, IMPVIZ_WARNING, cur->rel, 0,
-                             "symlink loop: directory already visited, not entered again");
-            goto next;
+        if (stat(dir, &st) == 0) {
+            for (guint i = 0; i < cur->ancestors->len; i++) {
+                dir_id *up = &g_array_index(cur->ancestors, dir_id, i);
+                if (up->dev == st.st_dev && up->ino == st.st_ino) {
+                    impviz_diags_add(w->diags, IMPVIZ_WARNING, cur->rel, 0,
+                                     "symbolic link loop: leads back to a directory above it; "
+                                     "not entered");
+                    goto next;
+                }
+            }
+            dir_id self = {st.st_dev, st.st_ino};
+            g_array_append_val(cur->ancestors, self);
         }
         GPtrArray *names = list_dir(w, dir, cur->rel);
         if (!names)
@@ -294,6 +306,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
                 pending_dir *sub = g_new0(pending_dir, 1);
                 sub->rel = g_strdup(rel);
                 sub->name = *cur->name ? g_strconcat(cur->name, ".", n, NULL) : g_strdup(n);
+                sub->ancestors = g_array_copy(cur->ancestors);
                 g_queue_push_tail(&queue, sub);
             } else if (S_ISREG(lst.st_mode)) {
                 size_t len = strlen(n);
@@ -351,9 +364,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
         g_ptr_array_unref(names);
     next:
         g_free(dir);
-        g_free(cur->rel);
-        g_free(cur->name);
-        g_free(cur);
+        pending_free(cur);
     }
 }
 
@@ -518,7 +529,6 @@ impviz_status impviz_discover(const impviz_discover_opts *opts, impviz_diags *di
     w.ignores = g_ptr_array_new_with_free_func((GDestroyNotify)g_pattern_spec_free);
     w.ignore_dir = g_ptr_array_new();
     w.ignore_anchored = g_ptr_array_new();
-    w.seen_dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (const char *const *e = opts->excludes; e && *e; e++) {
         char *pat = strip_trailing_slashes(*e);
         g_ptr_array_add(w.excludes, g_pattern_spec_new(pat));
@@ -567,7 +577,6 @@ cleanup:
     g_ptr_array_unref(w.ignores);
     g_ptr_array_unref(w.ignore_dir);
     g_ptr_array_unref(w.ignore_anchored);
-    g_hash_table_unref(w.seen_dirs);
     g_array_unref(specs);
     if (status != IMPVIZ_OK) {
         impviz_project_free(p);

@@ -255,8 +255,6 @@ static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
     uint32_t n = ts_node_named_child_count(stmt);
     for (uint32_t i = 0; i < n; i++) {
         TSNode c = ts_node_named_child(stmt, i);
-        const char *field = ts_node_field_name_for_child(stmt, i);
-        (void)field;
         TSNode dotted = c;
         const char *asname = NULL;
         if (is_type(c, "aliased_import")) {
