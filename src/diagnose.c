@@ -86,6 +86,7 @@ typedef struct {
     GArray *frames;      /* impviz_frame: the modules running now, outermost first */
     sim_error error;     /* set while an exception propagates */
     bool assumptions;
+    bool truncated; /* an import chain went deeper than MAX_IMPORT_DEPTH: not followed */
     guint depth;
 } state;
 
@@ -182,6 +183,7 @@ static bool find_and_load(state *s, const char *name, object **out)
         return true;
     }
     if (s->depth >= MAX_IMPORT_DEPTH) { /* give up on this branch: treat it as outside */
+        s->assumptions = s->truncated = true;
         g_free(parent);
         return true;
     }
@@ -230,7 +232,7 @@ static gpointer import_from_attr(state *s, object *o, const char *name)
     g_free(full);
     if (sub)
         return sub;
-    if (o->open) {
+    if (o->open || s->truncated) { /* names the simulation did not see may be there */
         s->assumptions = true;
         return OPAQUE;
     }
@@ -305,11 +307,19 @@ static bool run_import(state *s, object *o, const impviz_event *ev)
             ns_set(o, imp->asname ? imp->asname : imp->name, tag(v, ev->uncertain));
         goto done;
     }
+    /* `import a.b.c` then imports a again: a.b.c may have been in sys.modules while a, whose
+     * import failed and was caught, was not (CPython's __import__ without a fromlist) */
+    char **parts = g_strsplit(full, ".", -1);
+    object *top = NULL;
+    if (parts[1] && !find_and_load(s, parts[0], &top)) {
+        g_strfreev(parts);
+        ok = false;
+        goto done;
+    }
     /* import a.b.c binds a; import a.b.c as d walks a.b.c with IMPORT_FROM */
     if (bind) {
         gpointer v = OPAQUE;
-        char **parts = g_strsplit(full, ".", -1);
-        object *top = g_hash_table_lookup(s->modules, parts[0]);
+        top = g_hash_table_lookup(s->modules, parts[0]);
         if (top)
             v = top;
         if (imp->asname && top) {
@@ -323,7 +333,6 @@ static bool run_import(state *s, object *o, const impviz_event *ev)
                 v = next;
             }
         }
-        g_strfreev(parts);
         if (ok) {
             const char *bound = imp->asname;
             char *first = NULL;
@@ -333,6 +342,7 @@ static bool run_import(state *s, object *o, const impviz_event *ev)
             g_free(first);
         }
     }
+    g_strfreev(parts);
 done:
     g_free(full);
     return ok;
@@ -372,7 +382,7 @@ static bool run_use(state *s, object *o, const impviz_event *ev)
             v = untag(next);
             continue;
         }
-        if (m->open) {
+        if (m->open || s->truncated) {
             s->assumptions = true;
             break;
         }

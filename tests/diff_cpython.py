@@ -203,7 +203,9 @@ def cpython_import(root, module):
         os.close(rfd)
         result = None
         try:
-            sys.path.insert(0, root)
+            # as `python3 -I -S -c "import M"` with PYTHONPATH=root: no script directory, no
+            # site-packages
+            sys.path[:] = [root] + [p for p in sys.path[1:] if not p.endswith("-packages")]
             __import__(module)
         except BaseException as e:  # noqa: BLE001 - any outcome is data
             frames = [f for f in traceback.extract_tb(e.__traceback__)
