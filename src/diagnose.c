@@ -362,12 +362,16 @@ static bool run_use(state *s, object *o, const impviz_event *ev)
     char **parts = g_strsplit(ev->name, ".", -1);
     gpointer v = ns_get(o, parts[0]);
     bool ok = true;
-    if (v && tagged_uncertain(v))
+    bool certain = !ev->uncertain; /* the read and the binding it reads both surely run */
+    if (v && tagged_uncertain(v)) {
         s->assumptions = true;
+        certain = false;
+    }
     v = v ? untag(v) : OPAQUE; /* a builtin, or a name the simulation does not track */
     for (guint i = 1; parts[i] && v != OPAQUE; i++) {
         if (v == NONE) {
-            if (!g_str_has_prefix(parts[i], "__")) {
+            /* None read under a condition is the usual `if x is not None: x.attr` */
+            if (certain && !g_str_has_prefix(parts[i], "__")) {
                 raise_error(s, IMPVIZ_ERROR_ATTRIBUTE,
                             g_strdup_printf("'NoneType' object has no attribute '%s'", parts[i]));
                 ok = false;
@@ -377,8 +381,10 @@ static bool run_use(state *s, object *o, const impviz_event *ev)
         object *m = v;
         gpointer next = ns_get(m, parts[i]);
         if (next) {
-            if (tagged_uncertain(next))
+            if (tagged_uncertain(next)) {
                 s->assumptions = true;
+                certain = false;
+            }
             v = untag(next);
             continue;
         }

@@ -82,12 +82,29 @@ static void text_cycle(GString *out, const impviz_analysis *a, const GArray *com
 
 /* ---- diagnosis: predicted errors and suggested fixes ------------------------------------- */
 
+/* Appends a statement, cut to a readable length (a 40-name import is one line in the text;
+ * the JSON keeps it whole). */
+static void append_statement(GString *out, const char *statement)
+{
+    const glong max = 100;
+    if (!statement)
+        return;
+    if (g_utf8_strlen(statement, -1) <= max) {
+        g_string_append(out, statement);
+        return;
+    }
+    const char *end = g_utf8_offset_to_pointer(statement, max - 3);
+    g_string_append_len(out, statement, end - statement);
+    g_string_append(out, "...");
+}
+
 static void text_chain(GString *out, const impviz_analysis *a, const GArray *chain)
 {
     for (guint i = 0; i < chain->len; i++) {
         const impviz_frame *f = &g_array_index(chain, impviz_frame, i);
-        g_string_append_printf(out, "      %s:%u: %s\n", module_at(a, f->module)->path, f->line,
-                               f->statement ? f->statement : "");
+        g_string_append_printf(out, "      %s:%u: ", module_at(a, f->module)->path, f->line);
+        append_statement(out, f->statement);
+        g_string_append_c(out, '\n');
     }
 }
 
@@ -129,8 +146,9 @@ static void text_diagnosis(GString *out, const impviz_analysis *a, guint index)
                            c->minimum ? " (a minimum set)" : "");
     for (guint i = 0; i < c->suggestions->len; i++) {
         const impviz_suggestion *sg = g_ptr_array_index(c->suggestions, i);
-        g_string_append_printf(out, "      %s:%u: %s\n", module_at(a, sg->module)->path, sg->line,
-                               sg->statement);
+        g_string_append_printf(out, "      %s:%u: ", module_at(a, sg->module)->path, sg->line);
+        append_statement(out, sg->statement);
+        g_string_append_c(out, '\n');
         if (sg->action == IMPVIZ_FIX_DEFER && !sg->functions->len) {
             g_string_append(out, "        defer: no code here uses it; move it where it is "
                                  "needed, or drop it unless it is there for its side effects\n");
