@@ -218,13 +218,17 @@ static bool find_and_load(state *s, const char *name, object **out)
 }
 
 /* getattr(o, name) for IMPORT_FROM and `import a.b as c`: the attribute, else the submodule
- * sys.modules["o.name"]. NULL when neither exists. */
-static gpointer import_from_attr(state *s, object *o, const char *name)
+ * sys.modules["o.name"]. NULL when neither exists. *uncertain (if not NULL) is set when the
+ * attribute's binding may not have run. */
+static gpointer import_from_attr(state *s, object *o, const char *name, bool *uncertain)
 {
     gpointer v = ns_get(o, name);
     if (v) {
-        if (tagged_uncertain(v))
+        if (tagged_uncertain(v)) {
             s->assumptions = true;
+            if (uncertain)
+                *uncertain = true;
+        }
         return untag(v);
     }
     char *full = g_strconcat(o->name, ".", name, NULL);
@@ -296,7 +300,7 @@ static bool run_import(state *s, object *o, const impviz_event *ev)
                 if (!ok)
                     goto done;
             }
-            v = import_from_attr(s, target, imp->name);
+            v = import_from_attr(s, target, imp->name, NULL);
             if (!v) {
                 raise_cannot_import(s, target, imp->name);
                 ok = false;
@@ -319,12 +323,24 @@ static bool run_import(state *s, object *o, const impviz_event *ev)
     /* import a.b.c binds a; import a.b.c as d walks a.b.c with IMPORT_FROM */
     if (bind) {
         gpointer v = OPAQUE;
+        bool certain = !ev->uncertain; /* so far, every binding walked surely ran */
         top = g_hash_table_lookup(s->modules, parts[0]);
         if (top)
             v = top;
         if (imp->asname && top) {
-            for (guint i = 1; parts[i] && v != OPAQUE && v != NONE; i++) {
-                gpointer next = import_from_attr(s, v, parts[i]);
+            for (guint i = 1; parts[i] && v != OPAQUE; i++) {
+                if (v == NONE) { /* the package bound the submodule's name to None */
+                    if (certain)
+                        raise_error(s, IMPVIZ_ERROR_IMPORT,
+                                    g_strdup_printf("cannot import name '%s' from '<unknown "
+                                                    "module name>' (unknown location)",
+                                                    parts[i]));
+                    ok = !s->error.message;
+                    break;
+                }
+                bool unsure = false;
+                gpointer next = import_from_attr(s, v, parts[i], &unsure);
+                certain = certain && !unsure;
                 if (!next) {
                     raise_cannot_import(s, v, parts[i]);
                     ok = false;
