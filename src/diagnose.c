@@ -614,24 +614,6 @@ static GArray *eager_refs(const impviz_analysis *a, const impviz_edge *e)
     return out;
 }
 
-static GArray *cycle_steps(const impviz_analysis *a, const GArray *comp)
-{
-    GArray *steps = g_array_new(FALSE, FALSE, sizeof(impviz_step));
-    GArray *cycle = impviz_graph_shortest_cycle(a->graph, comp, EAGER_MASK);
-    if (!cycle)
-        return steps;
-    for (guint i = 0; i + 1 < cycle->len; i++) {
-        guint s = g_array_index(cycle, guint, i), t = g_array_index(cycle, guint, i + 1);
-        GArray *refs = eager_refs(a, impviz_graph_edge(a->graph, s, t));
-        const impviz_import *imp = ref_at(a, g_array_index(refs, guint, 0))->import;
-        impviz_step step = {
-            .source = s, .target = t, .line = imp->line, .statement = imp->statement};
-        g_array_append_val(steps, step);
-        g_array_unref(refs);
-    }
-    g_array_unref(cycle);
-    return steps;
-}
 
 /* An eager edge inside a component: a candidate for deferral. */
 typedef struct {
@@ -1005,7 +987,7 @@ impviz_diagnosis *impviz_diagnose(const impviz_analysis *a)
         const GArray *comp = g_ptr_array_index(comps, i);
         impviz_cycle_diagnosis *c = g_new0(impviz_cycle_diagnosis, 1);
         c->members = g_array_copy((GArray *)comp);
-        c->cycle = cycle_steps(a, comp);
+        c->cycle = impviz_cycle_steps(a, i);
         c->entries = g_ptr_array_new_with_free_func((GDestroyNotify)impviz_prediction_free);
         for (guint j = 0; j < comp->len; j++)
             g_ptr_array_add(c->entries,

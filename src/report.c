@@ -290,8 +290,8 @@ static json_t *json_cycles(const impviz_analysis *a)
             const impviz_step *st = &g_array_index(c->cycle, impviz_step, j);
             json_t *step = json_object();
             json_object_set_new(step, "path", jstr(module_at(a, st->source)->path));
-            json_object_set_new(step, "line", json_integer(st->line));
-            json_object_set_new(step, "statement", jstr(st->statement));
+            json_object_set_new(step, "line", json_integer(st->import->line));
+            json_object_set_new(step, "statement", jstr(st->import->statement));
             json_object_set_new(step, "source", jstr(module_at(a, st->source)->name));
             json_object_set_new(step, "target", jstr(module_at(a, st->target)->name));
             json_array_append_new(cycle, step);
