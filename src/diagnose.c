@@ -614,7 +614,6 @@ static GArray *eager_refs(const impviz_analysis *a, const impviz_edge *e)
     return out;
 }
 
-
 /* An eager edge inside a component: a candidate for deferral. */
 typedef struct {
     guint source, target; /* local indices into the component's members */
