@@ -12,8 +12,8 @@
  * import fine and have every attribute.
  *
  * Invariants: a simulation owns every module object it creates (state.objects) and frees them
- * together; namespace values are tagged pointers (a module object or OPAQUE, low bit set when
- * the binding was uncertain). Nothing here does I/O except rereading the files of modules on
+ * together; namespace values are tagged pointers (a module object, OPAQUE or NONE, low bit set
+ * when the binding was uncertain). Nothing here does I/O except rereading the files of modules on
  * cycles, for the use analysis behind the suggestions.
  */
 #include "impviz.h"
@@ -52,8 +52,9 @@ typedef struct {
                            CPython's __spec__._uninitialized_submodules */
 } object;
 
-/* The value of anything that is not a project module object, and of None. */
-static const guint64 opaque_value = 0, none_value = 0;
+/* The value of anything that is not a project module object, and of None: two distinct
+ * addresses (not const, so that the compiler cannot merge them), 8-byte aligned for the tag. */
+static guint64 opaque_value, none_value;
 #define OPAQUE ((gpointer)&opaque_value)
 #define NONE ((gpointer)&none_value)
 #define UNCERTAIN_BIT ((guintptr)1)
