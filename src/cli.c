@@ -27,7 +27,6 @@ typedef struct {
     char **excludes;
     char **roots;
     gboolean check;
-    gboolean externals;
     gboolean no_legend;
     gboolean no_gitignore;
     gboolean follow_symlinks;
@@ -57,6 +56,103 @@ static const char description[] =
     "  1  --check found an import-time cycle\n"
     "  2  usage or input error: bad option, missing PATH, unwritable output\n"
     "  3  Graphviz could not lay out or render the graph\n";
+
+/* ---- view options: what a picture shows (issue 6) ------------------------------------------ */
+
+static struct {
+    gint depth, up, down;
+    char **focus, **only;
+    gboolean cycles_only, no_stdlib, reverse;
+    impviz_externals externals;
+} view_args;
+
+static gboolean parse_externals(const char *name, const char *value, gpointer data, GError **err)
+{
+    (void)data;
+    if (!value) {
+        view_args.externals = IMPVIZ_EXTERNALS_TOP;
+        return TRUE;
+    }
+    if (impviz_externals_parse(value, &view_args.externals))
+        return TRUE;
+    g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "unknown %s mode '%s' (try none, top or all)", name, value);
+    return FALSE;
+}
+
+static GOptionEntry view_entries[] = {
+    {"depth", 0, 0, G_OPTION_ARG_INT, &view_args.depth,
+     "Collapse modules deeper than N dotted parts into their package (0: no collapsing)", "N"},
+    {"focus", 0, 0, G_OPTION_ARG_STRING_ARRAY, &view_args.focus,
+     "Show only the neighbourhood of MODULE (repeatable)", "MODULE"},
+    {"up", 0, 0, G_OPTION_ARG_INT, &view_args.up,
+     "With --focus: importers up to K steps away (default 1)", "K"},
+    {"down", 0, 0, G_OPTION_ARG_INT, &view_args.down,
+     "With --focus: imports up to K steps away (default 1)", "K"},
+    {"only", 0, 0, G_OPTION_ARG_STRING_ARRAY, &view_args.only,
+     "Draw only modules whose dotted name, or a package of it, matches GLOB (repeatable)", "GLOB"},
+    {"cycles-only", 0, 0, G_OPTION_ARG_NONE, &view_args.cycles_only,
+     "Draw only modules on cycles and the imports among them", NULL},
+    {"externals", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, (gpointer)parse_externals,
+     "Draw modules outside the project: none (default), top (one node per top-level name; "
+     "also --externals alone) or all (dotted names)",
+     "[=MODE]"},
+    {"no-stdlib", 0, 0, G_OPTION_ARG_NONE, &view_args.no_stdlib,
+     "Leave standard-library modules out of --externals", NULL},
+    {"reverse", 0, 0, G_OPTION_ARG_NONE, &view_args.reverse,
+     "Point edges from the imported module to its importer (who imports me)", NULL},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+/* `--externals PATH` meant the old flag followed by a PATH: GOption would take PATH as the
+ * optional value, so a following argument that is not a mode makes it `--externals=top`. */
+static void view_fix_argv(int argc, char **argv)
+{
+    impviz_externals unused;
+    for (int i = 1; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return;
+        if (strcmp(argv[i], "--externals") == 0 && argv[i + 1][0] != '-' &&
+            !impviz_externals_parse(argv[i + 1], &unused))
+            argv[i] = (char *)"--externals=top";
+    }
+}
+
+static void view_args_reset(void)
+{
+    g_strfreev(view_args.focus);
+    g_strfreev(view_args.only);
+    memset(&view_args, 0, sizeof view_args);
+    view_args.up = view_args.down = -1;
+}
+
+/* Checks the view options; a usage message, or NULL when they are fine. */
+static const char *view_args_check(void)
+{
+    if (view_args.depth < 0)
+        return "--depth takes a number >= 0";
+    if ((view_args.up >= 0 || view_args.down >= 0) && !view_args.focus)
+        return "--up and --down need --focus";
+    if (view_args.up < -1 || view_args.down < -1)
+        return "--up and --down take numbers >= 0";
+    return NULL;
+}
+
+static impviz_view_opts view_opts_from_args(char **excludes)
+{
+    return (impviz_view_opts){
+        .depth = (guint)view_args.depth,
+        .focus = (const char *const *)view_args.focus,
+        .up = view_args.up < 0 ? 1 : (guint)view_args.up,
+        .down = view_args.down < 0 ? 1 : (guint)view_args.down,
+        .only = (const char *const *)view_args.only,
+        .exclude = (const char *const *)excludes,
+        .cycles_only = view_args.cycles_only,
+        .externals = view_args.externals,
+        .no_stdlib = view_args.no_stdlib,
+        .reverse = view_args.reverse,
+    };
+}
 
 static bool in_list(const char *s, const char *const *list)
 {
@@ -122,12 +218,10 @@ int impviz_cli_main(int argc, char **argv)
          "Direction of the layout: TB (default), LR, BT, RL", "DIR"},
         {"exclude", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.excludes,
          "Leave out paths matching GLOB, relative to the import root (repeatable; ** for any "
-         "depth)",
+         "depth); in pictures, also hide modules whose dotted name matches GLOB",
          "GLOB"},
         {"root", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.roots,
          "Use DIR as an import root, like an entry of sys.path (repeatable)", "DIR"},
-        {"externals", 0, 0, G_OPTION_ARG_NONE, &o.externals,
-         "Draw imported packages outside the project, one node per top-level name", NULL},
         {"no-legend", 0, 0, G_OPTION_ARG_NONE, &o.no_legend, "Leave the legend out of pictures",
          NULL},
         {"no-gitignore", 0, 0, G_OPTION_ARG_NONE, &o.no_gitignore,
@@ -150,6 +244,7 @@ int impviz_cli_main(int argc, char **argv)
     int rc = EXIT_OK;
     impviz_diags *diags = impviz_diags_new();
     impviz_analysis *analysis = NULL;
+    impviz_view *view = NULL;
     GString *report = NULL;
     GBytes *picture = NULL;
     GError *err = NULL;
@@ -157,6 +252,9 @@ int impviz_cli_main(int argc, char **argv)
     g_option_context_set_summary(ctx, "Draw and check the import graph of Python code.");
     g_option_context_set_description(ctx, description);
     g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_add_main_entries(ctx, view_entries, NULL);
+    view_args_reset();
+    view_fix_argv(argc, argv);
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
         rc = usage_error("%s", err->message);
         g_error_free(err);
@@ -195,6 +293,11 @@ int impviz_cli_main(int argc, char **argv)
         rc = usage_error("%s", "--jobs, --max-file-size and --max-modules take numbers >= 0");
         goto cleanup;
     }
+    const char *view_problem = view_args_check();
+    if (view_problem) {
+        rc = usage_error("%s", view_problem);
+        goto cleanup;
+    }
     const char *output = o.output ? o.output : "-";
     if (impviz_output_check(output, diags) != IMPVIZ_OK) {
         rc = EXIT_USAGE;
@@ -225,14 +328,19 @@ int impviz_cli_main(int argc, char **argv)
                          analysis->project->skipped_names);
 
     impviz_status st = IMPVIZ_OK;
+    if (format != IMPVIZ_FORMAT_TEXT) {
+        impviz_view_opts vopts = view_opts_from_args(o.excludes);
+        if (impviz_view_new(analysis, &vopts, diags, &view) != IMPVIZ_OK) {
+            rc = EXIT_USAGE;
+            goto cleanup;
+        }
+    }
     if (format == IMPVIZ_FORMAT_TEXT || format == IMPVIZ_FORMAT_JSON) {
-        report = impviz_report(analysis, format, o.verbose);
+        report = impviz_report_with_view(analysis, view, format, o.verbose);
         st = impviz_output_write(output, report->str, report->len, diags);
     } else {
-        impviz_render_opts ropts = {.layout = o.layout,
-                                    .rankdir = o.rankdir,
-                                    .externals = o.externals,
-                                    .legend = !o.no_legend};
+        impviz_render_opts ropts = {
+            .layout = o.layout, .rankdir = o.rankdir, .view = view, .legend = !o.no_legend};
         st = impviz_render(analysis, &ropts, format, diags, &picture);
         if (st == IMPVIZ_OK) {
             gsize len;
@@ -255,9 +363,11 @@ cleanup:
         g_string_free(report, TRUE);
     if (picture)
         g_bytes_unref(picture);
+    impviz_view_free(view);
     impviz_analysis_free(analysis);
     impviz_diags_free(diags);
     g_option_context_free(ctx);
     options_free(&o);
+    view_args_reset();
     return rc;
 }

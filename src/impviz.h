@@ -263,6 +263,87 @@ impviz_status impviz_analysis_run(const impviz_analysis_opts *opts, impviz_diags
                                   impviz_analysis **out);
 void impviz_analysis_free(impviz_analysis *analysis);
 
+/* ---- view: the graph a picture shows -------------------------------------------------------- */
+
+/* How external packages appear in a view. */
+typedef enum {
+    IMPVIZ_EXTERNALS_NONE, /* not drawn */
+    IMPVIZ_EXTERNALS_TOP,  /* one node per top-level name: "numpy" */
+    IMPVIZ_EXTERNALS_ALL,  /* one node per imported dotted name: "numpy.linalg" */
+} impviz_externals;
+
+/* "none", "top", "all"; false when unknown. */
+bool impviz_externals_parse(const char *name, impviz_externals *out);
+
+/* What to show. Zero-initialised options show every project module and no externals.
+ * Filters apply in this order: --only/--exclude names, --cycles-only, --focus, --depth. */
+typedef struct {
+    guint depth;              /* collapse modules deeper than this many dotted parts into their
+                                 package of that depth; 0 means no collapsing */
+    const char *const *focus; /* NULL-terminated module names, or NULL: only their neighbourhood */
+    guint up, down;           /* with focus: importers to `up` steps, imports to `down` steps */
+    const char *const *only;  /* NULL-terminated globs on module names, or NULL for all */
+    const char *const *exclude; /* NULL-terminated globs on module and external names, or NULL */
+    bool cycles_only;           /* only modules on a cycle (runtime components, which hold every
+                                   import-time one) and the edges among them */
+    impviz_externals externals;
+    bool no_stdlib; /* leave standard-library externals out */
+    bool reverse;   /* edges point from the imported module to its importer */
+} impviz_view_opts;
+
+typedef enum {
+    IMPVIZ_NODE_MODULE,      /* one project module */
+    IMPVIZ_NODE_COLLAPSED,   /* the modules of a package below --depth, drawn as one */
+    IMPVIZ_NODE_STDLIB,      /* a standard-library module outside the project */
+    IMPVIZ_NODE_THIRD_PARTY, /* any other module outside the project */
+} impviz_node_type;
+
+/* "module", "package", "stdlib", "third_party". */
+const char *impviz_node_type_str(impviz_node_type type);
+
+typedef struct {
+    char *name;    /* unique within its type: module, collapsed package or external name */
+    char *label;   /* short name for the picture: the last dotted part, "__init__" for a package */
+    char *package; /* dotted package whose cluster holds the node; "" for none (and externals) */
+    impviz_node_type type;
+    bool is_package;        /* MODULE: the module is a package (its __init__) */
+    GArray *modules;        /* guint project module indices drawn as this node, ascending (one for
+                               MODULE, several for COLLAPSED, none for externals) */
+    gint component;         /* lowest import-time component of a member, or -1: "in-cycle" */
+    gint runtime_component; /* lowest runtime component of a member, or -1 */
+    guint in, out;          /* edges of the view into and out of the node */
+} impviz_view_node;
+
+/* Imports between two nodes, aggregated over the modules the nodes stand for. */
+typedef struct {
+    guint source, target; /* node indices, as drawn (swapped by reverse) */
+    impviz_kind kind;     /* the strongest kind present */
+    guint kinds;          /* bit set of every kind present: 1 << impviz_kind */
+    guint count;          /* import records behind the edge */
+    GArray *refs;         /* guint indices into the analysis refs, ascending (source order) */
+    bool cycle;           /* an eager import inside an import-time component */
+    bool runtime_cycle;   /* not cycle; a non-typing import inside a runtime component */
+} impviz_view_edge;
+
+typedef struct {
+    GPtrArray *nodes;     /* impviz_view_node *: project nodes by name, then externals by name */
+    GArray *edges;        /* impviz_view_edge, sorted by (source, target); no self-loops */
+    bool reversed;        /* opts->reverse: edges point from imported to importer */
+    guint hidden_modules; /* project modules the filters left out */
+} impviz_view;
+
+/* Builds the view of an analysis (borrowed: must outlive the view). IMPVIZ_EUSAGE with an error
+ * in diags when a focus module does not exist; *out is then NULL. Caller frees *out with
+ * impviz_view_free. */
+impviz_status impviz_view_new(const impviz_analysis *analysis, const impviz_view_opts *opts,
+                              impviz_diags *diags, impviz_view **out);
+void impviz_view_free(impviz_view *view);
+/* A node's id, unique in the view and used as its SVG id: "m:pkg.mod" (module), "p:pkg"
+ * (collapsed package), "x:numpy" (external). Caller frees with g_free. */
+char *impviz_view_node_id(const impviz_view_node *node);
+/* The node index of a name of the given type, or -1. */
+gint impviz_view_find(const impviz_view *view, impviz_node_type type, const char *name);
+
 /* ---- output -------------------------------------------------------------------------------- */
 
 typedef enum {
@@ -283,8 +364,9 @@ bool impviz_format_from_path(const char *path, impviz_format *out);
 typedef struct {
     const char *layout;  /* Graphviz engine: "dot" ... */
     const char *rankdir; /* "TB", "LR", "BT", "RL" */
-    bool externals;      /* draw external packages, one node per top-level name */
+    bool externals;      /* without a view: draw external packages, one per top-level name */
     bool legend;
+    const impviz_view *view; /* what to draw (borrowed), or NULL for every module */
 } impviz_render_opts;
 
 /* Renders the graph with Graphviz into *out (a new GBytes, freed by the caller with
@@ -295,6 +377,10 @@ impviz_status impviz_render(const impviz_analysis *analysis, const impviz_render
 /* Report text (IMPVIZ_FORMAT_TEXT) or JSON (IMPVIZ_FORMAT_JSON) into a new GString that the
  * caller frees with g_string_free. */
 GString *impviz_report(const impviz_analysis *analysis, impviz_format format, bool verbose);
+/* The same, with the view a picture would draw (borrowed; NULL for none) added to JSON as
+ * "view": its nodes and edges, so tools and tests can read back exactly what is drawn. */
+GString *impviz_report_with_view(const impviz_analysis *analysis, const impviz_view *view,
+                                 impviz_format format, bool verbose);
 
 /* Writes data to path atomically: a temporary file in the same directory, renamed into place
  * only when complete, so a failure leaves any previous file untouched. "-" is stdout. */

@@ -78,10 +78,12 @@ static const impviz_module *module_at(const impviz_analysis *a, guint i)
 
 typedef struct {
     const impviz_analysis *a;
+    const impviz_view *view;
     const impviz_render_opts *opts;
     Agraph_t *g;
+    Agraph_t *externals;  /* subgraph of external nodes, made on first use */
     GHashTable *clusters; /* package name -> Agraph_t * */
-    Agnode_t **nodes;     /* per module */
+    Agnode_t **nodes;     /* per view node */
 } builder;
 
 /* The cluster of a package, created with its parents on first use. */
@@ -112,84 +114,117 @@ static Agraph_t *cluster_for(builder *b, const char *package)
     return c;
 }
 
+/* Tooltip of a project node: name, path, edges in and out, component. */
+static char *project_tooltip(const builder *b, const impviz_view_node *node)
+{
+    GString *tip = g_string_new(node->name);
+    if (node->type == IMPVIZ_NODE_MODULE) {
+        const impviz_module *m = module_at(b->a, g_array_index(node->modules, guint, 0));
+        g_string_append_printf(tip, "\n%s", m->path);
+    } else {
+        g_string_append_printf(tip, "\n%u modules collapsed", node->modules->len);
+    }
+    g_string_append_printf(tip, "\nimports %u, imported by %u",
+                           b->view->reversed ? node->in : node->out,
+                           b->view->reversed ? node->out : node->in);
+    if (node->component >= 0)
+        g_string_append_printf(tip, "\non import-time cycle %d", node->component + 1);
+    else if (node->runtime_component >= 0)
+        g_string_append_printf(tip, "\non runtime cycle %d", node->runtime_component + 1);
+    return g_string_free(tip, FALSE);
+}
+
 static void add_nodes(builder *b)
 {
-    const impviz_analysis *a = b->a;
-    const impviz_graph *gr = a->graph;
-    guint n = a->project->modules->len;
-    b->nodes = g_new0(Agnode_t *, n);
-    guint *in = g_new0(guint, n), *out = g_new0(guint, n);
-    for (guint k = 0; k < gr->edges->len; k++) {
-        const impviz_edge *e = &g_array_index(gr->edges, impviz_edge, k);
-        in[e->target]++;
-        out[e->source]++;
-    }
-    for (guint i = 0; i < n; i++) {
-        const impviz_module *m = module_at(a, i);
-        char *package = g_strdup(m->name);
-        const char *label;
-        if (m->is_package) {
-            label = "__init__";
+    const impviz_view *v = b->view;
+    b->nodes = g_new0(Agnode_t *, v->nodes->len + 1);
+    for (guint k = 0; k < v->nodes->len; k++) {
+        const impviz_view_node *node = g_ptr_array_index(v->nodes, k);
+        char *key = impviz_view_node_id(node);
+        GString *cls = g_string_new(NULL);
+        Agnode_t *n;
+        if (node->type == IMPVIZ_NODE_STDLIB || node->type == IMPVIZ_NODE_THIRD_PARTY) {
+            if (!b->externals) {
+                b->externals = agsubg(b->g, (char *)"externals", 1);
+                set(b->externals, "rank", "sink");
+            }
+            n = agnode(b->externals, key, 1);
+            bool std = node->type == IMPVIZ_NODE_STDLIB;
+            set(n, "shape", "ellipse");
+            set(n, "style", "filled");
+            set(n, "fillcolor", std ? "#eeeeee" : "#e3f2fd");
+            set(n, "color", std ? "#bdbdbd" : "#90caf9");
+            g_string_append(cls, std ? "external stdlib" : "external third-party");
+            char *tip = g_strdup_printf("%s\n%s, outside the project\nimported by %u", node->name,
+                                        std ? "standard library" : "third party",
+                                        v->reversed ? node->out : node->in);
+            set_esc(n, "tooltip", tip);
+            g_free(tip);
         } else {
-            char *dot = strrchr(package, '.');
-            label = dot ? m->name + (dot - package) + 1 : m->name;
-            if (dot)
-                *dot = '\0';
-            else
-                *package = '\0';
+            n = agnode(cluster_for(b, node->package), key, 1);
+            g_string_append(cls, "module");
+            if (node->is_package)
+                g_string_append(cls, " package");
+            if (node->type == IMPVIZ_NODE_COLLAPSED) {
+                g_string_append(cls, " collapsed");
+                set(n, "shape", "folder");
+            }
+            if (node->component >= 0) {
+                g_string_append(cls, " in-cycle");
+                set(n, "fillcolor", component_fills[node->component % N_FILLS]);
+                set(n, "color", CYCLE_COLOR);
+                set(n, "penwidth", "2");
+            } else if (node->runtime_component >= 0) {
+                g_string_append(cls, " in-runtime-cycle");
+                set(n, "fillcolor", "#fff3e0");
+                set(n, "color", RUNTIME_CYCLE_COLOR);
+            }
+            char *tip = project_tooltip(b, node);
+            set_esc(n, "tooltip", tip);
+            g_free(tip);
         }
-        Agraph_t *c = cluster_for(b, package);
-        g_free(package);
-        Agnode_t *node = agnode(c, (char *)m->name, 1);
-        b->nodes[i] = node;
-        set_esc(node, "label", label);
-        char *id = g_strconcat("m:", m->name, NULL);
-        set_esc(node, "id", id);
-        g_free(id);
-        gint it = gr->import_time.component_of[i], rt = gr->runtime.component_of[i];
-        GString *cls = g_string_new("module");
-        if (m->is_package)
-            g_string_append(cls, " package");
-        if (it >= 0) {
-            g_string_append(cls, " in-cycle");
-            set(node, "fillcolor", component_fills[it % N_FILLS]);
-            set(node, "color", CYCLE_COLOR);
-            set(node, "penwidth", "2");
-        } else if (rt >= 0) {
-            g_string_append(cls, " in-runtime-cycle");
-            set(node, "fillcolor", "#fff3e0");
-            set(node, "color", RUNTIME_CYCLE_COLOR);
-        }
-        set(node, "class", cls->str);
+        b->nodes[k] = n;
+        set_esc(n, "label", node->label);
+        set_esc(n, "id", key);
+        set(n, "class", cls->str);
         g_string_free(cls, TRUE);
-        char *tip = g_strdup_printf("%s\n%s\nimports %u module%s, imported by %u%s%s", m->name,
-                                    m->path, out[i], out[i] == 1 ? "" : "s", in[i],
-                                    it >= 0 ? "\non an import-time cycle" : "",
-                                    it < 0 && rt >= 0 ? "\non a runtime cycle" : "");
-        set_esc(node, "tooltip", tip);
-        g_free(tip);
+        g_free(key);
     }
-    g_free(in);
-    g_free(out);
+}
+
+static bool is_external_node(const impviz_view *v, guint k)
+{
+    const impviz_view_node *node = g_ptr_array_index(v->nodes, k);
+    return node->type == IMPVIZ_NODE_STDLIB || node->type == IMPVIZ_NODE_THIRD_PARTY;
+}
+
+/* "path:line: statement (kind)", one line per import record behind the edge. */
+static char *edge_tooltip(const builder *b, const impviz_view_edge *e)
+{
+    const impviz_analysis *a = b->a;
+    GString *tip = g_string_new(NULL);
+    if (e->count > 1)
+        g_string_append_printf(tip, "%u imports\n", e->count);
+    for (guint i = 0; i < e->refs->len; i++) {
+        const impviz_ref *r = &g_array_index(a->refs, impviz_ref, g_array_index(e->refs, guint, i));
+        g_string_append_printf(tip, "%s%s:%u: %s (%s)", i ? "\n" : "",
+                               module_at(a, r->source)->path, r->import->line, r->import->statement,
+                               impviz_kind_str(r->import->kind));
+    }
+    return g_string_free(tip, FALSE);
 }
 
 static void add_edges(builder *b)
 {
-    const impviz_analysis *a = b->a;
-    const impviz_graph *gr = a->graph;
-    for (guint k = 0; k < gr->edges->len; k++) {
-        const impviz_edge *e = &g_array_index(gr->edges, impviz_edge, k);
+    const impviz_view *v = b->view;
+    for (guint k = 0; k < v->edges->len; k++) {
+        const impviz_view_edge *e = &g_array_index(v->edges, impviz_view_edge, k);
         Agedge_t *edge = agedge(b->g, b->nodes[e->source], b->nodes[e->target], NULL, 1);
-        gint it_s = gr->import_time.component_of[e->source];
-        gint rt_s = gr->runtime.component_of[e->source];
-        bool cycle =
-            e->kind == IMPVIZ_EAGER && it_s >= 0 && it_s == gr->import_time.component_of[e->target];
-        bool runtime_cycle = !cycle && e->kind != IMPVIZ_TYPING && rt_s >= 0 &&
-                             rt_s == gr->runtime.component_of[e->target];
-        GString *cls = g_string_new(impviz_kind_str(e->kind));
-        if (cycle)
+        bool external = is_external_node(v, e->source) || is_external_node(v, e->target);
+        GString *cls = g_string_new(external ? "external" : impviz_kind_str(e->kind));
+        if (e->cycle)
             g_string_append(cls, " cycle");
-        else if (runtime_cycle)
+        else if (e->runtime_cycle)
             g_string_append(cls, " runtime-cycle");
         set(edge, "class", cls->str);
         g_string_free(cls, TRUE);
@@ -205,64 +240,31 @@ static void add_edges(builder *b)
         default:
             break;
         }
-        if (cycle) {
+        if (external)
+            set(edge, "color", "#bdbdbd");
+        if (e->cycle) {
             set(edge, "color", CYCLE_COLOR);
             set(edge, "penwidth", "2.5");
-        } else if (runtime_cycle) {
+        } else if (e->runtime_cycle) {
             set(edge, "color", RUNTIME_CYCLE_COLOR);
         }
-        GString *tip = g_string_new(NULL);
-        for (guint i = 0; i < e->refs->len; i++) {
-            const impviz_ref *r =
-                &g_array_index(a->refs, impviz_ref, g_array_index(e->refs, guint, i));
-            g_string_append_printf(tip, "%s%s:%u: %s (%s)", i ? "\n" : "",
-                                   module_at(a, r->source)->path, r->import->line,
-                                   r->import->statement, impviz_kind_str(r->import->kind));
+        if (e->count > 1) {
+            char weight[16];
+            g_snprintf(weight, sizeof weight, "%u", e->count);
+            set(edge, "weight", weight);
         }
-        set_esc(edge, "tooltip", tip->str);
-        g_string_free(tip, TRUE);
-        char *id = g_strdup_printf("e:%s->%s", module_at(a, e->source)->name,
-                                   module_at(a, e->target)->name);
+        char *tip = edge_tooltip(b, e);
+        set_esc(edge, "tooltip", tip);
+        g_free(tip);
+        const impviz_view_node *s = g_ptr_array_index(v->nodes, e->source);
+        const impviz_view_node *t = g_ptr_array_index(v->nodes, e->target);
+        char *sk = impviz_view_node_id(s), *tk = impviz_view_node_id(t);
+        char *id = g_strdup_printf("e:%s->%s", sk, tk);
         set_esc(edge, "id", id);
         g_free(id);
+        g_free(sk);
+        g_free(tk);
     }
-}
-
-/* One node per top-level external package, one edge per (module, package). */
-static void add_externals(builder *b)
-{
-    const impviz_analysis *a = b->a;
-    GHashTable *nodes = g_hash_table_new(g_str_hash, g_str_equal);
-    GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    Agraph_t *ext = agsubg(b->g, (char *)"externals", 1);
-    set(ext, "rank", "sink");
-    for (guint i = 0; i < a->refs->len; i++) {
-        const impviz_ref *r = &g_array_index(a->refs, impviz_ref, i);
-        if (!r->external)
-            continue;
-        Agnode_t *n = g_hash_table_lookup(nodes, r->external);
-        if (!n) {
-            char *name = g_strconcat("ext:", r->external, NULL);
-            n = agnode(ext, name, 1);
-            g_free(name);
-            set_esc(n, "label", r->external);
-            set(n, "shape", "ellipse");
-            set(n, "style", "filled");
-            bool std = r->cls == IMPVIZ_TARGET_STDLIB;
-            set(n, "fillcolor", std ? "#eeeeee" : "#e3f2fd");
-            set(n, "color", std ? "#bdbdbd" : "#90caf9");
-            set(n, "class", std ? "external stdlib" : "external third-party");
-            g_hash_table_insert(nodes, (gpointer)r->external, n);
-        }
-        char *key = g_strdup_printf("%u:%s", r->source, r->external);
-        if (g_hash_table_add(seen, key)) {
-            Agedge_t *e = agedge(b->g, b->nodes[r->source], n, NULL, 1);
-            set(e, "class", "external");
-            set(e, "color", "#bdbdbd");
-        }
-    }
-    g_hash_table_unref(seen);
-    g_hash_table_unref(nodes);
 }
 
 static void add_legend(builder *b)
@@ -313,7 +315,6 @@ static int io_flush(void *chan)
 
 static Agraph_t *build(builder *b, Agdisc_t *disc)
 {
-    const impviz_analysis *a = b->a;
     Agraph_t *g = agopen((char *)"impviz", Agdirected, disc);
     b->g = g;
     b->clusters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -333,7 +334,7 @@ static Agraph_t *build(builder *b, Agdisc_t *disc)
     agattr(g, AGEDGE, (char *)"fontsize", (char *)"9");
     /* Large graphs: dot's crossing minimisation and network simplex dominate; these limits
      * (measured in MEASUREMENTS.md) cut layout time several-fold for similar crossings. */
-    if (a->project->modules->len > 150) {
+    if (b->view->nodes->len > 150) {
         set(g, "mclimit", "0.1");
         set(g, "nslimit", "2");
         set(g, "nslimit1", "2");
@@ -341,8 +342,6 @@ static Agraph_t *build(builder *b, Agdisc_t *disc)
     }
     add_nodes(b);
     add_edges(b);
-    if (b->opts->externals)
-        add_externals(b);
     if (b->opts->legend)
         add_legend(b);
     return g;
@@ -377,7 +376,13 @@ impviz_status impviz_render(const impviz_analysis *a, const impviz_render_opts *
     io.putstr = io_putstr;
     io.flush = io_flush;
     Agdisc_t disc = {&AgMemDisc, &AgIdDisc, &io};
-    builder b = {.a = a, .opts = opts};
+    impviz_view *own_view = NULL;
+    if (!opts->view) {
+        impviz_view_opts vopts = {.externals = opts->externals ? IMPVIZ_EXTERNALS_TOP
+                                                               : IMPVIZ_EXTERNALS_NONE};
+        impviz_view_new(a, &vopts, diags, &own_view);
+    }
+    builder b = {.a = a, .view = opts->view ? opts->view : own_view, .opts = opts};
     GVC_t *gvc = gvContext();
     Agraph_t *g = build(&b, &disc);
 
@@ -408,6 +413,7 @@ cleanup:
     gvFreeContext(gvc);
     g_hash_table_unref(b.clusters);
     g_free(b.nodes);
+    impviz_view_free(own_view);
     g_string_free(dot_text, TRUE);
     errf_hook((char *)"\n"); /* flush a last unterminated message */
     agseterrf(previous);
