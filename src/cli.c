@@ -323,9 +323,10 @@ int impviz_cli_main(int argc, char **argv)
     }
     if (o.verbose && analysis->project->skipped_names)
         impviz_diags_add(diags, IMPVIZ_NOTE, NULL, 0,
-                         "%u files and directories skipped: their names are not Python "
-                         "identifiers, so they cannot be imported",
-                         analysis->project->skipped_names);
+                         "skipped %u file and directory name%s that cannot be imported (not "
+                         "Python identifiers)",
+                         analysis->project->skipped_names,
+                         analysis->project->skipped_names == 1 ? "" : "s");
 
     impviz_status st = IMPVIZ_OK;
     if (format != IMPVIZ_FORMAT_TEXT) {

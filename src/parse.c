@@ -189,6 +189,15 @@ static bool preceded_by_lazy(walk *w, TSNode stmt)
     return text_is(w, prev, "lazy");
 }
 
+/* The ERROR node holding `lazy` before an import on the same line. */
+static bool is_lazy_marker(walk *w, TSNode n)
+{
+    TSNode next = ts_node_next_sibling(n);
+    return !ts_node_is_null(next) &&
+           (is_type(next, "import_statement") || is_type(next, "import_from_statement")) &&
+           preceded_by_lazy(w, next);
+}
+
 static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
 {
     const char *statement = statement_text(w, stmt);
@@ -814,6 +823,38 @@ static bool is_utf8_name(const char *enc)
            g_str_has_prefix(enc, "utf_8");
 }
 
+/* Converts bytes in a Python codec to UTF-8; Python's names (latin-1, iso_8859_15, cp1252)
+ * are mapped to iconv's. NULL with *why set when the codec is unknown or the bytes invalid. */
+static char *decode(const char *bytes, size_t len, const char *codec, size_t *out_len,
+                    const char **why)
+{
+    static const struct {
+        const char *python, *iconv;
+    } aliases[] = {{"latin-1", "ISO-8859-1"},     {"latin1", "ISO-8859-1"}, {"l1", "ISO-8859-1"},
+                   {"iso-latin-1", "ISO-8859-1"}, {"ascii", "ASCII"},       {"us-ascii", "ASCII"}};
+    char *name = g_strdup(codec);
+    g_strdelimit(name, "_", '-');
+    for (size_t i = 0; i < G_N_ELEMENTS(aliases); i++)
+        if (strcmp(name, aliases[i].python) == 0) {
+            g_free(name);
+            name = g_strdup(aliases[i].iconv);
+            break;
+        }
+    GError *err = NULL;
+    gsize n = 0;
+    char *out = g_convert(bytes, (gssize)len, "UTF-8", name, NULL, &n, &err);
+    if (!out) {
+        bool bad_bytes = err->code == G_CONVERT_ERROR_ILLEGAL_SEQUENCE ||
+                         err->code == G_CONVERT_ERROR_PARTIAL_INPUT;
+        *why = bad_bytes ? "bytes that its coding declaration cannot decode"
+                         : "unknown encoding in its coding declaration";
+        g_error_free(err);
+    }
+    g_free(name);
+    *out_len = n;
+    return out;
+}
+
 impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_t len,
                                  const char **why)
 {
@@ -827,18 +868,14 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
         len -= 3;
     } else {
         char *enc = coding_declaration(bytes, len);
-        if (enc && !is_utf8_name(enc)) {
-            gsize out_len = 0;
-            converted = g_convert(bytes, len, "UTF-8", enc, NULL, &out_len, NULL);
-            if (!converted) {
-                g_free(enc);
-                *why = "cannot decode with its coding declaration";
-                return NULL;
-            }
-            bytes = converted;
-            len = out_len;
-        }
+        if (enc && !is_utf8_name(enc))
+            converted = decode(bytes, len, enc, &len, why);
+        bool failed = enc && !is_utf8_name(enc) && !converted;
         g_free(enc);
+        if (failed)
+            return NULL;
+        if (converted)
+            bytes = converted;
     }
 
     impviz_file *f = g_new0(impviz_file, 1);
@@ -857,6 +894,8 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
         while (stack->len) {
             TSNode n = g_array_index(stack, TSNode, stack->len - 1);
             g_array_set_size(stack, stack->len - 1);
+            if (is_type(n, "ERROR") && is_lazy_marker(&w, n))
+                continue; /* PEP 810 syntax the grammar predates, not a broken part */
             if (is_type(n, "ERROR") || ts_node_is_missing(n)) {
                 if (!f->error_count++ || node_line(n) < f->first_error_line)
                     f->first_error_line = node_line(n);

@@ -1,0 +1,1 @@
+"""activations_demo: a layer and its helper module that import each other (broken on purpose)."""

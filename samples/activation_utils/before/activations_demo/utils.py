@@ -1,0 +1,20 @@
+"""Helpers: look an activation up by name, or wrap it in a layer."""
+
+import tensorflow.keras.activations as activations
+
+# The layer module imports get_activation_function from here at module level,
+# and this module imports the layer class from there: a cycle at import time.
+from activations_demo.layers import ConfigurableActivation
+
+_BY_NAME = {"relu": activations.relu, "sigmoid": activations.sigmoid}
+
+
+def get_activation_function(name="relu"):
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise ValueError(f"unknown activation {name!r}; expected one of {sorted(_BY_NAME)}") from None
+
+
+def build_activation_layer(name="relu"):
+    return ConfigurableActivation(activation_name=name)

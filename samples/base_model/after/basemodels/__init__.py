@@ -1,0 +1,1 @@
+"""basemodels: the base class no longer imports its helpers; subclasses call them."""

@@ -1,0 +1,1 @@
+"""netlayers: the layers no longer know each other; netlayers.model combines them."""

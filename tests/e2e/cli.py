@@ -1,0 +1,121 @@
+"""End-to-end: options, exit statuses, error messages, safe outputs, determinism."""
+import os
+import shutil
+import stat
+import tempfile
+
+from common import args, check, done, equal, run, run_json
+
+A = args()
+BEFORE = os.path.join(A.source, "samples/cross_layers/before")
+AFTER = os.path.join(A.source, "samples/activation_utils/after")
+tmp = tempfile.mkdtemp(prefix="impviz-cli-")
+
+# --help and --version go to stdout with status 0; --help documents the exit statuses
+rc, out, err = run(A.impviz, "--help")
+equal(rc, 0, "--help status")
+for needle in ("Exit status:", "  1  --check found an import-time cycle", "--check", "--layout",
+               "--rankdir", "--exclude", "--externals", "--quiet", "--verbose", "--version"):
+    check(needle in out, f"--help mentions {needle!r}")
+rc, out, err = run(A.impviz, "--version")
+check(rc == 0 and out.startswith("impviz "), f"--version: {out!r}")
+
+# usage and input errors: one clear line, status 2
+def usage(argv, message):
+    rc, out, err = run(A.impviz, *argv)
+    equal(rc, 2, f"status of impviz {' '.join(argv)}")
+    first = err.splitlines()[0] if err else ""
+    equal(first, f"impviz: error: {message}", f"message of impviz {' '.join(argv)}")
+
+usage(["--no-such-option", BEFORE], "Unknown option --no-such-option")
+usage([], "no PATH given")
+usage([os.path.join(tmp, "missing")], f"cannot read '{os.path.join(tmp, 'missing')}': No such file or directory")
+usage([BEFORE, "-T", "bmp"], "unknown format 'bmp' (try text, json, dot, svg, png or pdf)")
+usage([BEFORE, "-o", os.path.join(tmp, "g.bmp")],
+      f"cannot tell the format of '{os.path.join(tmp, 'g.bmp')}' from its extension (use -T)")
+usage([BEFORE, "--layout", "nope"], "unknown layout engine 'nope' (try dot, neato, fdp, sfdp, circo or twopi)")
+usage([BEFORE, "--rankdir", "UP"], "unknown rank direction 'UP' (try TB, LR, BT or RL)")
+usage([BEFORE, "-o", os.path.join(tmp, "no/such/dir/g.svg")],
+      f"cannot write '{os.path.join(tmp, 'no/such/dir/g.svg')}': No such file or directory")
+empty = os.path.join(tmp, "empty")
+os.mkdir(empty)
+usage([empty], f"no Python module found in '{empty}'")
+
+# an unwritable directory: status 2 before any work, and nothing is written
+if os.geteuid() != 0:
+    ro = os.path.join(tmp, "ro")
+    os.mkdir(ro)
+    os.chmod(ro, stat.S_IRUSR | stat.S_IXUSR)
+    usage([BEFORE, "-o", os.path.join(ro, "g.svg")], f"cannot write '{os.path.join(ro, 'g.svg')}': Permission denied")
+
+# a failed run leaves the previous output untouched
+out_file = os.path.join(tmp, "keep.svg")
+with open(out_file, "w") as f:
+    f.write("previous")
+rc, _, _ = run(A.impviz, os.path.join(tmp, "missing"), "-o", out_file)
+check(rc == 2 and open(out_file).read() == "previous", "failed run keeps the previous file")
+check(not [n for n in os.listdir(tmp) if n.startswith("keep.svg.")], "no temporary file left behind")
+
+# --check: 1 with an import-time cycle, 0 without (a runtime-only cycle passes)
+equal(run(A.impviz, BEFORE, "--check")[0], 1, "--check on a cycle")
+equal(run(A.impviz, AFTER, "--check")[0], 0, "--check on a runtime-only cycle")
+equal(run(A.impviz, BEFORE)[0], 0, "no --check: status 0 even with a cycle")
+
+# -T overrides the extension; .dot and .gv give DOT without layout
+for ext in ("dot", "gv"):
+    path = os.path.join(tmp, f"g.{ext}")
+    rc, _, err = run(A.impviz, BEFORE, "-o", path)
+    text = open(path).read()
+    check(rc == 0 and text.startswith("digraph impviz {") and "pos=" not in text,
+          f".{ext} is DOT without layout")
+    check('class="eager cycle"' in text or 'class="eager cycle",' in text or "eager cycle" in text,
+          f".{ext} carries the edge classes")
+path = os.path.join(tmp, "g.svg")
+run(A.impviz, BEFORE, "-o", path, "-T", "json")
+check(open(path).read().lstrip().startswith("{"), "-T json overrides the .svg extension")
+
+# determinism: two runs and different -j give identical bytes, for every format
+for fmt in ("json", "dot", "svg", "text"):
+    outs = [run(A.impviz, os.path.join(A.source, "samples"), "-T", fmt, "-j", j)[1] for j in ("1", "2", "2")]
+    check(outs[0] == outs[1] == outs[2] and outs[0], f"{fmt} output identical across runs and -j")
+
+# --exclude matches paths relative to the root; -q silences warnings; --externals adds nodes
+data = run_json(A.impviz, BEFORE, "--exclude", "netlayers/layer_b.py")
+check("netlayers.layer_b" not in [m["name"] for m in data["modules"]], "--exclude drops a file")
+equal(data["sccs"]["import_time"], [], "--exclude breaks the cycle")
+data = run_json(A.impviz, BEFORE, "--exclude", "**/layer_*.py")
+equal(sorted(m["name"] for m in data["modules"]), ["main", "netlayers"], "--exclude with **")
+rc, out, _ = run(A.impviz, BEFORE, "-T", "dot", "--externals")
+check('"ext:tensorflow"' in out and "third-party" in out, "--externals draws tensorflow")
+rc, out, _ = run(A.impviz, BEFORE, "-T", "dot")
+check("ext:" not in out, "no external nodes without --externals")
+rc, out, _ = run(A.impviz, BEFORE, "-T", "dot", "--rankdir", "LR")
+check("rankdir=LR" in out, "--rankdir reaches the graph")
+rc, out, err = run(A.impviz, BEFORE, "-o", os.path.join(tmp, "n.svg"), "--layout", "neato")
+check(rc == 0 and "<svg" in open(os.path.join(tmp, "n.svg")).read(), "--layout neato renders")
+
+# warnings and notes: a broken file warns (not with -q); -v adds notes (skipped names)
+proj = os.path.join(tmp, "proj")
+os.makedirs(os.path.join(proj, "pkg"))
+open(os.path.join(proj, "pkg", "__init__.py"), "w").close()
+with open(os.path.join(proj, "pkg", "a.py"), "w") as f:
+    f.write("import os\ndef f(:\n    pass\nfrom . import b\n")
+with open(os.path.join(proj, "pkg", "b.py"), "wb") as f:
+    f.write(b"\x00\x01binary")
+with open(os.path.join(proj, "2to3_data.py"), "w") as f:
+    f.write("import pkg\n")
+rc, out, err = run(A.impviz, proj)
+equal(rc, 0, "a broken file does not abort the run")
+check("impviz: warning: pkg/a.py:2: syntax error; imports outside the broken part are still read" in err, f"syntax error warning: {err}")
+check("impviz: warning: pkg/b.py: not analysed: source code contains NUL bytes (binary file?)" in err, f"binary file warning: {err}")
+rc, out, err = run(A.impviz, proj, "-q")
+equal(err, "", "-q prints no warnings")
+rc, out, err = run(A.impviz, proj, "-v")
+check("skipped 1 file and directory name that cannot be imported (not Python identifiers)" in err,
+      f"-v says how many names were skipped: {err}")
+data = run_json(A.impviz, proj)
+check({"source": "pkg.a", "target": "pkg.b", "kind": "eager", "count": 1} in data["edges"],
+      "imports after a syntax error are still read")
+
+shutil.rmtree(tmp, ignore_errors=True)
+done("cli")
