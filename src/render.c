@@ -114,6 +114,15 @@ static Agraph_t *cluster_for(builder *b, const char *package)
     return c;
 }
 
+/* The Graphviz name of a view node, which SVG shows as its <title>: the dotted name for project
+ * nodes (unique in a view: a collapsed package absorbs the module of its name), "ext:NAME" for
+ * externals. Caller frees. */
+static char *gv_name(const impviz_view_node *node)
+{
+    bool ext = node->type == IMPVIZ_NODE_STDLIB || node->type == IMPVIZ_NODE_THIRD_PARTY;
+    return g_strconcat(ext ? "ext:" : "", node->name, NULL);
+}
+
 /* Tooltip of a project node: name, path, edges in and out, component. */
 static char *project_tooltip(const builder *b, const impviz_view_node *node)
 {
@@ -140,7 +149,7 @@ static void add_nodes(builder *b)
     b->nodes = g_new0(Agnode_t *, v->nodes->len + 1);
     for (guint k = 0; k < v->nodes->len; k++) {
         const impviz_view_node *node = g_ptr_array_index(v->nodes, k);
-        char *key = impviz_view_node_id(node);
+        char *key = impviz_view_node_id(node), *name = gv_name(node);
         GString *cls = g_string_new(NULL);
         Agnode_t *n;
         if (node->type == IMPVIZ_NODE_STDLIB || node->type == IMPVIZ_NODE_THIRD_PARTY) {
@@ -148,7 +157,7 @@ static void add_nodes(builder *b)
                 b->externals = agsubg(b->g, (char *)"externals", 1);
                 set(b->externals, "rank", "sink");
             }
-            n = agnode(b->externals, key, 1);
+            n = agnode(b->externals, name, 1);
             bool std = node->type == IMPVIZ_NODE_STDLIB;
             set(n, "shape", "ellipse");
             set(n, "style", "filled");
@@ -161,7 +170,7 @@ static void add_nodes(builder *b)
             set_esc(n, "tooltip", tip);
             g_free(tip);
         } else {
-            n = agnode(cluster_for(b, node->package), key, 1);
+            n = agnode(cluster_for(b, node->package), name, 1);
             g_string_append(cls, "module");
             if (node->is_package)
                 g_string_append(cls, " package");
@@ -189,6 +198,7 @@ static void add_nodes(builder *b)
         set(n, "class", cls->str);
         g_string_free(cls, TRUE);
         g_free(key);
+        g_free(name);
     }
 }
 
