@@ -329,12 +329,10 @@ int impviz_cli_main(int argc, char **argv)
                          analysis->project->skipped_names == 1 ? "" : "s");
 
     impviz_status st = IMPVIZ_OK;
-    if (format != IMPVIZ_FORMAT_TEXT) {
-        impviz_view_opts vopts = view_opts_from_args(o.excludes);
-        if (impviz_view_new(analysis, &vopts, diags, &view) != IMPVIZ_OK) {
-            rc = EXIT_USAGE;
-            goto cleanup;
-        }
+    impviz_view_opts vopts = view_opts_from_args(o.excludes);
+    if (impviz_view_new(analysis, &vopts, diags, &view) != IMPVIZ_OK) {
+        rc = EXIT_USAGE;
+        goto cleanup;
     }
     if (format == IMPVIZ_FORMAT_TEXT || format == IMPVIZ_FORMAT_JSON) {
         report = impviz_report_with_view(analysis, view, format, o.verbose);
