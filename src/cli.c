@@ -39,8 +39,8 @@ typedef struct {
     char **paths;
 } options;
 
-static const char *const layouts[] = {"dot",   "neato", "fdp",       "sfdp", "circo",
-                                      "twopi", "osage", "patchwork", NULL};
+static const char *const layouts[] = {"auto",  "dot",   "neato", "fdp",       "sfdp",
+                                      "circo", "twopi", "osage", "patchwork", NULL};
 static const char *const rankdirs[] = {"TB", "LR", "BT", "RL", NULL};
 
 static const char description[] =
@@ -213,7 +213,9 @@ int impviz_cli_main(int argc, char **argv)
         {"check", 0, 0, G_OPTION_ARG_NONE, &o.check, "Exit with status 1 on an import-time cycle",
          NULL},
         {"layout", 0, 0, G_OPTION_ARG_STRING, &o.layout,
-         "Graphviz layout engine (default dot): dot, neato, fdp, sfdp, circo, twopi", "ENGINE"},
+         "Graphviz layout engine: auto (default: dot, or sfdp for graphs too large for dot), dot, "
+         "neato, fdp, sfdp, circo, twopi",
+         "ENGINE"},
         {"rankdir", 0, 0, G_OPTION_ARG_STRING, &o.rankdir,
          "Direction of the layout: TB (default), LR, BT, RL", "DIR"},
         {"exclude", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.excludes,
@@ -281,8 +283,9 @@ int impviz_cli_main(int argc, char **argv)
         goto cleanup;
     }
     if (o.layout && !in_list(o.layout, layouts)) {
-        rc = usage_error("unknown layout engine '%s' (try dot, neato, fdp, sfdp, circo or twopi)",
-                         o.layout);
+        rc = usage_error(
+            "unknown layout engine '%s' (try auto, dot, neato, fdp, sfdp, circo or twopi)",
+            o.layout);
         goto cleanup;
     }
     if (o.rankdir && !in_list(o.rankdir, rankdirs)) {

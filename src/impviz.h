@@ -362,13 +362,16 @@ bool impviz_format_parse(const char *name, impviz_format *out);
 bool impviz_format_from_path(const char *path, impviz_format *out);
 
 typedef struct {
-    const char *layout;  /* Graphviz engine: "dot" ... */
+    const char *layout;  /* Graphviz engine: "dot" ..., or "auto" (also NULL): see below */
     const char *rankdir; /* "TB", "LR", "BT", "RL" */
     bool externals;      /* without a view: draw external packages, one per top-level name */
     bool legend;
     const impviz_view *view; /* what to draw (borrowed), or NULL for every module */
 } impviz_render_opts;
 
+/* The engine used for `layout`: itself, or for "auto" or NULL, dot unless the view is too large
+ * for dot to lay out in reasonable time, then sfdp. Static string. */
+const char *impviz_render_engine(const impviz_view *view, const char *layout);
 /* Renders the graph with Graphviz into *out (a new GBytes, freed by the caller with
  * g_bytes_unref). IMPVIZ_ERENDER with a diagnostic when Graphviz fails. */
 impviz_status impviz_render(const impviz_analysis *analysis, const impviz_render_opts *opts,

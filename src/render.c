@@ -80,6 +80,7 @@ typedef struct {
     const impviz_analysis *a;
     const impviz_view *view;
     const impviz_render_opts *opts;
+    const char *engine; /* Graphviz layout engine, chosen before the graph is built */
     Agraph_t *g;
     Agraph_t *externals;  /* subgraph of external nodes, made on first use */
     GHashTable *clusters; /* package name -> Agraph_t * */
@@ -224,9 +225,100 @@ static char *edge_tooltip(const builder *b, const impviz_view_edge *e)
     return g_string_free(tip, FALSE);
 }
 
+/* ---- ranking hints ------------------------------------------------------------------------ */
+
+/* Edges that should not push their target down a rank: every non-eager import (ranks follow
+ * what runs at import time), and a small feedback set that makes the eager edges acyclic, found
+ * with the Eades-Lin-Smyth heuristic (sinks to the right, sources to the left, otherwise the
+ * node with the largest out-degree minus in-degree; ties by node index, so it is deterministic).
+ * Left to dot's own depth-first cycle breaking, the CPython standard library's graph gets twice
+ * as many ranks as its longest path and its layout several times slower. Caller frees. */
+static bool *unconstrained_edges(const impviz_view *v)
+{
+    guint n = v->nodes->len, m = v->edges->len;
+    bool *free_edge = g_new0(bool, m + 1);
+    gint *outdeg = g_new0(gint, n + 1), *indeg = g_new0(gint, n + 1);
+    guint *out_off = g_new0(guint, n + 2), *in_off = g_new0(guint, n + 2);
+    guint *out_edges = g_new(guint, m + 1), *in_edges = g_new(guint, m + 1);
+    for (guint k = 0; k < m; k++) {
+        const impviz_view_edge *e = &g_array_index(v->edges, impviz_view_edge, k);
+        if (e->kind != IMPVIZ_EAGER) {
+            free_edge[k] = true;
+            continue;
+        }
+        outdeg[e->source]++;
+        indeg[e->target]++;
+    }
+    for (guint i = 0; i < n; i++) {
+        out_off[i + 1] = out_off[i] + (guint)outdeg[i];
+        in_off[i + 1] = in_off[i] + (guint)indeg[i];
+    }
+    guint *out_fill = g_new0(guint, n + 1), *in_fill = g_new0(guint, n + 1);
+    for (guint k = 0; k < m; k++) {
+        const impviz_view_edge *e = &g_array_index(v->edges, impviz_view_edge, k);
+        if (free_edge[k])
+            continue;
+        out_edges[out_off[e->source] + out_fill[e->source]++] = k;
+        in_edges[in_off[e->target] + in_fill[e->target]++] = k;
+    }
+    /* pos: left part counts up from 0, right part down from n - 1 */
+    guint *pos = g_new(guint, n + 1);
+    bool *gone = g_new0(bool, n + 1);
+    guint left = 0, right = n, remaining = n;
+    while (remaining) {
+        bool changed = true;
+        while (changed) {
+            changed = false;
+            for (guint i = 0; i < n; i++) {
+                if (gone[i] || (outdeg[i] && indeg[i]))
+                    continue;
+                gone[i] = true;
+                remaining--;
+                changed = true;
+                pos[i] = outdeg[i] ? left++ : --right; /* a sink goes right, a source left */
+                for (guint k = out_off[i]; k < out_off[i + 1]; k++)
+                    indeg[g_array_index(v->edges, impviz_view_edge, out_edges[k]).target]--;
+                for (guint k = in_off[i]; k < in_off[i + 1]; k++)
+                    outdeg[g_array_index(v->edges, impviz_view_edge, in_edges[k]).source]--;
+            }
+        }
+        if (!remaining)
+            break;
+        guint best = G_MAXUINT;
+        for (guint i = 0; i < n; i++)
+            if (!gone[i] &&
+                (best == G_MAXUINT || outdeg[i] - indeg[i] > outdeg[best] - indeg[best]))
+                best = i;
+        gone[best] = true;
+        remaining--;
+        pos[best] = left++;
+        for (guint k = out_off[best]; k < out_off[best + 1]; k++)
+            indeg[g_array_index(v->edges, impviz_view_edge, out_edges[k]).target]--;
+        for (guint k = in_off[best]; k < in_off[best + 1]; k++)
+            outdeg[g_array_index(v->edges, impviz_view_edge, in_edges[k]).source]--;
+    }
+    for (guint k = 0; k < m; k++) {
+        const impviz_view_edge *e = &g_array_index(v->edges, impviz_view_edge, k);
+        if (!free_edge[k] && pos[e->source] > pos[e->target])
+            free_edge[k] = true;
+    }
+    g_free(pos);
+    g_free(gone);
+    g_free(outdeg);
+    g_free(indeg);
+    g_free(out_off);
+    g_free(in_off);
+    g_free(out_edges);
+    g_free(in_edges);
+    g_free(out_fill);
+    g_free(in_fill);
+    return free_edge;
+}
+
 static void add_edges(builder *b)
 {
     const impviz_view *v = b->view;
+    bool *unconstrained = unconstrained_edges(v);
     for (guint k = 0; k < v->edges->len; k++) {
         const impviz_view_edge *e = &g_array_index(v->edges, impviz_view_edge, k);
         Agedge_t *edge = agedge(b->g, b->nodes[e->source], b->nodes[e->target], NULL, 1);
@@ -258,6 +350,8 @@ static void add_edges(builder *b)
         } else if (e->runtime_cycle) {
             set(edge, "color", RUNTIME_CYCLE_COLOR);
         }
+        if (unconstrained[k])
+            set(edge, "constraint", "false");
         if (e->count > 1) {
             char weight[16];
             g_snprintf(weight, sizeof weight, "%u", e->count);
@@ -275,6 +369,7 @@ static void add_edges(builder *b)
         g_free(sk);
         g_free(tk);
     }
+    g_free(unconstrained);
 }
 
 static void add_legend(builder *b)
@@ -323,6 +418,29 @@ static int io_flush(void *chan)
     return 0;
 }
 
+/* ---- layout choice ------------------------------------------------------------------------ */
+
+/* Past these sizes dot gets the faster settings below (measured: MEASUREMENTS.md). */
+#define LARGE_NODES 150
+#define LARGE_EDGES 600
+/* Past these, dot takes minutes even so (the stdlib with its tests: 1 700 modules, 9 000 edges,
+ * 100 s) and --layout auto switches to sfdp, which lays that out in about a second. The stdlib
+ * without tests (870 modules, 3 600 edges) stays with dot: about 12 s. */
+#define DOT_MAX_NODES 1200
+#define DOT_MAX_EDGES 5000
+
+static bool is_large(const impviz_view *v)
+{
+    return v->nodes->len > LARGE_NODES || v->edges->len > LARGE_EDGES;
+}
+
+const char *impviz_render_engine(const impviz_view *view, const char *layout)
+{
+    if (layout && strcmp(layout, "auto") != 0)
+        return layout;
+    return view->nodes->len <= DOT_MAX_NODES && view->edges->len <= DOT_MAX_EDGES ? "dot" : "sfdp";
+}
+
 static Agraph_t *build(builder *b, Agdisc_t *disc)
 {
     Agraph_t *g = agopen((char *)"impviz", Agdirected, disc);
@@ -342,13 +460,20 @@ static Agraph_t *build(builder *b, Agdisc_t *disc)
     agattr(g, AGEDGE, (char *)"arrowsize", (char *)"0.7");
     agattr(g, AGEDGE, (char *)"fontname", (char *)"Helvetica");
     agattr(g, AGEDGE, (char *)"fontsize", (char *)"9");
-    /* Large graphs: dot's crossing minimisation and network simplex dominate; these limits
-     * (measured in MEASUREMENTS.md) cut layout time several-fold for similar crossings. */
-    if (b->view->nodes->len > 150) {
+    set(g, "layout", b->engine);
+    if (strcmp(b->engine, "dot") == 0 && is_large(b->view)) {
+        /* dot's crossing minimisation and network simplex dominate on large graphs; these
+         * limits cut layout time several-fold for a similar number of crossings */
         set(g, "mclimit", "0.1");
         set(g, "nslimit", "2");
         set(g, "nslimit1", "2");
         set(g, "remincross", "false");
+    } else if (strcmp(b->engine, "dot") != 0) {
+        /* force-directed and radial engines: no overlapping nodes, nodes drawn over edges */
+        set(g, "overlap", "prism");
+        set(g, "outputorder", "edgesfirst");
+        if (is_large(b->view))
+            set(g, "splines", "false");
     }
     add_nodes(b);
     add_edges(b);
@@ -393,6 +518,7 @@ impviz_status impviz_render(const impviz_analysis *a, const impviz_render_opts *
         impviz_view_new(a, &vopts, diags, &own_view);
     }
     builder b = {.a = a, .view = opts->view ? opts->view : own_view, .opts = opts};
+    b.engine = impviz_render_engine(b.view, opts->layout);
     GVC_t *gvc = gvContext();
     Agraph_t *g = build(&b, &disc);
 
@@ -401,7 +527,7 @@ impviz_status impviz_render(const impviz_analysis *a, const impviz_render_opts *
         *out = g_bytes_new(dot_text->str, dot_text->len);
         goto cleanup;
     }
-    const char *layout = opts->layout ? opts->layout : "dot";
+    const char *layout = b.engine;
     if (gvLayout(gvc, g, layout) != 0) {
         impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "graphviz cannot lay out with '%s'", layout);
         status = IMPVIZ_ERENDER;
