@@ -41,8 +41,8 @@ static impviz_file *parse_module(impviz_parser *parser, const impviz_module *m, 
     impviz_file *f = impviz_parser_parse(parser, bytes, len, &why);
     if (!f)
         impviz_diags_add(diags, IMPVIZ_WARNING, m->path, 0, "not analysed: %s", why);
-    else if (f->error_count)
-        impviz_diags_add(diags, IMPVIZ_WARNING, m->path, (int)f->first_error_line,
+    else if (f->error_count) /* listed with -v; the run warns once with the count */
+        impviz_diags_add(diags, IMPVIZ_NOTE, m->path, (int)f->first_error_line,
                          "syntax error%s; imports outside the broken part%s are still read",
                          f->error_count > 1 ? "s" : "", f->error_count > 1 ? "s" : "");
     if (f && f->too_deep)
@@ -121,6 +121,16 @@ impviz_status impviz_analysis_run(const impviz_analysis_opts *opts, impviz_diags
     a->files = g_ptr_array_new_full(n, (GDestroyNotify)impviz_file_free);
     g_ptr_array_set_size(a->files, n);
     parse_all(project, opts->jobs, diags, (impviz_file **)a->files->pdata);
+    guint broken = 0;
+    for (guint i = 0; i < n; i++) {
+        const impviz_file *f = g_ptr_array_index(a->files, i);
+        broken += f && f->error_count;
+    }
+    if (broken)
+        impviz_diags_add(diags, IMPVIZ_WARNING, NULL, 0,
+                         "%u file%s with syntax errors (Python 2, newer syntax or broken code): "
+                         "imports outside the broken parts were read; -v lists them",
+                         broken, broken == 1 ? "" : "s");
     a->refs = g_array_new(FALSE, FALSE, sizeof(impviz_ref));
     impviz_resolve(project, (impviz_file *const *)a->files->pdata, a->refs);
     a->n_imports = a->refs->len;

@@ -27,7 +27,6 @@ typedef struct {
     GPtrArray *ignores;    /* GPatternSpec * from the current root's .gitignore */
     GPtrArray *ignore_dir; /* gboolean per ignore: pattern applies to directories only */
     GPtrArray *ignore_anchored;
-    GHashTable *seen_dirs; /* "dev:ino" of directories entered, for --follow-symlinks loops */
     bool limit_hit;
 } walker;
 
@@ -176,21 +175,25 @@ static void add_module(walker *w, guint root, const char *root_dir, const char *
     g_free(anc);
 }
 
-static bool enter_dir_once(walker *w, const struct stat *st)
-{
-    char *key = g_strdup_printf("%ju:%ju", (uintmax_t)st->st_dev, (uintmax_t)st->st_ino);
-    if (g_hash_table_contains(w->seen_dirs, key)) {
-        g_free(key);
-        return false;
-    }
-    g_hash_table_add(w->seen_dirs, key);
-    return true;
-}
+/* A directory's identity, to spot a symlink that leads back to one of its own ancestors. */
+typedef struct {
+    dev_t dev;
+    ino_t ino;
+} dir_id;
 
 typedef struct {
-    char *rel;  /* directory relative to the root */
-    char *name; /* dotted package name ("" at the root) */
+    char *rel;         /* directory relative to the root */
+    char *name;        /* dotted package name ("" at the root) */
+    GArray *ancestors; /* dir_id of this directory and every directory above it in the walk */
 } pending_dir;
+
+static void pending_free(pending_dir *d)
+{
+    g_free(d->rel);
+    g_free(d->name);
+    g_array_unref(d->ancestors);
+    g_free(d);
+}
 
 static gint str_cmp(gconstpointer a, gconstpointer b)
 {
@@ -230,16 +233,25 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
     /* the subtree's package name: its path with dots */
     start->name = g_strdup(spec->only);
     g_strdelimit(start->name, "/", '.');
+    start->ancestors = g_array_new(FALSE, FALSE, sizeof(dir_id));
     g_queue_push_tail(&queue, start);
 
     pending_dir *cur;
     while ((cur = g_queue_pop_head(&queue))) {
         char *dir = *cur->rel ? g_build_filename(spec->dir, cur->rel, NULL) : g_strdup(spec->dir);
         struct stat st;
-        if (stat(dir, &st) == 0 && w->opts->follow_symlinks && !enter_dir_once(w, &st)) {
-            impviz_diags_add(w->diags, IMPVIZ_WARNING, cur->rel, 0,
-                             "symlink loop: directory already visited, not entered again");
-            goto next;
+        if (stat(dir, &st) == 0) {
+            for (guint i = 0; i < cur->ancestors->len; i++) {
+                dir_id *up = &g_array_index(cur->ancestors, dir_id, i);
+                if (up->dev == st.st_dev && up->ino == st.st_ino) {
+                    impviz_diags_add(w->diags, IMPVIZ_WARNING, cur->rel, 0,
+                                     "symbolic link loop: leads back to a directory above it; "
+                                     "not entered");
+                    goto next;
+                }
+            }
+            dir_id self = {st.st_dev, st.st_ino};
+            g_array_append_val(cur->ancestors, self);
         }
         GPtrArray *names = list_dir(w, dir, cur->rel);
         if (!names)
@@ -278,9 +290,23 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
                                      "not a Python identifier: directory cannot be imported");
                     goto next_entry;
                 }
+                /* a directory without __init__.py is only a namespace portion: a module file
+                 * of the same name wins over it, as in CPython's FileFinder */
+                char *as_py = g_strconcat(n, ".py", NULL);
+                bool shadowed =
+                    g_hash_table_contains(entries, as_py) && !file_exists(full, "__init__.py");
+                g_free(as_py);
+                if (shadowed) {
+                    impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
+                                     "namespace directory shadowed by module '%s.py'; its "
+                                     "files cannot be imported",
+                                     n);
+                    goto next_entry;
+                }
                 pending_dir *sub = g_new0(pending_dir, 1);
                 sub->rel = g_strdup(rel);
                 sub->name = *cur->name ? g_strconcat(cur->name, ".", n, NULL) : g_strdup(n);
+                sub->ancestors = g_array_copy(cur->ancestors);
                 g_queue_push_tail(&queue, sub);
             } else if (S_ISREG(lst.st_mode)) {
                 size_t len = strlen(n);
@@ -338,9 +364,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
         g_ptr_array_unref(names);
     next:
         g_free(dir);
-        g_free(cur->rel);
-        g_free(cur->name);
-        g_free(cur);
+        pending_free(cur);
     }
 }
 
@@ -348,6 +372,13 @@ static gint module_cmp(gconstpointer a, gconstpointer b)
 {
     const impviz_module *x = *(impviz_module *const *)a, *y = *(impviz_module *const *)b;
     return strcmp(x->name, y->name);
+}
+
+/* An absolute, normalised form of a path (".", "..", "//" and a trailing "/" removed; symbolic
+ * links kept), so that climbing from a package to its root works from any working directory. */
+static char *canonical(const char *p)
+{
+    return g_canonicalize_filename(p, NULL);
 }
 
 static char *strip_trailing_slashes(const char *p)
@@ -400,7 +431,7 @@ static bool under_root(const char *const *roots, const char *path, char **root, 
     size_t best = 0;
     const char *found = NULL;
     for (const char *const *r = roots; r && *r; r++) {
-        char *rd = strip_trailing_slashes(*r);
+        char *rd = canonical(*r);
         size_t n = strlen(rd);
         if ((strcmp(path, rd) == 0 || (strncmp(path, rd, n) == 0 && path[n] == '/')) && n >= best) {
             best = n;
@@ -410,7 +441,7 @@ static bool under_root(const char *const *roots, const char *path, char **root, 
     }
     if (!found)
         return false;
-    *root = strip_trailing_slashes(found);
+    *root = canonical(found);
     *rel = g_strdup(path[best] == '/' ? path + best + 1 : path + best);
     return true;
 }
@@ -419,7 +450,7 @@ static bool under_root(const char *const *roots, const char *path, char **root, 
 static impviz_status plan_path(const impviz_discover_opts *opts, const char *arg, GArray *specs,
                                impviz_diags *diags)
 {
-    char *path = strip_trailing_slashes(arg);
+    char *path = canonical(arg);
     impviz_status status = IMPVIZ_OK;
     struct stat st;
     if (stat(path, &st) != 0) {
@@ -505,7 +536,6 @@ impviz_status impviz_discover(const impviz_discover_opts *opts, impviz_diags *di
     w.ignores = g_ptr_array_new_with_free_func((GDestroyNotify)g_pattern_spec_free);
     w.ignore_dir = g_ptr_array_new();
     w.ignore_anchored = g_ptr_array_new();
-    w.seen_dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (const char *const *e = opts->excludes; e && *e; e++) {
         char *pat = strip_trailing_slashes(*e);
         g_ptr_array_add(w.excludes, g_pattern_spec_new(pat));
@@ -528,7 +558,7 @@ impviz_status impviz_discover(const impviz_discover_opts *opts, impviz_diags *di
             status = IMPVIZ_EINPUT;
             goto cleanup;
         }
-        char *rd = strip_trailing_slashes(*r);
+        char *rd = canonical(*r);
         root_index(p, rd);
         g_free(rd);
     }
@@ -554,7 +584,6 @@ cleanup:
     g_ptr_array_unref(w.ignores);
     g_ptr_array_unref(w.ignore_dir);
     g_ptr_array_unref(w.ignore_anchored);
-    g_hash_table_unref(w.seen_dirs);
     g_array_unref(specs);
     if (status != IMPVIZ_OK) {
         impviz_project_free(p);

@@ -24,7 +24,10 @@ struct impviz_parser {
 typedef struct {
     const char *src;
     impviz_file *file;
-    GHashTable *lazy_modules; /* names in __lazy_modules__ -> NULL, or NULL */
+    GHashTable *lazy_modules;        /* names in __lazy_modules__ -> NULL, or NULL */
+    GHashTable *importlib_names;     /* names bound to the importlib module */
+    GHashTable *import_module_names; /* names bound to importlib.import_module */
+    GHashTable *lazy_loader_names;   /* names bound to the lazy_loader module */
     bool too_deep;
 } walk;
 
@@ -35,6 +38,8 @@ typedef struct {
     bool conditional; /* under an if, or a try that catches ImportError */
     bool uncertain;   /* the simulation cannot tell whether this runs */
     bool never;       /* known not to run on import (if __name__ == "__main__") */
+    bool in_class;    /* inside a class body */
+    bool in_try;      /* inside any clause of a try statement */
     guint depth;
 } scope;
 
@@ -198,6 +203,31 @@ static bool is_lazy_marker(walk *w, TSNode n)
            preceded_by_lazy(w, next);
 }
 
+/* PEP 810: lazy imports only at module level, not in classes or try blocks, never star. */
+static bool lazy_allowed(const scope *sc)
+{
+    return !sc->in_function && !sc->in_class && !sc->in_try && !sc->typing;
+}
+
+/* Remembers names that stand for importlib or importlib.import_module, to spot dynamic
+ * imports made through aliases. */
+static void note_importlib(walk *w, const char *module, const char *name, const char *bound)
+{
+    GHashTable **set = NULL;
+    if (!bound)
+        return;
+    if (strcmp(module, "importlib") == 0)
+        set = name ? (strcmp(name, "import_module") == 0 ? &w->import_module_names : NULL)
+                   : &w->importlib_names;
+    else if (strcmp(module, "lazy_loader") == 0 && !name)
+        set = &w->lazy_loader_names;
+    if (!set)
+        return;
+    if (!*set)
+        *set = g_hash_table_new(g_str_hash, g_str_equal);
+    g_hash_table_add(*set, (gpointer)bound);
+}
+
 static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
 {
     const char *statement = statement_text(w, stmt);
@@ -206,8 +236,6 @@ static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
     uint32_t n = ts_node_named_child_count(stmt);
     for (uint32_t i = 0; i < n; i++) {
         TSNode c = ts_node_named_child(stmt, i);
-        const char *field = ts_node_field_name_for_child(stmt, i);
-        (void)field;
         TSNode dotted = c;
         const char *asname = NULL;
         if (is_type(c, "aliased_import")) {
@@ -219,8 +247,12 @@ static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
         const char *module = node_text(w, dotted);
         guint idx = add_import(w, &s, stmt, statement, 0, module, NULL, asname, flags);
         impviz_import *imp = &g_array_index(w->file->imports, impviz_import, idx);
-        if (lazy && imp->kind == IMPVIZ_EAGER)
+        if (lazy && imp->kind == IMPVIZ_EAGER && lazy_allowed(sc))
             imp->kind = IMPVIZ_LAZY;
+        else if (imp->kind == IMPVIZ_EAGER && !lazy_allowed(sc))
+            imp->flags |= IMPVIZ_IMPORT_NOT_LAZY;
+        if (asname || !strchr(module, '.'))
+            note_importlib(w, module, NULL, asname ? asname : module);
         if (imp->kind == IMPVIZ_EAGER)
             add_event(w, sc, IMPVIZ_EV_IMPORT, imp->line, idx, NULL, NULL);
         /* `import a.b` binds a; `import a.b as c` binds c */
@@ -278,8 +310,13 @@ static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool la
         any = true;
         guint idx = add_import(w, sc, stmt, statement, level, module, name, asname, flags);
         impviz_import *imp = &g_array_index(w->file->imports, impviz_import, idx);
-        if (lazy && imp->kind == IMPVIZ_EAGER)
+        bool can_be_lazy = lazy_allowed(sc) && !(flags & IMPVIZ_IMPORT_STAR);
+        if (lazy && imp->kind == IMPVIZ_EAGER && can_be_lazy)
             imp->kind = IMPVIZ_LAZY;
+        else if (imp->kind == IMPVIZ_EAGER && !can_be_lazy)
+            imp->flags |= IMPVIZ_IMPORT_NOT_LAZY;
+        if (level == 0)
+            note_importlib(w, module, name, asname ? asname : name);
         if (imp->kind == IMPVIZ_EAGER)
             add_event(w, sc, IMPVIZ_EV_IMPORT, imp->line, idx, NULL, NULL);
         add_event(w, sc, IMPVIZ_EV_BIND, imp->line, 0, asname ? asname : name, NULL);
@@ -312,63 +349,125 @@ static const char *string_literal(walk *w, TSNode n)
     return content;
 }
 
-static bool is_callee(walk *w, TSNode fn, const char *object, const char *attr)
+/* Argument `pos` (0-based positional) or keyword `kw` of a call, or a null node. */
+static TSNode call_arg(walk *w, TSNode args, guint pos, const char *kw)
 {
-    if (is_type(fn, "identifier"))
-        return text_is(w, fn, attr);
-    if (!is_type(fn, "attribute"))
-        return false;
-    TSNode obj = ts_node_child_by_field_name(fn, "object", 6);
-    TSNode at = ts_node_child_by_field_name(fn, "attribute", 9);
-    return is_type(obj, "identifier") && (!object || text_is(w, obj, object)) &&
-           text_is(w, at, attr);
+    uint32_t n = ts_node_named_child_count(args);
+    guint positional = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode a = ts_node_named_child(args, i);
+        if (is_type(a, "keyword_argument")) {
+            if (kw && text_is(w, ts_node_child_by_field_name(a, "name", 4), kw))
+                return ts_node_child_by_field_name(a, "value", 5);
+        } else if (!is_type(a, "list_splat") && !is_type(a, "dictionary_splat") &&
+                   !is_type(a, "comment") && positional++ == pos) {
+            return a;
+        }
+    }
+    return (TSNode){0};
 }
 
-/* importlib.import_module("a.b"), import_module(".b", __package__), __import__("a"). */
-static void dynamic_call(walk *w, const scope *sc, TSNode call, TSNode stmt)
+static bool in_set(GHashTable *set, walk *w, TSNode n)
 {
-    TSNode fn = ts_node_child_by_field_name(call, "function", 8);
-    TSNode args = ts_node_child_by_field_name(call, "arguments", 9);
-    if (ts_node_is_null(args) || !is_type(args, "argument_list"))
-        return;
-    bool imp_mod = is_callee(w, fn, "importlib", "import_module");
-    bool dunder = is_type(fn, "identifier") && text_is(w, fn, "__import__");
-    if (imp_mod || dunder) {
-        if (ts_node_named_child_count(args) < 1)
-            return;
-        const char *lit = string_literal(w, ts_node_named_child(args, 0));
-        if (!lit || !*lit)
-            return;
-        guint level = 0;
-        while (lit[level] == '.')
-            level++;
-        if (level && (dunder || ts_node_named_child_count(args) < 2))
-            return; /* a relative name needs its package argument */
-        add_import(w, sc, call, statement_text(w, stmt), level, lit + level, NULL, NULL,
-                   IMPVIZ_IMPORT_DYNAMIC);
-        return;
-    }
-    /* lazy_loader.attach(__name__, submodules=[...], submod_attrs={...}) */
-    if (sc->in_function || !is_type(fn, "attribute") || !is_callee(w, fn, NULL, "attach"))
-        return;
+    return set && is_type(n, "identifier") && g_hash_table_contains(set, node_text(w, n));
+}
+
+/* importlib.import_module(NAME[, PACKAGE]) with literals; also through aliases. */
+static bool is_import_module(walk *w, TSNode fn)
+{
+    if (is_type(fn, "identifier")) /* only when bound by `from importlib import ...` */
+        return in_set(w->import_module_names, w, fn);
+    if (!is_type(fn, "attribute") ||
+        !text_is(w, ts_node_child_by_field_name(fn, "attribute", 9), "import_module"))
+        return false;
     TSNode obj = ts_node_child_by_field_name(fn, "object", 6);
-    if (!text_is(w, obj, "lazy_loader") && !text_is(w, obj, "lazy"))
+    return text_is(w, obj, "importlib") || in_set(w->importlib_names, w, obj);
+}
+
+static void import_module_call(walk *w, const scope *sc, TSNode args, TSNode call, TSNode stmt)
+{
+    const char *lit = string_literal(w, call_arg(w, args, 0, "name"));
+    if (!lit || !*lit)
+        return;
+    guint level = 0;
+    while (lit[level] == '.')
+        level++;
+    const char *module = lit + level;
+    if (level) {
+        TSNode pkg = call_arg(w, args, 1, "package");
+        if (ts_node_is_null(pkg))
+            return; /* a relative name without its package raises TypeError */
+        const char *anchor = string_literal(w, pkg);
+        if (anchor && *anchor) { /* a literal package: resolve here, as importlib does */
+            char *base = g_strdup(anchor);
+            for (guint i = 1; i < level; i++) {
+                char *dot = strrchr(base, '.');
+                if (!dot) {
+                    g_free(base);
+                    return;
+                }
+                *dot = '\0';
+            }
+            char *full = *module ? g_strconcat(base, ".", module, NULL) : g_strdup(base);
+            module = g_string_chunk_insert(w->file->strings, full);
+            level = 0;
+            g_free(base);
+            g_free(full);
+        } else if (!is_type(pkg, "identifier") ||
+                   !(text_is(w, pkg, "__package__") || text_is(w, pkg, "__name__"))) {
+            return; /* relative to a package computed at run time */
+        }
+    }
+    add_import(w, sc, call, statement_text(w, stmt), level, module, NULL, NULL,
+               IMPVIZ_IMPORT_DYNAMIC);
+}
+
+/* __import__(name, globals, locals, fromlist, level) with literals. */
+static void dunder_import_call(walk *w, const scope *sc, TSNode args, TSNode call, TSNode stmt)
+{
+    const char *lit = string_literal(w, call_arg(w, args, 0, "name"));
+    if (!lit)
+        return;
+    guint level = 0;
+    TSNode lv = call_arg(w, args, 4, "level");
+    if (!ts_node_is_null(lv)) {
+        if (!is_type(lv, "integer"))
+            return;
+        level = (guint)g_ascii_strtoull(node_text(w, lv), NULL, 10);
+    }
+    if (!*lit && !level)
         return;
     const char *statement = statement_text(w, stmt);
-    uint32_t n = ts_node_named_child_count(args);
-    for (uint32_t i = 0; i < n; i++) {
-        TSNode kw = ts_node_named_child(args, i);
-        if (!is_type(kw, "keyword_argument"))
-            continue;
-        TSNode key = ts_node_child_by_field_name(kw, "name", 4);
-        TSNode val = ts_node_child_by_field_name(kw, "value", 5);
-        bool subs = text_is(w, key, "submodules"), attrs = text_is(w, key, "submod_attrs");
-        if (!subs && !attrs)
+    TSNode from = call_arg(w, args, 3, "fromlist");
+    bool any = false;
+    if (!ts_node_is_null(from) && (is_type(from, "list") || is_type(from, "tuple"))) {
+        uint32_t n = ts_node_named_child_count(from);
+        for (uint32_t i = 0; i < n; i++) {
+            const char *name = string_literal(w, ts_node_named_child(from, i));
+            if (!name || !*name)
+                continue;
+            add_import(w, sc, call, statement, level, lit, name, NULL,
+                       IMPVIZ_IMPORT_DYNAMIC | IMPVIZ_IMPORT_FROM);
+            any = true;
+        }
+    }
+    if (!any && *lit)
+        add_import(w, sc, call, statement, level, lit, NULL, NULL, IMPVIZ_IMPORT_DYNAMIC);
+}
+
+/* lazy_loader.attach(__name__, submodules=[...], submod_attrs={...}): lazy submodules. */
+static void attach_call(walk *w, const scope *sc, TSNode args, TSNode call, TSNode stmt)
+{
+    const char *statement = statement_text(w, stmt);
+    TSNode lists[2] = {call_arg(w, args, 1, "submodules"), call_arg(w, args, 2, "submod_attrs")};
+    for (int k = 0; k < 2; k++) {
+        TSNode val = lists[k];
+        if (ts_node_is_null(val))
             continue;
         uint32_t m = ts_node_named_child_count(val);
         for (uint32_t j = 0; j < m; j++) {
             TSNode item = ts_node_named_child(val, j);
-            if (attrs && is_type(item, "pair"))
+            if (k == 1 && is_type(item, "pair"))
                 item = ts_node_child_by_field_name(item, "key", 3);
             const char *sub = string_literal(w, item);
             if (!sub || !*sub)
@@ -383,6 +482,25 @@ static void dynamic_call(walk *w, const scope *sc, TSNode call, TSNode stmt)
     }
 }
 
+/* Dynamic imports with literal names: importlib.import_module, __import__, lazy_loader. */
+static void dynamic_call(walk *w, const scope *sc, TSNode call, TSNode stmt)
+{
+    TSNode fn = ts_node_child_by_field_name(call, "function", 8);
+    TSNode args = ts_node_child_by_field_name(call, "arguments", 9);
+    if (ts_node_is_null(args) || !is_type(args, "argument_list"))
+        return;
+    if (is_import_module(w, fn)) {
+        import_module_call(w, sc, args, call, stmt);
+    } else if (is_type(fn, "identifier") && text_is(w, fn, "__import__")) {
+        dunder_import_call(w, sc, args, call, stmt);
+    } else if (is_type(fn, "attribute") &&
+               text_is(w, ts_node_child_by_field_name(fn, "attribute", 9), "attach")) {
+        TSNode obj = ts_node_child_by_field_name(fn, "object", 6);
+        if (text_is(w, obj, "lazy_loader") || in_set(w->lazy_loader_names, w, obj))
+            attach_call(w, sc, args, call, stmt);
+    }
+}
+
 /* Records the dotted chain an attribute expression reads, e.g. "pkg.mod.Base". */
 static void use_attribute(walk *w, const scope *sc, TSNode n, TSNode stmt)
 {
@@ -391,10 +509,7 @@ static void use_attribute(walk *w, const scope *sc, TSNode n, TSNode stmt)
         base = ts_node_child_by_field_name(base, "object", 6);
     if (!is_type(base, "identifier"))
         return;
-    const char *context = statement_text(w, stmt);
-    const char *nl = strchr(context, '\n');
-    (void)nl;
-    add_event(w, sc, IMPVIZ_EV_USE, node_line(n), 0, node_text(w, n), context);
+    add_event(w, sc, IMPVIZ_EV_USE, node_line(n), 0, node_text(w, n), statement_text(w, stmt));
 }
 
 /* Walks an expression that runs at import time (module-level code): records attribute uses and
@@ -460,8 +575,18 @@ static bool mentions(walk *w, TSNode n, const char *needle)
 
 static bool may_import_dynamically(walk *w, TSNode n)
 {
-    return mentions(w, n, "import_module") || mentions(w, n, "__import__") ||
-           mentions(w, n, "attach");
+    if (mentions(w, n, "import_module") || mentions(w, n, "__import__") || mentions(w, n, "attach"))
+        return true;
+    /* calls through an alias of import_module (from importlib import import_module as load) */
+    if (w->import_module_names) {
+        GHashTableIter it;
+        gpointer key;
+        g_hash_table_iter_init(&it, w->import_module_names);
+        while (g_hash_table_iter_next(&it, &key, NULL))
+            if (mentions(w, n, key))
+                return true;
+    }
+    return false;
 }
 
 /* __lazy_modules__ = ["a", "b.c"] at module level. */
@@ -573,6 +698,7 @@ static void try_statement(walk *w, const scope *sc, TSNode n)
             guarded = true;
     }
     scope body = *sc;
+    body.in_try = true;
     if (guarded)
         body.conditional = true;
     block(w, &body, ts_node_child_by_field_name(n, "body", 4));
@@ -614,7 +740,9 @@ static void class_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
     TSNode bases = ts_node_child_by_field_name(n, "superclasses", 12);
     if (!ts_node_is_null(bases))
         expression(w, sc, bases, stmt, !sc->in_function, may_import_dynamically(w, bases));
-    block(w, sc, ts_node_child_by_field_name(n, "body", 4)); /* a class body runs at once */
+    scope body = *sc;
+    body.in_class = true;
+    block(w, &body, ts_node_child_by_field_name(n, "body", 4)); /* a class body runs at once */
     TSNode name = ts_node_child_by_field_name(n, "name", 4);
     if (!ts_node_is_null(name))
         add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, name), NULL);
@@ -661,6 +789,10 @@ static void statement(walk *w, const scope *sc, TSNode n)
     case 'c':
         if (strcmp(t, "class_definition") == 0) {
             class_definition(w, sc, n, n);
+            return;
+        }
+        if (strcmp(t, "case_clause") == 0) { /* the arms of a match statement */
+            block(w, sc, ts_node_child_by_field_name(n, "consequence", 11));
             return;
         }
         break;
@@ -915,6 +1047,7 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
         for (guint i = 0; i < f->imports->len; i++) {
             impviz_import *imp = &g_array_index(f->imports, impviz_import, i);
             if (imp->kind == IMPVIZ_EAGER && imp->level == 0 &&
+                !(imp->flags & (IMPVIZ_IMPORT_NOT_LAZY | IMPVIZ_IMPORT_DYNAMIC)) &&
                 g_hash_table_contains(w.lazy_modules, imp->module))
                 imp->kind = IMPVIZ_LAZY;
         }
@@ -927,6 +1060,14 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
         }
         g_hash_table_unref(w.lazy_modules);
     }
+    for (guint i = 0; i < f->imports->len; i++) /* an internal mark, not for callers */
+        g_array_index(f->imports, impviz_import, i).flags &= ~(guint)IMPVIZ_IMPORT_NOT_LAZY;
+    if (w.importlib_names)
+        g_hash_table_unref(w.importlib_names);
+    if (w.import_module_names)
+        g_hash_table_unref(w.import_module_names);
+    if (w.lazy_loader_names)
+        g_hash_table_unref(w.lazy_loader_names);
     ts_tree_delete(tree);
     g_free(converted);
     return f;

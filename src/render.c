@@ -74,6 +74,39 @@ static const impviz_module *module_at(const impviz_analysis *a, guint i)
     return g_ptr_array_index(a->project->modules, i);
 }
 
+/* ---- impviz diff: added, removed, unchanged ------------------------------------------------ */
+
+#define ADDED_COLOR "#2ca02c"
+#define REMOVED_COLOR "#9e9e9e"
+#define UNCHANGED_COLOR "#c7c7c7"
+
+/* Appends the change class and restyles: added green, removed grey and dashed, unchanged muted
+ * (but an unchanged part of a current cycle keeps its cycle colour). */
+static void style_change(void *obj, GString *cls, guint8 change, bool on_cycle, bool node)
+{
+    switch (change) {
+    case IMPVIZ_CHANGE_ADDED:
+        g_string_append(cls, " added");
+        set(obj, "color", ADDED_COLOR);
+        set(obj, "penwidth", on_cycle ? "2.5" : "2");
+        if (node)
+            set(obj, "fontcolor", "#1b5e20");
+        break;
+    case IMPVIZ_CHANGE_REMOVED:
+        g_string_append(cls, " removed");
+        set(obj, "color", REMOVED_COLOR);
+        set(obj, "fontcolor", REMOVED_COLOR);
+        set(obj, "style", node ? "rounded,dashed" : "dashed");
+        break;
+    default:
+        g_string_append(cls, " unchanged");
+        if (!on_cycle) {
+            set(obj, "color", UNCHANGED_COLOR);
+            set(obj, "fontcolor", "#757575");
+        }
+    }
+}
+
 /* ---- building the graph ------------------------------------------------------------------ */
 
 typedef struct {
@@ -144,6 +177,39 @@ static char *project_tooltip(const builder *b, const impviz_view_node *node)
     return g_string_free(tip, FALSE);
 }
 
+/* impviz diff: the change of a node or edge standing for several modules or edges is theirs when
+ * they all agree, else unchanged. */
+static guint8 node_change(const builder *b, const impviz_view_node *node)
+{
+    guint8 change = IMPVIZ_CHANGE_SAME;
+    for (guint i = 0; i < node->modules->len; i++) {
+        guint8 c = b->opts->module_changes[g_array_index(node->modules, guint, i)];
+        if (i && c != change)
+            return IMPVIZ_CHANGE_SAME;
+        change = c;
+    }
+    return change;
+}
+
+static guint8 edge_change(const builder *b, const impviz_view_edge *e)
+{
+    const impviz_analysis *a = b->a;
+    guint8 change = IMPVIZ_CHANGE_SAME;
+    bool first = true;
+    for (guint i = 0; i < e->refs->len; i++) {
+        const impviz_ref *r = &g_array_index(a->refs, impviz_ref, g_array_index(e->refs, guint, i));
+        if (r->target < 0)
+            return IMPVIZ_CHANGE_SAME;
+        const impviz_edge *ge = impviz_graph_edge(a->graph, r->source, (guint)r->target);
+        guint8 c = b->opts->edge_changes[ge - &g_array_index(a->graph->edges, impviz_edge, 0)];
+        if (!first && c != change)
+            return IMPVIZ_CHANGE_SAME;
+        change = c;
+        first = false;
+    }
+    return change;
+}
+
 static void add_nodes(builder *b)
 {
     const impviz_view *v = b->view;
@@ -196,6 +262,8 @@ static void add_nodes(builder *b)
         b->nodes[k] = n;
         set_esc(n, "label", node->label);
         set_esc(n, "id", key);
+        if (b->opts->module_changes && node->modules->len)
+            style_change(n, cls, node_change(b, node), node->component >= 0, true);
         set(n, "class", cls->str);
         g_string_free(cls, TRUE);
         g_free(key);
@@ -328,8 +396,6 @@ static void add_edges(builder *b)
             g_string_append(cls, " cycle");
         else if (e->runtime_cycle)
             g_string_append(cls, " runtime-cycle");
-        set(edge, "class", cls->str);
-        g_string_free(cls, TRUE);
         switch (e->kind) {
         case IMPVIZ_DEFERRED:
         case IMPVIZ_LAZY:
@@ -350,6 +416,10 @@ static void add_edges(builder *b)
         } else if (e->runtime_cycle) {
             set(edge, "color", RUNTIME_CYCLE_COLOR);
         }
+        if (b->opts->edge_changes && !external)
+            style_change(edge, cls, edge_change(b, e), e->cycle, false);
+        set(edge, "class", cls->str);
+        g_string_free(cls, TRUE);
         if (unconstrained[k])
             set(edge, "constraint", "false");
         if (e->count > 1) {
@@ -362,7 +432,7 @@ static void add_edges(builder *b)
         g_free(tip);
         const impviz_view_node *s = g_ptr_array_index(v->nodes, e->source);
         const impviz_view_node *t = g_ptr_array_index(v->nodes, e->target);
-        char *sk = impviz_view_node_id(s), *tk = impviz_view_node_id(t);
+        char *sk = gv_name(s), *tk = gv_name(t);
         char *id = g_strdup_printf("e:%s->%s", sk, tk);
         set_esc(edge, "id", id);
         g_free(id);

@@ -22,9 +22,33 @@ Rules in short (see the comments at each function for the details):
               deferred (inside a function or lambda), typing (under TYPE_CHECKING,
               wins over deferred), lazy (lazy_loader.attach, __lazy_modules__).
   resolution  longest project-module prefix for `import a.b.c`; `from X import n` is
-              X.n if a module, else X if a module, else external (dropped).
+              X.n if a module, else the longest module prefix of X, else external (dropped).
   sccs        import_time over eager edges, runtime over eager+deferred+lazy; only
               components of two or more modules.
+
+Details where the short rules leave a choice (keep impviz in step with these):
+  - A directory with only __init__.pyi is a (stub) package; X.pyi is a module only when
+    X.py does not exist. A plain module X.py beside a namespace directory X/ (no
+    __init__) wins, and the directory's modules are not discovered (CPython cannot
+    import them either). __init__.py directly in an import root is not a module.
+  - Dynamic imports: importlib.import_module (also through `import importlib as il` or
+    `from importlib import import_module as f`) with a literal name; a relative name
+    needs a literal package or __package__/__name__/__spec__.parent. __import__ (and
+    builtins.__import__) with a literal name, optional literal fromlist and level.
+    Their kind follows their position, like a statement's.
+  - lazy_loader.attach(__name__ or "literal", submodules, submod_attrs), keywords or
+    positional, through any alias: `lazy` edges to <name>.<sub> resolved like
+    `import <name>.<sub>`; inside a function the kind is deferred, under TYPE_CHECKING typing.
+  - __lazy_modules__ (list/tuple/set literal assigned at module top level) makes an eager
+    import lazy when the fully qualified imported module name is in it: `import a.b` ->
+    "a.b", `from a.b import c` / `from . import c` -> the (resolved) "a.b" / package.
+    As PEP 810 says, imports in class bodies, in try/except/else/finally blocks and
+    star imports are never lazy.
+  - Decorators, default values and annotations of a module-level def run at module level
+    (eager); comprehensions at module level are eager too.
+  - Files ast cannot parse (syntax errors, Python 2, NUL bytes, bad encodings, PEP 810
+    `lazy import` before 3.15) stay in "modules", have no edges, and are listed in
+    "unparsed".
 """
 
 import argparse
@@ -98,6 +122,7 @@ def _is_src_layout(abspath):
 class Discovery:
     def __init__(self):
         self.modules = {}     # name -> Module (first one found wins)
+        self.seen = set()     # real paths of walked directories (symlink loops)
 
     def _add(self, name, root, abspath, is_package):
         if name in self.modules:
@@ -107,6 +132,10 @@ class Discovery:
 
     def walk_dir(self, root, abspath, parts, exclude=()):
         """Walk the contents of directory `abspath` whose dotted name is `parts`."""
+        real = os.path.realpath(abspath)
+        if real in self.seen:
+            return
+        self.seen.add(real)
         try:
             entries = sorted(os.scandir(abspath), key=lambda e: e.name)
         except OSError:
@@ -507,8 +536,11 @@ class Resolver:
             sub = full + "." + n
             if n != "*" and sub in self.modules:
                 out.append(sub)
-            elif full in self.modules:
-                out.append(full)
+            else:
+                # `from os.path import x` runs os (then os.path): the longest module prefix
+                t = self.longest_prefix(full)
+                if t:
+                    out.append(t)
         return full, out
 
 

@@ -30,7 +30,7 @@ def usage(argv, message):
 usage(["--no-such-option", BEFORE], "Unknown option --no-such-option")
 usage([], "no PATH given")
 usage([os.path.join(tmp, "missing")], f"cannot read '{os.path.join(tmp, 'missing')}': No such file or directory")
-usage([BEFORE, "-T", "bmp"], "unknown format 'bmp' (try text, json, dot, svg, png or pdf)")
+usage([BEFORE, "-T", "bmp"], "unknown format 'bmp' (try text, json, dot, svg, png, pdf, sarif, github, markdown or mermaid)")
 usage([BEFORE, "-o", os.path.join(tmp, "g.bmp")],
       f"cannot tell the format of '{os.path.join(tmp, 'g.bmp')}' from its extension (use -T)")
 usage([BEFORE, "--layout", "nope"], "unknown layout engine 'nope' (try auto, dot, neato, fdp, sfdp, circo or twopi)")
@@ -106,13 +106,16 @@ with open(os.path.join(proj, "2to3_data.py"), "w") as f:
     f.write("import pkg\n")
 rc, out, err = run(A.impviz, proj)
 equal(rc, 0, "a broken file does not abort the run")
-check("impviz: warning: pkg/a.py:2: syntax error; imports outside the broken part are still read" in err, f"syntax error warning: {err}")
+check("impviz: warning: 1 file with syntax errors (Python 2, newer syntax or broken code): imports outside the broken parts were read; -v lists them" in err, f"syntax error summary: {err}")
+check("pkg/a.py:2" not in err, "without -v the broken file is not listed")
 check("impviz: warning: pkg/b.py: not analysed: source code contains NUL bytes (binary file?)" in err, f"binary file warning: {err}")
 rc, out, err = run(A.impviz, proj, "-q")
 equal(err, "", "-q prints no warnings")
 rc, out, err = run(A.impviz, proj, "-v")
 check("skipped 1 file and directory name that cannot be imported (not Python identifiers)" in err,
       f"-v says how many names were skipped: {err}")
+check("impviz: note: pkg/a.py:2: syntax error; imports outside the broken part are still read" in err,
+      f"-v lists the broken file: {err}")
 data = run_json(A.impviz, proj)
 check({"source": "pkg.a", "target": "pkg.b", "kind": "eager", "count": 1} in data["edges"],
       "imports after a syntax error are still read")
