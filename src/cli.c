@@ -68,6 +68,8 @@ static struct {
     char **focus, **only;
     gboolean cycles_only, no_stdlib, reverse;
     impviz_externals externals;
+    char *theme, *link;
+    impviz_theme *loaded_theme; /* from --theme, or NULL */
 } view_args;
 
 static gboolean parse_externals(const char *name, const char *value, gpointer data, GError **err)
@@ -105,6 +107,13 @@ static GOptionEntry view_entries[] = {
      "Leave standard-library modules out of --externals", NULL},
     {"reverse", 0, 0, G_OPTION_ARG_NONE, &view_args.reverse,
      "Point edges from the imported module to its importer (who imports me)", NULL},
+    {"theme", 0, 0, G_OPTION_ARG_FILENAME, &view_args.theme,
+     "Colours and fonts of pictures: light (default), dark, colorblind, or a .theme FILE",
+     "NAME|FILE"},
+    {"link", 0, 0, G_OPTION_ARG_STRING, &view_args.link,
+     "Make nodes and edges links: {path} (relative to the import root), {line} and {module} "
+     "are filled in, e.g. https://host/repo/blob/main/{path}#L{line}",
+     "TEMPLATE"},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 
@@ -126,6 +135,9 @@ static void view_args_reset(void)
 {
     g_strfreev(view_args.focus);
     g_strfreev(view_args.only);
+    g_free(view_args.theme);
+    g_free(view_args.link);
+    impviz_theme_free(view_args.loaded_theme);
     memset(&view_args, 0, sizeof view_args);
     view_args.up = view_args.down = -1;
 }
@@ -140,6 +152,29 @@ static const char *view_args_check(void)
     if (view_args.up < -1 || view_args.down < -1)
         return "--up and --down take numbers >= 0";
     return NULL;
+}
+
+/* Loads --theme from a file, or by name from the installed themes: <bin>/../share/impviz/themes,
+ * then <bin>/share/impviz/themes (the build tree), then the configured data directory. *out is
+ * NULL without --theme (the built-in light theme). */
+static impviz_status view_theme_load(impviz_diags *diags, impviz_theme **out)
+{
+    if (!view_args.theme)
+        return IMPVIZ_OK;
+    char *exe = g_file_read_link("/proc/self/exe", NULL);
+    char *bin = exe ? g_path_get_dirname(exe) : g_strdup(".");
+    char *dirs[] = {
+        g_build_filename(bin, "..", "share", "impviz", "themes", NULL),
+        g_build_filename(bin, "share", "impviz", "themes", NULL),
+        g_build_filename(IMPVIZ_DATADIR, "themes", NULL),
+        NULL,
+    };
+    impviz_status st = impviz_theme_load(view_args.theme, (const char *const *)dirs, diags, out);
+    for (char **d = dirs; *d; d++)
+        g_free(*d);
+    g_free(bin);
+    g_free(exe);
+    return st;
 }
 
 static impviz_view_opts view_opts_from_args(char **excludes)
@@ -749,6 +784,8 @@ static int diff_run(options *o, impviz_format format, const char *output, impviz
         impviz_render_opts ropts = {.layout = o->layout,
                                     .rankdir = o->rankdir,
                                     .view = view,
+                                    .theme = view_args.loaded_theme,
+                                    .link = view_args.link,
                                     .legend = !o->no_legend,
                                     .module_changes = d->module_change,
                                     .edge_changes = d->edge_change};
@@ -907,6 +944,10 @@ int impviz_cli_main(int argc, char **argv)
         rc = usage_error("%s", view_problem);
         goto cleanup;
     }
+    if (view_theme_load(diags, &view_args.loaded_theme) != IMPVIZ_OK) {
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
     const char *output = o.output ? o.output : "-";
     if (impviz_output_check(output, diags) != IMPVIZ_OK) {
         rc = EXIT_USAGE;
@@ -954,8 +995,12 @@ int impviz_cli_main(int argc, char **argv)
         report = impviz_review(analysis, format);
         st = impviz_output_write(output, report->str, report->len, diags);
     } else {
-        impviz_render_opts ropts = {
-            .layout = o.layout, .rankdir = o.rankdir, .view = view, .legend = !o.no_legend};
+        impviz_render_opts ropts = {.layout = o.layout,
+                                    .rankdir = o.rankdir,
+                                    .view = view,
+                                    .theme = view_args.loaded_theme,
+                                    .link = view_args.link,
+                                    .legend = !o.no_legend};
         st = impviz_render(analysis, &ropts, format, diags, &picture);
         if (st == IMPVIZ_OK) {
             gsize len;

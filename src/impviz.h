@@ -436,6 +436,37 @@ const impviz_config_value *impviz_config_get(const impviz_config *config, const 
  * absolute. Caller frees. */
 char *impviz_config_resolve(const impviz_config *config, const char *path);
 
+/* ---- themes: the colours and fonts of pictures ------------------------------------------------
+ */
+
+/* Every field is set (a theme file's missing keys keep the built-in light values) and checked:
+ * colours are "#rrggbb[aa]" or a colour name, the font a plain name. */
+typedef struct {
+    char *name; /* as given to --theme */
+    char *background, *font, *font_size;
+    char *module_fill, *module_border, *module_text;
+    char *cluster_border, *cluster_text, *cluster_fill;
+    char *edge, *edge_typing, *edge_external;
+    char *cycle;           /* edges and borders of import-time cycles */
+    char *component_fills; /* ';'-separated fills, one per import-time component, reused */
+    char *runtime_cycle, *runtime_fill;
+    char *stdlib_fill, *stdlib_border, *third_party_fill, *third_party_border;
+    char *legend_border, *legend_text;
+} impviz_theme;
+
+/* The built-in light theme (the default). Caller frees with impviz_theme_free. */
+impviz_theme *impviz_theme_new(void);
+void impviz_theme_free(impviz_theme *theme);
+/* Reads a theme from len bytes in GKeyFile format; name is for messages. IMPVIZ_EUSAGE with an
+ * error in diags on bad syntax, an unknown group or key, or a bad value; *out is then NULL. */
+impviz_status impviz_theme_parse(const char *data, size_t len, const char *name,
+                                 impviz_diags *diags, impviz_theme **out);
+/* --theme SPEC: a file when SPEC has a '/' or ends in ".theme", else SPEC.theme in the first of
+ * the NULL-terminated dirs that has one. IMPVIZ_EUSAGE with an error naming the themes there
+ * when there is none. Caller frees *out with impviz_theme_free. */
+impviz_status impviz_theme_load(const char *spec, const char *const *dirs, impviz_diags *diags,
+                                impviz_theme **out);
+
 /* ---- output -------------------------------------------------------------------------------- */
 
 typedef enum {
@@ -469,7 +500,10 @@ typedef struct {
     const char *rankdir; /* "TB", "LR", "BT", "RL" */
     bool externals;      /* without a view: draw external packages, one per top-level name */
     bool legend;
-    const impviz_view *view; /* what to draw (borrowed), or NULL for every module */
+    const impviz_view *view;   /* what to draw (borrowed), or NULL for every module */
+    const impviz_theme *theme; /* colours and fonts (borrowed), or NULL for the light theme */
+    const char *link; /* URL template for nodes and edges, or NULL: {path} (relative to the import
+                         root), {line} and {module} are replaced */
     /* impviz diff: per module and per graph edge of the analysis drawn, or NULL. Added ones get
      * SVG class "added" (green), removed ones "removed" (grey, dashed), others "unchanged"
      * (muted). Borrowed. */

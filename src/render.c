@@ -13,15 +13,6 @@
 #include <graphviz/gvc.h>
 #include <string.h>
 
-/* Fill colours of import-time components (ColorBrewer Pastel1/Set3-like, distinguishable). */
-static const char *const component_fills[] = {
-    "#fbb4ae", "#b3cde3", "#ccebc5", "#decbe4", "#fed9a6", "#ffffcc",
-    "#e5d8bd", "#fddaec", "#8dd3c7", "#bebada", "#fb8072", "#80b1d3",
-};
-#define N_FILLS (sizeof(component_fills) / sizeof(component_fills[0]))
-#define CYCLE_COLOR "#d62728"
-#define RUNTIME_CYCLE_COLOR "#ff7f0e"
-
 /* ---- Graphviz error capture --------------------------------------------------------------- */
 
 static GMutex errf_lock;
@@ -113,7 +104,11 @@ typedef struct {
     const impviz_analysis *a;
     const impviz_view *view;
     const impviz_render_opts *opts;
-    const char *engine; /* Graphviz layout engine, chosen before the graph is built */
+    impviz_format format;
+    const char *engine;        /* Graphviz layout engine, chosen before the graph is built */
+    const impviz_theme *theme; /* opts->theme or the built-in light theme */
+    char **fills;              /* the theme's component fills, split */
+    guint n_fills;
     Agraph_t *g;
     Agraph_t *externals;  /* subgraph of external nodes, made on first use */
     GHashTable *clusters; /* package name -> Agraph_t * */
@@ -141,9 +136,10 @@ static Agraph_t *cluster_for(builder *b, const char *package)
     g_free(name);
     set_esc(c, "label", package);
     set(c, "class", "package");
-    set(c, "style", "rounded");
-    set(c, "color", "#9e9e9e");
-    set(c, "fontcolor", "#616161");
+    set(c, "style", "rounded,filled");
+    set(c, "color", b->theme->cluster_border);
+    set(c, "fillcolor", b->theme->cluster_fill);
+    set(c, "fontcolor", b->theme->cluster_text);
     g_hash_table_insert(b->clusters, g_strdup(package), c);
     return c;
 }
@@ -175,6 +171,77 @@ static char *project_tooltip(const builder *b, const impviz_view_node *node)
     else if (node->runtime_component >= 0)
         g_string_append_printf(tip, "\non runtime cycle %d", node->runtime_component + 1);
     return g_string_free(tip, FALSE);
+}
+
+/* A URL made safe for Graphviz's SVG, which writes xlink:href without escaping it: bytes that
+ * cannot stand in a URL or an XML attribute are percent-encoded, and '&' (a query separator)
+ * becomes "&amp;" in pictures (Graphviz keeps an entity as it is) but stays '&' in DOT. */
+static char *url_safe(const char *url, bool xml)
+{
+    GString *out = g_string_new(NULL);
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
+        if (*p == '&')
+            g_string_append(out, xml ? "&amp;" : "&");
+        else if (*p <= ' ' || *p >= 0x7f || strchr("\"'<>\\`{}|^", *p))
+            g_string_append_printf(out, "%%%02X", *p);
+        else
+            g_string_append_c(out, (char)*p);
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* --link: the template with {path}, {line} and {module} filled in; other text as it is. */
+static char *link_for(const char *tmpl, const char *path, guint line, const char *module)
+{
+    GString *url = g_string_new(NULL);
+    for (const char *p = tmpl; *p;) {
+        if (g_str_has_prefix(p, "{path}")) {
+            g_string_append(url, path);
+            p += strlen("{path}");
+        } else if (g_str_has_prefix(p, "{line}")) {
+            g_string_append_printf(url, "%u", line);
+            p += strlen("{line}");
+        } else if (g_str_has_prefix(p, "{module}")) {
+            g_string_append(url, module);
+            p += strlen("{module}");
+        } else {
+            g_string_append_c(url, *p++);
+        }
+    }
+    return g_string_free(url, FALSE);
+}
+
+static void set_node_link(const builder *b, Agnode_t *n, const impviz_view_node *node)
+{
+    if (!b->opts->link || !node->modules->len)
+        return;
+    char *url;
+    if (node->type == IMPVIZ_NODE_MODULE) {
+        const impviz_module *m = module_at(b->a, g_array_index(node->modules, guint, 0));
+        url = link_for(b->opts->link, m->path, 1, m->name);
+    } else { /* a collapsed package: its directory */
+        char *dir = g_strdelimit(g_strdup(node->name), ".", '/');
+        url = link_for(b->opts->link, dir, 1, node->name);
+        g_free(dir);
+    }
+    char *safe = url_safe(url, b->format != IMPVIZ_FORMAT_DOT);
+    set_esc(n, "URL", safe);
+    g_free(safe);
+    g_free(url);
+}
+
+/* An edge links to its first import statement. */
+static void set_edge_link(const builder *b, Agedge_t *edge, const impviz_view_edge *e)
+{
+    if (!b->opts->link || !e->refs->len)
+        return;
+    const impviz_ref *r = &g_array_index(b->a->refs, impviz_ref, g_array_index(e->refs, guint, 0));
+    const impviz_module *m = module_at(b->a, r->source);
+    char *url = link_for(b->opts->link, m->path, r->import->line, m->name);
+    char *safe = url_safe(url, b->format != IMPVIZ_FORMAT_DOT);
+    set_esc(edge, "URL", safe);
+    g_free(safe);
+    g_free(url);
 }
 
 /* impviz diff: the change of a node or edge standing for several modules or edges is theirs when
@@ -228,8 +295,8 @@ static void add_nodes(builder *b)
             bool std = node->type == IMPVIZ_NODE_STDLIB;
             set(n, "shape", "ellipse");
             set(n, "style", "filled");
-            set(n, "fillcolor", std ? "#eeeeee" : "#e3f2fd");
-            set(n, "color", std ? "#bdbdbd" : "#90caf9");
+            set(n, "fillcolor", std ? b->theme->stdlib_fill : b->theme->third_party_fill);
+            set(n, "color", std ? b->theme->stdlib_border : b->theme->third_party_border);
             g_string_append(cls, std ? "external stdlib" : "external third-party");
             char *tip = g_strdup_printf("%s\n%s, outside the project\nimported by %u", node->name,
                                         std ? "standard library" : "third party",
@@ -247,19 +314,20 @@ static void add_nodes(builder *b)
             }
             if (node->component >= 0) {
                 g_string_append(cls, " in-cycle");
-                set(n, "fillcolor", component_fills[node->component % N_FILLS]);
-                set(n, "color", CYCLE_COLOR);
+                set(n, "fillcolor", b->fills[(guint)node->component % b->n_fills]);
+                set(n, "color", b->theme->cycle);
                 set(n, "penwidth", "2");
             } else if (node->runtime_component >= 0) {
                 g_string_append(cls, " in-runtime-cycle");
-                set(n, "fillcolor", "#fff3e0");
-                set(n, "color", RUNTIME_CYCLE_COLOR);
+                set(n, "fillcolor", b->theme->runtime_fill);
+                set(n, "color", b->theme->runtime_cycle);
             }
             char *tip = project_tooltip(b, node);
             set_esc(n, "tooltip", tip);
             g_free(tip);
         }
         b->nodes[k] = n;
+        set_node_link(b, n, node);
         set_esc(n, "label", node->label);
         set_esc(n, "id", key);
         if (b->opts->module_changes && node->modules->len)
@@ -403,18 +471,18 @@ static void add_edges(builder *b)
             break;
         case IMPVIZ_TYPING:
             set(edge, "style", "dotted");
-            set(edge, "color", "#9e9e9e");
+            set(edge, "color", b->theme->edge_typing);
             break;
         default:
             break;
         }
         if (external)
-            set(edge, "color", "#bdbdbd");
+            set(edge, "color", b->theme->edge_external);
         if (e->cycle) {
-            set(edge, "color", CYCLE_COLOR);
+            set(edge, "color", b->theme->cycle);
             set(edge, "penwidth", "2.5");
         } else if (e->runtime_cycle) {
-            set(edge, "color", RUNTIME_CYCLE_COLOR);
+            set(edge, "color", b->theme->runtime_cycle);
         }
         if (b->opts->edge_changes && !external)
             style_change(edge, cls, edge_change(b, e), e->cycle, false);
@@ -427,6 +495,7 @@ static void add_edges(builder *b)
             g_snprintf(weight, sizeof weight, "%u", e->count);
             set(edge, "weight", weight);
         }
+        set_edge_link(b, edge, e);
         char *tip = edge_tooltip(b, e);
         set_esc(edge, "tooltip", tip);
         g_free(tip);
@@ -442,38 +511,82 @@ static void add_edges(builder *b)
     g_free(unconstrained);
 }
 
+/* ---- the legend: one node with an HTML-like table, rows only for what the picture shows ---- */
+
+/* One legend row: a sample (a line drawn in `colour`, or a swatch filled with `fill` and edged
+ * with `colour`, its text in `text_colour`) and what it means. */
+static void legend_row(GString *h, const char *colour, const char *sample, const char *meaning,
+                       const char *fill, const char *text_colour)
+{
+    g_string_append(h, "<TR><TD");
+    if (fill)
+        g_string_append_printf(h, " BGCOLOR=\"%s\" BORDER=\"1\" COLOR=\"%s\"", fill, colour);
+    g_string_append_printf(h, "><FONT COLOR=\"%s\">%s</FONT></TD><TD ALIGN=\"LEFT\">%s</TD></TR>",
+                           fill ? text_colour : colour, sample, meaning);
+}
+
 static void add_legend(builder *b)
 {
-    Agraph_t *g = b->g;
-    Agraph_t *c = agsubg(g, (char *)"cluster_legend", 1);
-    set(c, "label", "legend");
-    set(c, "class", "legend");
-    set(c, "style", "rounded,dashed");
-    set(c, "color", "#bdbdbd");
-    set(c, "fontcolor", "#757575");
-    static const struct {
-        const char *from, *to, *label, *style, *color;
-    } rows[] = {
-        {"legend_a", "legend_b", "import-time cycle", "solid", CYCLE_COLOR},
-        {"legend_c", "legend_d", "deferred / lazy", "dashed", "#424242"},
-        {"legend_e", "legend_f", "TYPE_CHECKING only", "dotted", "#9e9e9e"},
-    };
-    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
-        Agnode_t *x = agnode(c, (char *)rows[i].from, 1), *y = agnode(c, (char *)rows[i].to, 1);
-        Agnode_t *both[] = {x, y};
-        for (int k = 0; k < 2; k++) {
-            set(both[k], "label", "");
-            set(both[k], "shape", "point");
-            set(both[k], "width", "0.05");
-            set(both[k], "class", "legend");
-        }
-        Agedge_t *e = agedge(c, x, y, NULL, 1);
-        set(e, "label", rows[i].label);
-        set(e, "style", rows[i].style);
-        set(e, "color", rows[i].color);
-        set(e, "fontcolor", "#616161");
-        set(e, "class", "legend");
+    const impviz_view *v = b->view;
+    const impviz_theme *t = b->theme;
+    bool cycle = false, runtime = false, deferred = false, typing = false, collapsed = false,
+         in_cycle = false, stdlib = false, third = false;
+    for (guint k = 0; k < v->edges->len; k++) {
+        const impviz_view_edge *e = &g_array_index(v->edges, impviz_view_edge, k);
+        cycle |= e->cycle;
+        runtime |= e->runtime_cycle;
+        deferred |= e->kind == IMPVIZ_DEFERRED || e->kind == IMPVIZ_LAZY;
+        typing |= e->kind == IMPVIZ_TYPING;
     }
+    for (guint k = 0; k < v->nodes->len; k++) {
+        const impviz_view_node *n = g_ptr_array_index(v->nodes, k);
+        collapsed |= n->type == IMPVIZ_NODE_COLLAPSED;
+        in_cycle |= n->component >= 0;
+        stdlib |= n->type == IMPVIZ_NODE_STDLIB;
+        third |= n->type == IMPVIZ_NODE_THIRD_PARTY;
+    }
+    GString *h = g_string_new(NULL);
+    g_string_append_printf(h,
+                           "<TABLE BORDER=\"1\" STYLE=\"ROUNDED\" CELLBORDER=\"0\" "
+                           "CELLSPACING=\"1\" CELLPADDING=\"2\" COLOR=\"%s\">",
+                           t->legend_border);
+    legend_row(h, t->edge, "&#8212;&#8212;&#9656;",
+               v->reversed ? "is imported by (at import time)" : "imports (at import time)", NULL,
+               NULL);
+    if (cycle)
+        legend_row(h, t->cycle, "<B>&#8212;&#8212;&#9656;</B>", "import-time cycle", NULL, NULL);
+    if (runtime)
+        legend_row(h, t->runtime_cycle, "&#8212;&#8212;&#9656;", "runtime-only cycle", NULL, NULL);
+    if (deferred)
+        legend_row(h, t->edge, "&#8211; &#8211; &#9656;", "deferred (in a function) or lazy", NULL,
+                   NULL);
+    if (typing)
+        legend_row(h, t->edge_typing, "&#183; &#183; &#183;&#9656;", "TYPE_CHECKING only", NULL,
+                   NULL);
+    if (in_cycle)
+        legend_row(h, t->cycle, "module", "on an import-time cycle", b->fills[0], t->module_text);
+    if (collapsed)
+        legend_row(h, t->module_border, "&#9633; pkg", "package collapsed (--depth)", NULL, NULL);
+    if (stdlib)
+        legend_row(h, t->stdlib_border, "stdlib", "standard library", t->stdlib_fill,
+                   t->module_text);
+    if (third)
+        legend_row(h, t->third_party_border, "pkg", "third party", t->third_party_fill,
+                   t->module_text);
+    g_string_append(h, "</TABLE>");
+    Agnode_t *n = agnode(b->g, (char *)"legend", 1);
+    set(n, "shape", "plaintext");
+    set(n, "style", "");
+    set(n, "margin", "0");
+    set(n, "class", "legend");
+    set(n, "id", "legend");
+    set(n, "fontsize", "9");
+    set(n, "fontcolor", t->legend_text);
+    set(n, "tooltip", "legend");
+    char *html = agstrdup_html(b->g, h->str);
+    agxset(n, agattr(b->g, AGNODE, (char *)"label", NULL), html);
+    agstrfree(b->g, html);
+    g_string_free(h, TRUE);
 }
 
 static int io_putstr(void *chan, const char *str)
@@ -517,18 +630,24 @@ static Agraph_t *build(builder *b, Agdisc_t *disc)
     b->g = g;
     b->clusters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     set(g, "rankdir", b->opts->rankdir ? b->opts->rankdir : "TB");
-    set(g, "fontname", "Helvetica");
-    set(g, "fontsize", "11");
+    const impviz_theme *t = b->theme;
+    set(g, "bgcolor", t->background);
+    set(g, "fontname", t->font);
+    set(g, "fontsize", t->font_size);
+    set(g, "fontcolor", t->cluster_text);
     set(g, "class", "impviz");
     set(g, "newrank", "false");
+    agattr(g, AGNODE, (char *)"label", (char *)"\\N");
     agattr(g, AGNODE, (char *)"shape", (char *)"box");
     agattr(g, AGNODE, (char *)"style", (char *)"rounded,filled");
-    agattr(g, AGNODE, (char *)"fillcolor", (char *)"#ffffff");
-    agattr(g, AGNODE, (char *)"fontname", (char *)"Helvetica");
-    agattr(g, AGNODE, (char *)"fontsize", (char *)"11");
-    agattr(g, AGEDGE, (char *)"color", (char *)"#424242");
+    agattr(g, AGNODE, (char *)"fillcolor", t->module_fill);
+    agattr(g, AGNODE, (char *)"color", t->module_border);
+    agattr(g, AGNODE, (char *)"fontcolor", t->module_text);
+    agattr(g, AGNODE, (char *)"fontname", t->font);
+    agattr(g, AGNODE, (char *)"fontsize", t->font_size);
+    agattr(g, AGEDGE, (char *)"color", t->edge);
     agattr(g, AGEDGE, (char *)"arrowsize", (char *)"0.7");
-    agattr(g, AGEDGE, (char *)"fontname", (char *)"Helvetica");
+    agattr(g, AGEDGE, (char *)"fontname", t->font);
     agattr(g, AGEDGE, (char *)"fontsize", (char *)"9");
     set(g, "layout", b->engine);
     if (strcmp(b->engine, "dot") == 0 && is_large(b->view)) {
@@ -589,6 +708,13 @@ impviz_status impviz_render(const impviz_analysis *a, const impviz_render_opts *
     }
     builder b = {.a = a, .view = opts->view ? opts->view : own_view, .opts = opts};
     b.engine = impviz_render_engine(b.view, opts->layout);
+    b.format = format;
+    impviz_theme *own_theme = opts->theme ? NULL : impviz_theme_new();
+    b.theme = opts->theme ? opts->theme : own_theme;
+    b.fills = g_strsplit(b.theme->component_fills, ";", -1);
+    for (char **f = b.fills; *f; f++)
+        g_strstrip(*f);
+    b.n_fills = g_strv_length(b.fills);
     GVC_t *gvc = gvContext();
     Agraph_t *g = build(&b, &disc);
 
@@ -620,6 +746,8 @@ cleanup:
     g_hash_table_unref(b.clusters);
     g_free(b.nodes);
     impviz_view_free(own_view);
+    impviz_theme_free(own_theme);
+    g_strfreev(b.fills);
     g_string_free(dot_text, TRUE);
     errf_hook((char *)"\n"); /* flush a last unterminated message */
     agseterrf(previous);
