@@ -50,7 +50,8 @@ static const char description[] =
     "close through deferred (in-function), lazy or TYPE_CHECKING imports.\n"
     "\n"
     "Output: a text report on standard output, or with -o FILE a file whose format follows the\n"
-    "extension (.txt .json .dot .gv .svg .png .pdf .sarif .md .mmd); -T FORMAT overrides it.\n"
+    "extension (.txt .json .dot .gv .svg .png .pdf .html .sarif .md .mmd); -T FORMAT overrides\n"
+    "it. html is one self-contained interactive page (search, click to highlight, cycles).\n"
     "\n"
     "impviz diff OLD NEW, or impviz diff --git REV [PATH], shows what a change did to the graph\n"
     "(see impviz diff --help). Settings may come from [tool.impviz] in pyproject.toml.\n"
@@ -839,7 +840,8 @@ int impviz_cli_main(int argc, char **argv)
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &o.output,
          "Write to FILE (format from its extension; - is standard output)", "FILE"},
         {"format", 'T', 0, G_OPTION_ARG_STRING, &o.format,
-         "Output format: text, json, dot, gv, svg, png, pdf, sarif, github, markdown (md), mermaid "
+         "Output format: text, json, dot, gv, svg, png, pdf, html, sarif, github, markdown (md), "
+         "mermaid "
          "(mmd)",
          "FORMAT"},
         {"check", 0, 0, G_OPTION_ARG_NONE, &o.check, "Exit with status 1 on an import-time cycle",
@@ -915,9 +917,10 @@ int impviz_cli_main(int argc, char **argv)
     impviz_format format = IMPVIZ_FORMAT_TEXT;
     if (o.format) {
         if (!impviz_format_parse(o.format, &format)) {
-            rc = usage_error("unknown format '%s' (try text, json, dot, svg, png, pdf, sarif, "
-                             "github, markdown or mermaid)",
-                             o.format);
+            rc =
+                usage_error("unknown format '%s' (try text, json, dot, svg, png, pdf, html, sarif, "
+                            "github, markdown or mermaid)",
+                            o.format);
             goto cleanup;
         }
     } else if (o.output && strcmp(o.output, "-") != 0 &&

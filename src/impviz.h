@@ -342,6 +342,11 @@ void impviz_view_free(impviz_view *view);
 /* A node's id, unique in the view and used as its SVG id: "m:pkg.mod" (module), "p:pkg"
  * (collapsed package), "x:numpy" (external). Caller frees with g_free. */
 char *impviz_view_node_id(const impviz_view_node *node);
+/* An edge's SVG id: "e:SRC->DST" with each end's Graphviz name (its SVG <title>): the dotted
+ * name for project nodes, "ext:NAME" for externals. Caller frees with g_free. */
+char *impviz_view_edge_id(const impviz_view *view, const impviz_view_edge *edge);
+/* --link TEMPLATE filled in: {path}, {line} and {module} replaced, the rest kept. Caller frees. */
+char *impviz_link_expand(const char *tmpl, const char *path, guint line, const char *module);
 /* The node index of a name of the given type, or -1. */
 gint impviz_view_find(const impviz_view *view, impviz_node_type type, const char *name);
 /* ---- baseline: today's import-time cycles, so that CI fails only on new ones --------------- */
@@ -480,6 +485,7 @@ typedef enum {
     IMPVIZ_FORMAT_GITHUB,   /* GitHub Actions workflow commands (::error file=...) */
     IMPVIZ_FORMAT_MARKDOWN, /* a pull-request comment */
     IMPVIZ_FORMAT_MERMAID,  /* a Mermaid flowchart */
+    IMPVIZ_FORMAT_HTML,     /* one self-contained interactive page: SVG, search, cycles */
     IMPVIZ_FORMAT_COUNT
 } impviz_format;
 
@@ -514,6 +520,11 @@ typedef struct {
 /* The engine used for `layout`: itself, or for "auto" or NULL, dot unless the view is too large
  * for dot to lay out in reasonable time, then sfdp. Static string. */
 const char *impviz_render_engine(const impviz_view *view, const char *layout);
+/* One self-contained HTML page (the SVG inline, with pan and zoom, search, highlighting and a
+ * side panel of cycles and import statements; no network access) into *out, freed by the
+ * caller with g_bytes_unref. impviz_render hands IMPVIZ_FORMAT_HTML here. */
+impviz_status impviz_html(const impviz_analysis *analysis, const impviz_render_opts *opts,
+                          impviz_diags *diags, GBytes **out);
 /* Renders the graph with Graphviz into *out (a new GBytes, freed by the caller with
  * g_bytes_unref). IMPVIZ_ERENDER with a diagnostic when Graphviz fails. */
 impviz_status impviz_render(const impviz_analysis *analysis, const impviz_render_opts *opts,

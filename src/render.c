@@ -190,27 +190,6 @@ static char *url_safe(const char *url, bool xml)
     return g_string_free(out, FALSE);
 }
 
-/* --link: the template with {path}, {line} and {module} filled in; other text as it is. */
-static char *link_for(const char *tmpl, const char *path, guint line, const char *module)
-{
-    GString *url = g_string_new(NULL);
-    for (const char *p = tmpl; *p;) {
-        if (g_str_has_prefix(p, "{path}")) {
-            g_string_append(url, path);
-            p += strlen("{path}");
-        } else if (g_str_has_prefix(p, "{line}")) {
-            g_string_append_printf(url, "%u", line);
-            p += strlen("{line}");
-        } else if (g_str_has_prefix(p, "{module}")) {
-            g_string_append(url, module);
-            p += strlen("{module}");
-        } else {
-            g_string_append_c(url, *p++);
-        }
-    }
-    return g_string_free(url, FALSE);
-}
-
 static void set_node_link(const builder *b, Agnode_t *n, const impviz_view_node *node)
 {
     if (!b->opts->link || !node->modules->len)
@@ -218,10 +197,10 @@ static void set_node_link(const builder *b, Agnode_t *n, const impviz_view_node 
     char *url;
     if (node->type == IMPVIZ_NODE_MODULE) {
         const impviz_module *m = module_at(b->a, g_array_index(node->modules, guint, 0));
-        url = link_for(b->opts->link, m->path, 1, m->name);
+        url = impviz_link_expand(b->opts->link, m->path, 1, m->name);
     } else { /* a collapsed package: its directory */
         char *dir = g_strdelimit(g_strdup(node->name), ".", '/');
-        url = link_for(b->opts->link, dir, 1, node->name);
+        url = impviz_link_expand(b->opts->link, dir, 1, node->name);
         g_free(dir);
     }
     char *safe = url_safe(url, b->format != IMPVIZ_FORMAT_DOT);
@@ -237,7 +216,7 @@ static void set_edge_link(const builder *b, Agedge_t *edge, const impviz_view_ed
         return;
     const impviz_ref *r = &g_array_index(b->a->refs, impviz_ref, g_array_index(e->refs, guint, 0));
     const impviz_module *m = module_at(b->a, r->source);
-    char *url = link_for(b->opts->link, m->path, r->import->line, m->name);
+    char *url = impviz_link_expand(b->opts->link, m->path, r->import->line, m->name);
     char *safe = url_safe(url, b->format != IMPVIZ_FORMAT_DOT);
     set_esc(edge, "URL", safe);
     g_free(safe);
@@ -499,14 +478,9 @@ static void add_edges(builder *b)
         char *tip = edge_tooltip(b, e);
         set_esc(edge, "tooltip", tip);
         g_free(tip);
-        const impviz_view_node *s = g_ptr_array_index(v->nodes, e->source);
-        const impviz_view_node *t = g_ptr_array_index(v->nodes, e->target);
-        char *sk = gv_name(s), *tk = gv_name(t);
-        char *id = g_strdup_printf("e:%s->%s", sk, tk);
+        char *id = impviz_view_edge_id(v, e);
         set_esc(edge, "id", id);
         g_free(id);
-        g_free(sk);
-        g_free(tk);
     }
     g_free(unconstrained);
 }
@@ -688,6 +662,8 @@ static const char *gv_format(impviz_format f)
 impviz_status impviz_render(const impviz_analysis *a, const impviz_render_opts *opts,
                             impviz_format format, impviz_diags *diags, GBytes **out)
 {
+    if (format == IMPVIZ_FORMAT_HTML)
+        return impviz_html(a, opts, diags, out);
     impviz_status status = IMPVIZ_OK;
     *out = NULL;
     g_mutex_lock(&errf_lock);

@@ -507,6 +507,34 @@ char *impviz_view_node_id(const impviz_view_node *node)
     return g_strconcat(prefix[node->type], node->name, NULL);
 }
 
+char *impviz_view_edge_id(const impviz_view *view, const impviz_view_edge *edge)
+{
+    const impviz_view_node *s = g_ptr_array_index(view->nodes, edge->source);
+    const impviz_view_node *t = g_ptr_array_index(view->nodes, edge->target);
+    return g_strconcat("e:", is_external(s->type) ? "ext:" : "", s->name, "->",
+                       is_external(t->type) ? "ext:" : "", t->name, NULL);
+}
+
+char *impviz_link_expand(const char *tmpl, const char *path, guint line, const char *module)
+{
+    GString *url = g_string_new(NULL);
+    for (const char *p = tmpl; *p;) {
+        if (g_str_has_prefix(p, "{path}")) {
+            g_string_append(url, path);
+            p += strlen("{path}");
+        } else if (g_str_has_prefix(p, "{line}")) {
+            g_string_append_printf(url, "%u", line);
+            p += strlen("{line}");
+        } else if (g_str_has_prefix(p, "{module}")) {
+            g_string_append(url, module);
+            p += strlen("{module}");
+        } else {
+            g_string_append_c(url, *p++);
+        }
+    }
+    return g_string_free(url, FALSE);
+}
+
 gint impviz_view_find(const impviz_view *view, impviz_node_type type, const char *name)
 {
     for (guint k = 0; k < view->nodes->len; k++) {
