@@ -324,6 +324,12 @@ static bool is_external_node(const impviz_view *v, guint k)
     return node->type == IMPVIZ_NODE_STDLIB || node->type == IMPVIZ_NODE_THIRD_PARTY;
 }
 
+static bool is_collapsed_node(const impviz_view *v, guint k)
+{
+    return ((const impviz_view_node *)g_ptr_array_index(v->nodes, k))->type ==
+           IMPVIZ_NODE_COLLAPSED;
+}
+
 /* "path:line: statement (kind)", one line per import record behind the edge. */
 static char *edge_tooltip(const builder *b, const impviz_view_edge *e)
 {
@@ -457,11 +463,19 @@ static void add_edges(builder *b)
         }
         if (external)
             set(edge, "color", b->theme->edge_external);
+        /* an edge between collapsed packages is as thick as the imports behind it are many */
+        double width = 1.0;
+        if (e->count > 1 && (is_collapsed_node(v, e->source) || is_collapsed_node(v, e->target)))
+            width = MIN(1.0 + 0.3 * (g_bit_storage(e->count) - 1), 3.0); /* 1 + 0.3 log2 */
         if (e->cycle) {
             set(edge, "color", b->theme->cycle);
-            set(edge, "penwidth", "2.5");
+            width = MAX(width, 2.5);
         } else if (e->runtime_cycle) {
             set(edge, "color", b->theme->runtime_cycle);
+        }
+        if (width > 1.0) {
+            char pen[G_ASCII_DTOSTR_BUF_SIZE];
+            set(edge, "penwidth", g_ascii_formatd(pen, sizeof pen, "%.1f", width));
         }
         if (b->opts->edge_changes && !external)
             style_change(edge, cls, edge_change(b, e), e->cycle, false);
