@@ -158,7 +158,9 @@ typedef struct {
     GArray *events;    /* impviz_event, module-level, in source order */
     guint error_count; /* syntax errors tree-sitter recovered from */
     guint first_error_line;
-    bool too_deep; /* nesting beyond the walker's limit was not looked into */
+    bool too_deep;           /* nesting beyond the walker's limit was not looked into */
+    guint invalid_utf8_line; /* first line that is not UTF-8 (no other coding declared); 0 if none:
+                                CPython refuses such a file, impviz reads what it can */
     GStringChunk *strings;
 } impviz_file;
 
@@ -170,7 +172,8 @@ void impviz_parser_free(impviz_parser *parser);
 /* Parses Python source bytes (any PEP 263 encoding, BOM, CRLF). Never fails on bad syntax:
  * the imports outside broken parts are kept and error_count says how many parts broke.
  * Returns NULL only when the bytes are not Python text (NUL bytes or undecodable), with
- * *why set to a static reason. Caller frees the result with impviz_file_free. */
+ * *why set to the reason, borrowed from the parser until its next parse or free. Caller frees
+ * the result with impviz_file_free. */
 impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_t len,
                                  const char **why);
 void impviz_file_free(impviz_file *file);

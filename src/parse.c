@@ -19,6 +19,7 @@ const TSLanguage *tree_sitter_python(void);
 
 struct impviz_parser {
     TSParser *ts;
+    GString *why; /* the last rejection's reason, handed out until the next parse */
 };
 
 typedef struct {
@@ -47,6 +48,7 @@ impviz_parser *impviz_parser_new(void)
 {
     impviz_parser *p = g_new0(impviz_parser, 1);
     p->ts = ts_parser_new();
+    p->why = g_string_new(NULL);
     if (!ts_parser_set_language(p->ts, tree_sitter_python()))
         g_error("tree-sitter-python ABI %u is not supported by this libtree-sitter",
                 ts_language_version(tree_sitter_python()));
@@ -58,6 +60,7 @@ void impviz_parser_free(impviz_parser *p)
     if (!p)
         return;
     ts_parser_delete(p->ts);
+    g_string_free(p->why, TRUE);
     g_free(p);
 }
 
@@ -518,58 +521,80 @@ static void use_attribute(walk *w, const scope *sc, TSNode n, TSNode stmt)
 }
 
 /* Walks an expression that runs at import time (module-level code): records attribute uses and
- * dynamic imports. Skips lambda bodies and comprehensions' deferred parts conservatively (a
- * lambda body runs later). Iterative: expressions can nest 10 000 deep. */
+ * dynamic imports. A lambda's body runs later: only its dynamic imports are looked for, as
+ * deferred ones. Iterative, lambdas included: expressions can nest 10 000 deep. */
 static void expression(walk *w, const scope *sc, TSNode root, TSNode stmt, bool want_uses,
                        bool want_calls)
+{
+    typedef struct {
+        TSNode node;
+        bool in_lambda; /* below a lambda: deferred, no uses */
+    } item;
+    scope deferred = *sc;
+    deferred.in_function = true;
+    GArray *stack = g_array_new(FALSE, FALSE, sizeof(item));
+    item first = {root, false};
+    g_array_append_val(stack, first);
+    while (stack->len) {
+        item it = g_array_index(stack, item, stack->len - 1);
+        g_array_set_size(stack, stack->len - 1);
+        TSNode n = it.node;
+        if (ts_node_is_null(n))
+            continue;
+        const scope *here = it.in_lambda ? &deferred : sc;
+        bool uses = want_uses && !it.in_lambda;
+        const char *t = node_type(n);
+        if (strcmp(t, "string") == 0 || strcmp(t, "comment") == 0)
+            continue;
+        if (strcmp(t, "lambda") == 0) {
+            TSNode body = ts_node_child_by_field_name(n, "body", 4);
+            if (want_calls && !ts_node_is_null(body)) {
+                item inner = {body, true};
+                g_array_append_val(stack, inner);
+            }
+            continue;
+        }
+        if (strcmp(t, "attribute") == 0 && uses) {
+            use_attribute(w, here, n, stmt);
+            /* arguments inside the chain, e.g. a.f(x).y, still need a look */
+        }
+        if (strcmp(t, "call") == 0 && want_calls)
+            dynamic_call(w, here, n, stmt);
+        uint32_t k = ts_node_named_child_count(n);
+        for (uint32_t i = k; i-- > 0;) {
+            TSNode c = ts_node_named_child(n, i);
+            if (strcmp(t, "attribute") == 0 && uses && is_type(c, "identifier"))
+                continue;
+            item next = {c, it.in_lambda};
+            g_array_append_val(stack, next);
+        }
+    }
+    g_array_unref(stack);
+}
+
+/* Names a target binds: identifiers in `a, (b, c) = ...`, `for x in`, `with ... as y`, in
+ * source order. Iterative: a target can nest 300 000 parentheses deep. */
+static void bind_targets(walk *w, const scope *sc, TSNode root)
 {
     GArray *stack = g_array_new(FALSE, FALSE, sizeof(TSNode));
     g_array_append_val(stack, root);
     while (stack->len) {
         TSNode n = g_array_index(stack, TSNode, stack->len - 1);
         g_array_set_size(stack, stack->len - 1);
-        const char *t = node_type(n);
-        if (strcmp(t, "string") == 0 || strcmp(t, "comment") == 0)
+        if (ts_node_is_null(n))
             continue;
-        if (strcmp(t, "lambda") == 0) {
-            if (want_calls) { /* a lambda's body runs later: only its dynamic imports matter */
-                scope inner = *sc;
-                inner.in_function = true;
-                TSNode body = ts_node_child_by_field_name(n, "body", 4);
-                if (!ts_node_is_null(body))
-                    expression(w, &inner, body, stmt, false, true);
-            }
+        if (is_type(n, "identifier")) {
+            add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, n), NULL);
             continue;
         }
-        if (strcmp(t, "attribute") == 0 && want_uses) {
-            use_attribute(w, sc, n, stmt);
-            /* arguments inside the chain, e.g. a.f(x).y, still need a look */
-        }
-        if (strcmp(t, "call") == 0 && want_calls)
-            dynamic_call(w, sc, n, stmt);
-        uint32_t k = ts_node_named_child_count(n);
-        for (uint32_t i = k; i-- > 0;) {
+        if (is_type(n, "attribute") || is_type(n, "subscript"))
+            continue;
+        for (uint32_t i = ts_node_named_child_count(n); i-- > 0;) {
             TSNode c = ts_node_named_child(n, i);
-            if (strcmp(t, "attribute") == 0 && want_uses && is_type(c, "identifier"))
-                continue;
             g_array_append_val(stack, c);
         }
     }
     g_array_unref(stack);
-}
-
-/* Names a target binds: identifiers in `a, (b, c) = ...`, `for x in`, `with ... as y`. */
-static void bind_targets(walk *w, const scope *sc, TSNode n)
-{
-    if (is_type(n, "identifier")) {
-        add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, n), NULL);
-        return;
-    }
-    if (is_type(n, "attribute") || is_type(n, "subscript"))
-        return;
-    uint32_t k = ts_node_named_child_count(n);
-    for (uint32_t i = 0; i < k; i++)
-        bind_targets(w, sc, ts_node_named_child(n, i));
 }
 
 static bool mentions(walk *w, TSNode n, const char *needle)
@@ -960,10 +985,19 @@ static bool is_utf8_name(const char *enc)
            g_str_has_prefix(enc, "utf_8");
 }
 
+/* 1-based line of byte offset `at`. */
+static guint line_at(const char *bytes, size_t at)
+{
+    guint line = 1;
+    for (const char *p = bytes; (p = memchr(p, '\n', at - (size_t)(p - bytes))); p++)
+        line++;
+    return line;
+}
+
 /* Converts bytes in a Python codec to UTF-8; Python's names (latin-1, iso_8859_15, cp1252)
- * are mapped to iconv's. NULL with *why set when the codec is unknown or the bytes invalid. */
-static char *decode(const char *bytes, size_t len, const char *codec, size_t *out_len,
-                    const char **why)
+ * are mapped to iconv's. NULL with the reason in why when the codec is unknown or the bytes
+ * invalid. */
+static char *decode(const char *bytes, size_t len, const char *codec, size_t *out_len, GString *why)
 {
     static const struct {
         const char *python, *iconv;
@@ -978,13 +1012,15 @@ static char *decode(const char *bytes, size_t len, const char *codec, size_t *ou
             break;
         }
     GError *err = NULL;
-    gsize n = 0;
-    char *out = g_convert(bytes, (gssize)len, "UTF-8", name, NULL, &n, &err);
+    gsize n = 0, read = 0;
+    char *out = g_convert(bytes, (gssize)len, "UTF-8", name, &read, &n, &err);
     if (!out) {
-        bool bad_bytes = err->code == G_CONVERT_ERROR_ILLEGAL_SEQUENCE ||
-                         err->code == G_CONVERT_ERROR_PARTIAL_INPUT;
-        *why = bad_bytes ? "bytes that its coding declaration cannot decode"
-                         : "unknown encoding in its coding declaration";
+        if (err->code == G_CONVERT_ERROR_ILLEGAL_SEQUENCE ||
+            err->code == G_CONVERT_ERROR_PARTIAL_INPUT)
+            g_string_printf(why, "line %u cannot be decoded as '%s', its declared encoding",
+                            line_at(bytes, MIN(read, len)), codec);
+        else
+            g_string_printf(why, "unknown encoding '%s' in its coding declaration", codec);
         g_error_free(err);
     }
     g_free(name);
@@ -996,8 +1032,12 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
                                  const char **why)
 {
     char *converted = NULL;
-    if (memchr(bytes, '\0', len)) {
-        *why = "source code contains NUL bytes (binary file?)";
+    g_string_truncate(parser->why, 0);
+    const char *nul = memchr(bytes, '\0', len);
+    if (nul) {
+        g_string_printf(parser->why, "NUL byte at line %u: not Python source (binary file?)",
+                        line_at(bytes, (size_t)(nul - bytes)));
+        *why = parser->why->str;
         return NULL;
     }
     if (len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0) {
@@ -1006,11 +1046,13 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
     } else {
         char *enc = coding_declaration(bytes, len);
         if (enc && !is_utf8_name(enc))
-            converted = decode(bytes, len, enc, &len, why);
+            converted = decode(bytes, len, enc, &len, parser->why);
         bool failed = enc && !is_utf8_name(enc) && !converted;
         g_free(enc);
-        if (failed)
+        if (failed) {
+            *why = parser->why->str;
             return NULL;
+        }
         if (converted)
             bytes = converted;
     }
@@ -1019,6 +1061,9 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
     f->imports = g_array_new(FALSE, FALSE, sizeof(impviz_import));
     f->events = g_array_new(FALSE, FALSE, sizeof(impviz_event));
     f->strings = g_string_chunk_new(len / 8 + 256);
+    const char *bad = NULL;
+    if (!converted && !g_utf8_validate_len(bytes, len, &bad)) /* tree-sitter reads it anyway */
+        f->invalid_utf8_line = line_at(bytes, (size_t)(bad - bytes));
     TSTree *tree = ts_parser_parse_string(parser->ts, NULL, bytes, (uint32_t)len);
     TSNode root = ts_tree_root_node(tree);
     walk w = {.src = bytes, .file = f};
