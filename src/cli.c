@@ -95,6 +95,27 @@ static int usage_error(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
+/* ---- limits that protect the machine (issue 7) ---------------------------------------------- */
+
+typedef struct {
+    gint timeout;   /* seconds for a layout; 0: no limit */
+    gint max_edges; /* edges a picture may have; 0: no limit */
+} limit_options;
+
+static limit_options limits;
+
+static GOptionEntry limit_entries[] = {
+    {"timeout", 0, 0, G_OPTION_ARG_INT, &limits.timeout,
+     "Give a Graphviz layout at most SECONDS, then fall back to sfdp once (default 300; 0: no "
+     "limit)",
+     "SECONDS"},
+    {"max-edges", 0, 0, G_OPTION_ARG_INT, &limits.max_edges,
+     "Refuse to lay out a picture of more than N edges (default 50000; 0: no limit; -T dot and "
+     "json are never limited)",
+     "N"},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+
 static void options_free(options *o)
 {
     g_free(o->output);
@@ -157,6 +178,8 @@ int impviz_cli_main(int argc, char **argv)
     g_option_context_set_summary(ctx, "Draw and check the import graph of Python code.");
     g_option_context_set_description(ctx, description);
     g_option_context_add_main_entries(ctx, entries, NULL);
+    limits = (limit_options){.timeout = 300, .max_edges = 50000};
+    g_option_context_add_main_entries(ctx, limit_entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
         rc = usage_error("%s", err->message);
         g_error_free(err);
@@ -193,6 +216,10 @@ int impviz_cli_main(int argc, char **argv)
     }
     if (o.jobs < 0 || o.max_file_size < 0 || o.max_modules < 0) {
         rc = usage_error("%s", "--jobs, --max-file-size and --max-modules take numbers >= 0");
+        goto cleanup;
+    }
+    if (limits.timeout < 0 || limits.max_edges < 0) {
+        rc = usage_error("%s", "--timeout and --max-edges take numbers >= 0");
         goto cleanup;
     }
     const char *output = o.output ? o.output : "-";
@@ -233,7 +260,9 @@ int impviz_cli_main(int argc, char **argv)
         impviz_render_opts ropts = {.layout = o.layout,
                                     .rankdir = o.rankdir,
                                     .externals = o.externals,
-                                    .legend = !o.no_legend};
+                                    .legend = !o.no_legend,
+                                    .timeout = (guint)limits.timeout,
+                                    .max_edges = (guint)limits.max_edges};
         st = impviz_render(analysis, &ropts, format, diags, &picture);
         if (st == IMPVIZ_OK) {
             gsize len;

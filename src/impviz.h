@@ -289,10 +289,15 @@ typedef struct {
     const char *rankdir; /* "TB", "LR", "BT", "RL" */
     bool externals;      /* draw external packages, one node per top-level name */
     bool legend;
+    guint timeout;   /* seconds a layout may take (0: no limit); past it the layout is killed,
+                        retried once with sfdp, and failing that IMPVIZ_ERENDER */
+    guint max_edges; /* a larger graph is not laid out: IMPVIZ_ERENDER (0: no limit) */
 } impviz_render_opts;
 
 /* Renders the graph with Graphviz into *out (a new GBytes, freed by the caller with
- * g_bytes_unref). IMPVIZ_ERENDER with a diagnostic when Graphviz fails. */
+ * g_bytes_unref). IMPVIZ_ERENDER with a diagnostic when Graphviz fails, crashes or runs out of
+ * time. With a timeout, layout and rendering run in a forked child process (Graphviz cannot be
+ * interrupted in-process); DOT output needs no layout and is never limited. */
 impviz_status impviz_render(const impviz_analysis *analysis, const impviz_render_opts *opts,
                             impviz_format format, impviz_diags *diags, GBytes **out);
 
