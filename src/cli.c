@@ -78,12 +78,17 @@ static void print_diags(impviz_diags *diags, const options *o)
         const char *sev = d->severity == IMPVIZ_ERROR     ? "error"
                           : d->severity == IMPVIZ_WARNING ? "warning"
                                                           : "note";
-        if (d->path && d->line)
-            fprintf(stderr, "impviz: %s: %s:%d: %s\n", sev, d->path, d->line, d->message);
-        else if (d->path)
-            fprintf(stderr, "impviz: %s: %s: %s\n", sev, d->path, d->message);
-        else
-            fprintf(stderr, "impviz: %s: %s\n", sev, d->message);
+        GString *line = g_string_new("impviz: "); /* one line, whatever the path holds */
+        g_string_append_printf(line, "%s: ", sev);
+        if (d->path) {
+            impviz_text_escape(line, d->path);
+            if (d->line)
+                g_string_append_printf(line, ":%d", d->line);
+            g_string_append(line, ": ");
+        }
+        impviz_text_escape(line, d->message);
+        fprintf(stderr, "%s\n", line->str);
+        g_string_free(line, TRUE);
     }
 }
 

@@ -305,6 +305,11 @@ impviz_status impviz_render(const impviz_analysis *analysis, const impviz_render
  * caller frees with g_string_free. */
 GString *impviz_report(const impviz_analysis *analysis, impviz_format format, bool verbose);
 
+/* Appends s to out as safe text for one line of a report or message: newline, tab and carriage
+ * return as \n, \t, \r, other control characters and bytes that are not UTF-8 as \xNN, so a
+ * path or statement cannot break a line or send a terminal escape sequence. */
+void impviz_text_escape(GString *out, const char *s);
+
 /* Writes data to path atomically: a temporary file in the same directory, renamed into place
  * only when complete, so a failure leaves any previous file untouched. "-" is stdout. */
 impviz_status impviz_output_write(const char *path, const void *data, size_t len,

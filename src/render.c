@@ -53,15 +53,23 @@ static void set(void *obj, const char *name, const char *value)
     agsafeset(obj, (char *)name, (char *)value, (char *)"");
 }
 
-/* Graphviz expands \N, \G, \l ... in labels, tooltips and URLs: double the backslashes. */
+/* Graphviz expands \N, \G, \l ... in labels, tooltips and URLs: double the backslashes.
+ * Graphviz escapes <, & and quotes itself but passes control characters and bad UTF-8 through
+ * into SVG, where they make the XML invalid: those are shown as \xNN (newlines stay). */
 static char *esc(const char *s)
 {
+    char *valid = g_utf8_make_valid(s, -1);
     GString *out = g_string_new(NULL);
-    for (; *s; s++) {
-        if (*s == '\\')
-            g_string_append_c(out, '\\');
-        g_string_append_c(out, *s);
+    for (const char *p = valid; *p; p++) {
+        guchar c = (guchar)*p;
+        if (c == '\\')
+            g_string_append(out, "\\\\");
+        else if ((c < 0x20 && c != '\n') || c == 0x7f)
+            g_string_append_printf(out, "\\\\x%02x", c);
+        else
+            g_string_append_c(out, (char)c);
     }
+    g_free(valid);
     return g_string_free(out, FALSE);
 }
 
