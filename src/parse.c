@@ -89,6 +89,29 @@ static guint node_line(TSNode n)
     return ts_node_start_point(n).row + 1;
 }
 
+/* The children of n in order, named ones only or all. ts_node_named_child(n, i) and the sibling
+ * calls start from the first child every time (tree-sitter 0.20), so a loop over them is
+ * quadratic: a module of 200 000 statements or a literal of a million items would take minutes.
+ * A cursor visits each child once. Caller frees with g_array_unref. */
+static GArray *children(TSNode n, bool named_only)
+{
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(TSNode));
+    if (ts_node_is_null(n))
+        return out;
+    TSTreeCursor c = ts_tree_cursor_new(n);
+    if (ts_tree_cursor_goto_first_child(&c)) {
+        do {
+            TSNode k = ts_tree_cursor_current_node(&c);
+            if (!named_only || ts_node_is_named(k))
+                g_array_append_val(out, k);
+        } while (ts_tree_cursor_goto_next_sibling(&c));
+    }
+    ts_tree_cursor_delete(&c);
+    return out;
+}
+
+#define CHILD(kids, i) g_array_index((kids), TSNode, (i))
+
 /* The node's text, interned in the file's arena. */
 static const char *node_text(walk *w, TSNode n)
 {
@@ -189,6 +212,12 @@ static void add_event(walk *w, const scope *sc, impviz_event_type type, guint li
  * statement) holding the single identifier `lazy`, just before the import on the same line. */
 static bool preceded_by_lazy(walk *w, TSNode stmt)
 {
+    /* the bytes first: finding the previous sibling costs a walk over all of them */
+    uint32_t at = ts_node_start_byte(stmt);
+    while (at > 0 && (w->src[at - 1] == ' ' || w->src[at - 1] == '\t'))
+        at--;
+    if (at < 4 || memcmp(w->src + at - 4, "lazy", 4) != 0)
+        return false;
     TSNode prev = ts_node_prev_sibling(stmt);
     if (ts_node_is_null(prev) || ts_node_end_point(prev).row != ts_node_start_point(stmt).row)
         return false;
@@ -236,11 +265,9 @@ static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
     const char *statement = statement_text(w, stmt);
     guint flags = 0;
     scope s = *sc;
-    uint32_t n = ts_node_named_child_count(stmt);
-    for (uint32_t i = 0; i < n; i++) {
-        TSNode c = ts_node_named_child(stmt, i);
-        const char *field = ts_node_field_name_for_child(stmt, i);
-        (void)field;
+    GArray *kids = children(stmt, true);
+    for (guint i = 0; i < kids->len; i++) {
+        TSNode c = CHILD(kids, i);
         TSNode dotted = c;
         const char *asname = NULL;
         if (is_type(c, "aliased_import")) {
@@ -269,6 +296,7 @@ static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
         }
         add_event(w, sc, IMPVIZ_EV_BIND, imp->line, 0, bound, NULL);
     }
+    g_array_unref(kids);
 }
 
 static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
@@ -279,24 +307,25 @@ static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool la
     guint level = 0;
     const char *module = "";
     if (is_type(mod, "relative_import")) {
-        uint32_t n = ts_node_named_child_count(mod);
-        for (uint32_t i = 0; i < n; i++) {
-            TSNode c = ts_node_named_child(mod, i);
+        GArray *kids = children(mod, true);
+        for (guint i = 0; i < kids->len; i++) {
+            TSNode c = CHILD(kids, i);
             if (is_type(c, "import_prefix"))
                 level = ts_node_end_byte(c) - ts_node_start_byte(c);
             else if (is_type(c, "dotted_name"))
                 module = node_text(w, c);
         }
+        g_array_unref(kids);
     } else {
         module = node_text(w, mod);
     }
     if (level == 0 && strcmp(module, "__future__") == 0)
         return;
     const char *statement = statement_text(w, stmt);
-    uint32_t n = ts_node_named_child_count(stmt);
+    GArray *kids = children(stmt, true);
     bool any = false;
-    for (uint32_t i = 0; i < n; i++) {
-        TSNode c = ts_node_named_child(stmt, i);
+    for (guint i = 0; i < kids->len; i++) {
+        TSNode c = CHILD(kids, i);
         if (ts_node_eq(c, mod))
             continue;
         const char *name = NULL, *asname = NULL;
@@ -326,6 +355,7 @@ static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool la
             add_event(w, sc, IMPVIZ_EV_IMPORT, imp->line, idx, NULL, NULL);
         add_event(w, sc, IMPVIZ_EV_BIND, imp->line, 0, asname ? asname : name, NULL);
     }
+    g_array_unref(kids);
     if (!any) /* `from x import` cut short by a syntax error still depends on x */
         add_import(w, sc, stmt, statement, level, module, NULL, NULL, IMPVIZ_IMPORT_FROM);
 }
@@ -357,19 +387,21 @@ static const char *string_literal(walk *w, TSNode n)
 /* Argument `pos` (0-based positional) or keyword `kw` of a call, or a null node. */
 static TSNode call_arg(walk *w, TSNode args, guint pos, const char *kw)
 {
-    uint32_t n = ts_node_named_child_count(args);
+    GArray *kids = children(args, true);
+    TSNode found = {0};
     guint positional = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        TSNode a = ts_node_named_child(args, i);
+    for (guint i = 0; i < kids->len && ts_node_is_null(found); i++) {
+        TSNode a = CHILD(kids, i);
         if (is_type(a, "keyword_argument")) {
             if (kw && text_is(w, ts_node_child_by_field_name(a, "name", 4), kw))
-                return ts_node_child_by_field_name(a, "value", 5);
+                found = ts_node_child_by_field_name(a, "value", 5);
         } else if (!is_type(a, "list_splat") && !is_type(a, "dictionary_splat") &&
                    !is_type(a, "comment") && positional++ == pos) {
-            return a;
+            found = a;
         }
     }
-    return (TSNode){0};
+    g_array_unref(kids);
+    return found;
 }
 
 static bool in_set(GHashTable *set, walk *w, TSNode n)
@@ -446,15 +478,16 @@ static void dunder_import_call(walk *w, const scope *sc, TSNode args, TSNode cal
     TSNode from = call_arg(w, args, 3, "fromlist");
     bool any = false;
     if (!ts_node_is_null(from) && (is_type(from, "list") || is_type(from, "tuple"))) {
-        uint32_t n = ts_node_named_child_count(from);
-        for (uint32_t i = 0; i < n; i++) {
-            const char *name = string_literal(w, ts_node_named_child(from, i));
+        GArray *kids = children(from, true);
+        for (guint i = 0; i < kids->len; i++) {
+            const char *name = string_literal(w, CHILD(kids, i));
             if (!name || !*name)
                 continue;
             add_import(w, sc, call, statement, level, lit, name, NULL,
                        IMPVIZ_IMPORT_DYNAMIC | IMPVIZ_IMPORT_FROM);
             any = true;
         }
+        g_array_unref(kids);
     }
     if (!any && *lit)
         add_import(w, sc, call, statement, level, lit, NULL, NULL, IMPVIZ_IMPORT_DYNAMIC);
@@ -469,9 +502,9 @@ static void attach_call(walk *w, const scope *sc, TSNode args, TSNode call, TSNo
         TSNode val = lists[k];
         if (ts_node_is_null(val))
             continue;
-        uint32_t m = ts_node_named_child_count(val);
-        for (uint32_t j = 0; j < m; j++) {
-            TSNode item = ts_node_named_child(val, j);
+        GArray *kids = children(val, true);
+        for (guint j = 0; j < kids->len; j++) {
+            TSNode item = CHILD(kids, j);
             if (k == 1 && is_type(item, "pair"))
                 item = ts_node_child_by_field_name(item, "key", 3);
             const char *sub = string_literal(w, item);
@@ -484,6 +517,7 @@ static void attach_call(walk *w, const scope *sc, TSNode args, TSNode call, TSNo
             if (imp->kind == IMPVIZ_EAGER)
                 imp->kind = IMPVIZ_LAZY;
         }
+        g_array_unref(kids);
     }
 }
 
@@ -560,14 +594,15 @@ static void expression(walk *w, const scope *sc, TSNode root, TSNode stmt, bool 
         }
         if (strcmp(t, "call") == 0 && want_calls)
             dynamic_call(w, here, n, stmt);
-        uint32_t k = ts_node_named_child_count(n);
-        for (uint32_t i = k; i-- > 0;) {
-            TSNode c = ts_node_named_child(n, i);
+        GArray *kids = children(n, true);
+        for (guint i = kids->len; i-- > 0;) {
+            TSNode c = CHILD(kids, i);
             if (strcmp(t, "attribute") == 0 && uses && is_type(c, "identifier"))
                 continue;
             item next = {c, it.in_lambda};
             g_array_append_val(stack, next);
         }
+        g_array_unref(kids);
     }
     g_array_unref(stack);
 }
@@ -589,10 +624,10 @@ static void bind_targets(walk *w, const scope *sc, TSNode root)
         }
         if (is_type(n, "attribute") || is_type(n, "subscript"))
             continue;
-        for (uint32_t i = ts_node_named_child_count(n); i-- > 0;) {
-            TSNode c = ts_node_named_child(n, i);
-            g_array_append_val(stack, c);
-        }
+        GArray *kids = children(n, true);
+        for (guint i = kids->len; i-- > 0;)
+            g_array_append_val(stack, CHILD(kids, i));
+        g_array_unref(kids);
     }
     g_array_unref(stack);
 }
@@ -627,12 +662,13 @@ static void lazy_modules(walk *w, TSNode assign)
         return;
     if (!w->lazy_modules)
         w->lazy_modules = g_hash_table_new(g_str_hash, g_str_equal);
-    uint32_t k = ts_node_named_child_count(right);
-    for (uint32_t i = 0; i < k; i++) {
-        const char *s = string_literal(w, ts_node_named_child(right, i));
+    GArray *kids = children(right, true);
+    for (guint i = 0; i < kids->len; i++) {
+        const char *s = string_literal(w, CHILD(kids, i));
         if (s && *s)
             g_hash_table_add(w->lazy_modules, (gpointer)s);
     }
+    g_array_unref(kids);
 }
 
 /* ---- statements ------------------------------------------------------------------------- */
@@ -685,9 +721,9 @@ static void if_statement(walk *w, const scope *sc, TSNode n)
     TSNode cons = ts_node_child_by_field_name(n, "consequence", 11);
     if (!ts_node_is_null(cons))
         block(w, &body, cons);
-    uint32_t k = ts_node_named_child_count(n);
-    for (uint32_t i = 0; i < k; i++) {
-        TSNode c = ts_node_named_child(n, i);
+    GArray *kids = children(n, true);
+    for (guint i = 0; i < kids->len; i++) {
+        TSNode c = CHILD(kids, i);
         scope alt = *sc;
         alt.conditional = true;
         if (is_type(c, "else_clause")) {
@@ -703,6 +739,7 @@ static void if_statement(walk *w, const scope *sc, TSNode n)
             block(w, &alt, ts_node_child_by_field_name(c, "consequence", 11));
         }
     }
+    g_array_unref(kids);
 }
 
 /* Does an except clause catch ImportError (or ModuleNotFoundError, or everything)? */
@@ -940,9 +977,10 @@ static void block(walk *w, const scope *sc, TSNode n)
     }
     scope inner = *sc;
     inner.depth++;
-    uint32_t k = ts_node_named_child_count(n);
-    for (uint32_t i = 0; i < k; i++)
-        statement(w, &inner, ts_node_named_child(n, i));
+    GArray *kids = children(n, true);
+    for (guint i = 0; i < kids->len; i++)
+        statement(w, &inner, CHILD(kids, i));
+    g_array_unref(kids);
 }
 
 /* ---- source bytes ----------------------------------------------------------------------- */
@@ -1085,10 +1123,10 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
             }
             if (!ts_node_has_error(n))
                 continue;
-            for (uint32_t i = ts_node_child_count(n); i-- > 0;) {
-                TSNode c = ts_node_child(n, i);
-                g_array_append_val(stack, c);
-            }
+            GArray *kids = children(n, false);
+            for (guint i = kids->len; i-- > 0;)
+                g_array_append_val(stack, CHILD(kids, i));
+            g_array_unref(kids);
         }
         g_array_unref(stack);
     }
