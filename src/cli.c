@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "impviz.h"
 
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,7 +51,10 @@ static const char description[] =
     "close through deferred (in-function), lazy or TYPE_CHECKING imports.\n"
     "\n"
     "Output: a text report on standard output, or with -o FILE a file whose format follows the\n"
-    "extension (.txt .json .dot .gv .svg .png .pdf); -T FORMAT overrides it.\n"
+    "extension (.txt .json .dot .gv .svg .png .pdf .sarif .md .mmd); -T FORMAT overrides it.\n"
+    "\n"
+    "impviz diff OLD NEW, or impviz diff --git REV [PATH], shows what a change did to the graph\n"
+    "(see impviz diff --help). Settings may come from [tool.impviz] in pyproject.toml.\n"
     "\n"
     "Exit status:\n"
     "  0  success (and, with --check, no import-time cycle)\n"
@@ -132,14 +136,597 @@ static void options_free(options *o)
     g_strfreev(o->paths);
 }
 
+/* ---- CI gate: pyproject.toml, baselines, --fail-on (issue 5) ------------------------------- */
+
+static struct {
+    char *config;
+    gboolean no_config;
+    char *baseline;
+    char *write_baseline;
+    char *fail_on;
+    impviz_baseline *loaded; /* the --baseline file, read before any analysis */
+} gate_args;
+
+static GOptionEntry gate_entries[] = {
+    {"baseline", 0, 0, G_OPTION_ARG_FILENAME, &gate_args.baseline,
+     "Exit with status 1 only on import-time cycles that are new, or grew, since FILE", "FILE"},
+    {"write-baseline", 0, 0, G_OPTION_ARG_FILENAME, &gate_args.write_baseline,
+     "Record today's import-time cycles in FILE (sorted JSON, to commit) and pass", "FILE"},
+    {"fail-on", 0, 0, G_OPTION_ARG_STRING, &gate_args.fail_on,
+     "With --check or --baseline, what fails: cycle (any import-time cycle; the default)", "WHAT"},
+    {"config", 0, 0, G_OPTION_ARG_FILENAME, &gate_args.config,
+     "Read settings from FILE's [tool.impviz] (default: the nearest pyproject.toml above the "
+     "first PATH)",
+     "FILE"},
+    {"no-config", 0, 0, G_OPTION_ARG_NONE, &gate_args.no_config, "Read no pyproject.toml", NULL},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static const char *const fail_ons[] = {"cycle", NULL};
+
+/* Keys of [tool.impviz]: the long options that make sense in a file. */
+static const impviz_config_key config_keys[] = {
+    {"paths", IMPVIZ_CONFIG_STRINGS},
+    {"roots", IMPVIZ_CONFIG_STRINGS},
+    {"exclude", IMPVIZ_CONFIG_STRINGS},
+    {"externals", IMPVIZ_CONFIG_BOOL},
+    {"layout", IMPVIZ_CONFIG_STRING},
+    {"rankdir", IMPVIZ_CONFIG_STRING},
+    {"no-legend", IMPVIZ_CONFIG_BOOL},
+    {"no-gitignore", IMPVIZ_CONFIG_BOOL},
+    {"follow-symlinks", IMPVIZ_CONFIG_BOOL},
+    {"jobs", IMPVIZ_CONFIG_INT},
+    {"max-file-size", IMPVIZ_CONFIG_INT},
+    {"max-modules", IMPVIZ_CONFIG_INT},
+    {"check", IMPVIZ_CONFIG_BOOL},
+    {"fail-on", IMPVIZ_CONFIG_STRING},
+    {"baseline", IMPVIZ_CONFIG_STRING},
+    {"quiet", IMPVIZ_CONFIG_BOOL},
+    {NULL, 0},
+};
+
+/* Integer options start at UNSET so that a value from the file can tell them from defaults. */
+#define UNSET G_MININT
+
+static void gate_args_reset(void)
+{
+    g_free(gate_args.config);
+    g_free(gate_args.baseline);
+    g_free(gate_args.write_baseline);
+    g_free(gate_args.fail_on);
+    impviz_baseline_free(gate_args.loaded);
+    memset(&gate_args, 0, sizeof gate_args);
+}
+
+/* A string setting from the file, checked against choices; false (after an error) if invalid. */
+static bool config_choice(const impviz_config *c, const char *key, const char *const *choices,
+                          char **field, impviz_diags *diags)
+{
+    const impviz_config_value *v = impviz_config_get(c, key);
+    if (!v || *field)
+        return true;
+    if (choices && !in_list(v->string, choices)) {
+        char *all = g_strjoinv(", ", (char **)choices);
+        impviz_diags_add(diags, IMPVIZ_ERROR, c->path, v->line, "'%s' must be one of %s, not '%s'",
+                         key, all, v->string);
+        g_free(all);
+        return false;
+    }
+    *field = g_strdup(v->string);
+    return true;
+}
+
+static bool config_int(const impviz_config *c, const char *key, gint64 max, gint64 *field,
+                       impviz_diags *diags)
+{
+    const impviz_config_value *v = impviz_config_get(c, key);
+    if (!v || *field != UNSET)
+        return true;
+    if (v->integer < 0 || v->integer > max) {
+        impviz_diags_add(diags, IMPVIZ_ERROR, c->path, v->line,
+                         "'%s' must be a number from 0 to %" G_GINT64_FORMAT, key, max);
+        return false;
+    }
+    *field = v->integer;
+    return true;
+}
+
+static void config_bool(const impviz_config *c, const char *key, gboolean *field)
+{
+    const impviz_config_value *v = impviz_config_get(c, key);
+    if (v && v->boolean)
+        *field = TRUE;
+}
+
+/* Paths in the file are relative to the file's directory. */
+static char **config_paths(const impviz_config *c, const char *key)
+{
+    const impviz_config_value *v = impviz_config_get(c, key);
+    if (!v)
+        return NULL;
+    GPtrArray *out = g_ptr_array_new();
+    for (char **p = v->strings; *p; p++)
+        g_ptr_array_add(out, impviz_config_resolve(c, *p));
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
+/* Fills every option the command line left unset from the file; false after an error. */
+static bool config_apply(const impviz_config *c, options *o, impviz_diags *diags)
+{
+    bool no_paths = (!o->paths || !*o->paths) && (!o->roots || !*o->roots);
+    if (no_paths) {
+        g_strfreev(o->paths);
+        o->paths = config_paths(c, "paths");
+        if (!o->roots)
+            o->roots = config_paths(c, "roots");
+        if (!o->paths && !o->roots) { /* the project the file describes */
+            o->paths = g_new0(char *, 2);
+            o->paths[0] = g_strdup(c->dir);
+        }
+    } else if (!o->roots) {
+        o->roots = config_paths(c, "roots");
+    }
+    const impviz_config_value *v = impviz_config_get(c, "exclude");
+    if (v && !o->excludes)
+        o->excludes = g_strdupv(v->strings);
+    v = impviz_config_get(c, "baseline");
+    if (v && !gate_args.baseline)
+        gate_args.baseline = impviz_config_resolve(c, v->string);
+    config_bool(c, "externals", &o->externals);
+    config_bool(c, "no-legend", &o->no_legend);
+    config_bool(c, "no-gitignore", &o->no_gitignore);
+    config_bool(c, "follow-symlinks", &o->follow_symlinks);
+    config_bool(c, "check", &o->check);
+    config_bool(c, "quiet", &o->quiet);
+    gint64 jobs = o->jobs, max_modules = o->max_modules;
+    bool ok = config_choice(c, "layout", layouts, &o->layout, diags) &&
+              config_choice(c, "rankdir", rankdirs, &o->rankdir, diags) &&
+              config_choice(c, "fail-on", fail_ons, &gate_args.fail_on, diags) &&
+              config_int(c, "jobs", 4096, &jobs, diags) &&
+              config_int(c, "max-file-size", G_MAXINT64, &o->max_file_size, diags) &&
+              config_int(c, "max-modules", G_MAXINT, &max_modules, diags);
+    o->jobs = (gint)jobs;
+    o->max_modules = (gint)max_modules;
+    return ok;
+}
+
+/* Reads pyproject.toml (unless --no-config), fills unset options, applies defaults, reads the
+ * baseline. EXIT_OK or EXIT_USAGE (with diagnostics). */
+static int gate_setup(options *o, impviz_diags *diags)
+{
+    impviz_config *config = NULL;
+    impviz_status st = IMPVIZ_OK;
+    if (gate_args.config) {
+        st = impviz_config_load(gate_args.config, config_keys, diags, &config);
+    } else if (!gate_args.no_config) {
+        const char *start = o->paths && *o->paths   ? o->paths[0]
+                            : o->roots && *o->roots ? o->roots[0]
+                                                    : ".";
+        st = impviz_config_discover(start, config_keys, diags, &config);
+    }
+    if (st == IMPVIZ_OK && config) {
+        if (o->verbose)
+            impviz_diags_add(diags, IMPVIZ_NOTE, NULL, 0, "settings from '%s'", config->path);
+        if (!config_apply(config, o, diags))
+            st = IMPVIZ_EUSAGE;
+    }
+    impviz_config_free(config);
+    if (st != IMPVIZ_OK)
+        return EXIT_USAGE;
+    if (o->jobs == UNSET)
+        o->jobs = 0;
+    if (o->max_file_size == UNSET)
+        o->max_file_size = 16 * 1024 * 1024;
+    if (o->max_modules == UNSET)
+        o->max_modules = 1000000;
+    if (gate_args.fail_on && !in_list(gate_args.fail_on, fail_ons))
+        return usage_error("unknown --fail-on '%s' (try cycle)", gate_args.fail_on);
+    if (gate_args.write_baseline) {
+        if (impviz_output_check(gate_args.write_baseline, diags) != IMPVIZ_OK)
+            return EXIT_USAGE;
+    } else if (gate_args.baseline &&
+               impviz_baseline_load(gate_args.baseline, diags, &gate_args.loaded) != IMPVIZ_OK) {
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+static const impviz_module *module_at(const impviz_analysis *a, guint i)
+{
+    return g_ptr_array_index(a->project->modules, i);
+}
+
+/* The import behind edge s -> t that runs at import time (the first, in source order). */
+static const impviz_import *eager_import(const impviz_analysis *a, guint s, guint t)
+{
+    const impviz_edge *e = impviz_graph_edge(a->graph, s, t);
+    for (guint i = 0; e && i < e->refs->len; i++) {
+        const impviz_ref *r = &g_array_index(a->refs, impviz_ref, g_array_index(e->refs, guint, i));
+        if (r->import->kind == IMPVIZ_EAGER)
+            return r->import;
+    }
+    return NULL;
+}
+
+/* One error per component that is new or grew since the baseline, at its first new import. */
+static void report_changes(const impviz_analysis *a, const GPtrArray *changes, const char *since,
+                           impviz_diags *diags)
+{
+    for (guint i = 0; i < changes->len; i++) {
+        const impviz_cycle_change *ch = g_ptr_array_index(changes, i);
+        const GArray *comp = g_ptr_array_index(a->graph->import_time.components, ch->component);
+        GString *msg = g_string_new(NULL);
+        guint at_source = 0, at_line = 0;
+        if (ch->is_new) {
+            GArray *cycle = impviz_graph_shortest_cycle(a->graph, comp, 1u << IMPVIZ_EAGER);
+            g_string_append_printf(msg, "new import-time cycle (not in %s): ", since);
+            for (guint k = 0; cycle && k < cycle->len; k++)
+                g_string_append_printf(msg, "%s%s", k ? " -> " : "",
+                                       module_at(a, g_array_index(cycle, guint, k))->name);
+            if (cycle) {
+                at_source = g_array_index(cycle, guint, 0);
+                at_line = eager_import(a, at_source, g_array_index(cycle, guint, 1))->line;
+                g_array_unref(cycle);
+            }
+        } else {
+            g_string_append_printf(msg, "import-time cycle of %s",
+                                   module_at(a, g_array_index(comp, guint, 0))->name);
+            for (guint k = 1; k < comp->len; k++)
+                g_string_append_printf(msg, ", %s",
+                                       module_at(a, g_array_index(comp, guint, k))->name);
+            g_string_append_printf(msg, " grew since %s:", since);
+            for (guint k = 0; k < ch->new_members->len; k++)
+                g_string_append_printf(
+                    msg, "%s new module %s", k ? "," : "",
+                    module_at(a, g_array_index(ch->new_members, guint, k))->name);
+            for (guint k = 0; k < ch->new_edges->len; k++) {
+                const impviz_edge *e = &g_array_index(a->graph->edges, impviz_edge,
+                                                      g_array_index(ch->new_edges, guint, k));
+                const impviz_import *imp = eager_import(a, e->source, e->target);
+                g_string_append_printf(msg, "%s new import %s -> %s (%s:%u)",
+                                       k || ch->new_members->len ? "," : "",
+                                       module_at(a, e->source)->name, module_at(a, e->target)->name,
+                                       module_at(a, e->source)->path, imp->line);
+                if (k == 0) {
+                    at_source = e->source;
+                    at_line = imp->line;
+                }
+            }
+        }
+        impviz_diags_add(diags, IMPVIZ_ERROR, at_line ? module_at(a, at_source)->path : NULL,
+                         (int)at_line, "%s", msg->str);
+        g_string_free(msg, TRUE);
+    }
+}
+
+/* Writes --write-baseline, then decides the exit status of --check / --baseline. */
+static int gate_verdict(const options *o, const impviz_analysis *a, impviz_diags *diags)
+{
+    if (gate_args.write_baseline) {
+        impviz_baseline *b = impviz_baseline_new(a);
+        GString *text = impviz_baseline_dump(b);
+        impviz_status st =
+            impviz_output_write(gate_args.write_baseline, text->str, text->len, diags);
+        if (st == IMPVIZ_OK)
+            impviz_diags_add(diags, IMPVIZ_NOTE, NULL, 0,
+                             "wrote baseline '%s': %u import-time cycle%s",
+                             gate_args.write_baseline, impviz_baseline_count(b),
+                             impviz_baseline_count(b) == 1 ? "" : "s");
+        g_string_free(text, TRUE);
+        impviz_baseline_free(b);
+        return st == IMPVIZ_OK ? EXIT_OK : EXIT_USAGE;
+    }
+    if (gate_args.loaded) {
+        GPtrArray *changes = impviz_baseline_compare(gate_args.loaded, a);
+        char *since = g_strdup_printf("baseline '%s'", gate_args.baseline);
+        report_changes(a, changes, since, diags);
+        g_free(since);
+        int rc = changes->len ? EXIT_CYCLES : EXIT_OK;
+        g_ptr_array_unref(changes);
+        return rc;
+    }
+    if (o->check && a->graph->import_time.components->len)
+        return EXIT_CYCLES;
+    return EXIT_OK;
+}
+
+/* ---- impviz diff: OLD NEW, or --git REV [PATH] (issue 5) ------------------------------------ */
+
+static struct {
+    char *git; /* REV */
+} diff_args;
+
+static GOptionEntry diff_entries[] = {
+    {"git", 0, 0, G_OPTION_ARG_STRING, &diff_args.git,
+     "Compare PATH (default .) in the working tree with git revision REV", "REV"},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static const char diff_description[] =
+    "Compares two versions of a project: the directories OLD and NEW, or with --git REV the\n"
+    "working tree against a git revision (read straight from git into a private temporary\n"
+    "directory, removed afterwards). Pictures (-o FILE.svg ...) show the union of both graphs:\n"
+    "added modules and imports in green (SVG class added), removed ones grey and dashed\n"
+    "(removed), unchanged ones muted (unchanged). The report (text, json, markdown) lists them\n"
+    "and the import-time cycles that appeared, grew, disappeared or shrank.\n"
+    "\n"
+    "Exit status: as for impviz, with --check applied to new cycles only: 1 when the change\n"
+    "adds an import-time cycle or grows one.\n";
+
+/* Runs argv (no shell); its standard output in *out when out is not NULL. False after an
+ * error naming what (unless what is NULL: the caller says what failed). */
+static bool run_command(const char *what, const char *const *argv, char **out, impviz_diags *diags)
+{
+    char *captured = NULL, *errors = NULL;
+    gint status = 0;
+    GError *err = NULL;
+    bool ok = g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &captured,
+                           &errors, &status, &err) &&
+              g_spawn_check_wait_status(status, NULL);
+    if (!ok && what) {
+        char *first = errors ? g_strstrip(g_strdup(errors)) : NULL;
+        char *nl = first ? strchr(first, '\n') : NULL;
+        if (nl)
+            *nl = '\0';
+        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "%s failed: %s", what,
+                         err               ? err->message
+                         : first && *first ? first
+                                           : "non-zero exit status");
+        g_free(first);
+    }
+    if (err)
+        g_error_free(err);
+    if (ok && out)
+        *out = g_strstrip(captured);
+    else
+        g_free(captured);
+    g_free(errors);
+    return ok;
+}
+
+/* Removes a directory tree without following symbolic links. */
+static void remove_tree(const char *path)
+{
+    GDir *dir = g_file_test(path, G_FILE_TEST_IS_SYMLINK) ? NULL : g_dir_open(path, 0, NULL);
+    if (dir) {
+        const char *name;
+        while ((name = g_dir_read_name(dir))) {
+            char *child = g_build_filename(path, name, NULL);
+            remove_tree(child);
+            g_free(child);
+        }
+        g_dir_close(dir);
+    }
+    g_remove(path);
+}
+
+/* path (existing) relative to the directory top, or NULL when it is not below top. */
+static char *relative_to(const char *top, const char *path)
+{
+    char *abs = g_canonicalize_filename(path, NULL);
+    size_t n = strlen(top);
+    char *rel = NULL;
+    if (strcmp(abs, top) == 0)
+        rel = g_strdup(".");
+    else if (strncmp(abs, top, n) == 0 && abs[n] == '/')
+        rel = g_strdup(abs + n + 1);
+    g_free(abs);
+    return rel;
+}
+
+/* Extracts revision rev of the repository holding dir into tmp/tree; *top is the repository's
+ * top directory. False after an error. */
+static bool git_extract(const char *rev, const char *dir, const char *tmp, char **top,
+                        impviz_diags *diags)
+{
+    char *tree = NULL, *spec = g_strconcat(rev, "^{tree}", NULL);
+    char *tar = g_build_filename(tmp, "old.tar", NULL), *into = g_build_filename(tmp, "tree", NULL);
+    const char *toplevel[] = {"git", "-C", dir, "rev-parse", "--show-toplevel", NULL};
+    /* --end-of-options: a REV that starts with '-' is a revision, never an option */
+    const char *verify[] = {
+        "git", "-C", dir, "rev-parse", "--verify", "--quiet", "--end-of-options", spec, NULL};
+    bool ok = run_command("git rev-parse --show-toplevel", toplevel, top, diags);
+    if (ok && !run_command(NULL, verify, &tree, diags)) {
+        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "unknown git revision '%s'", rev);
+        ok = false;
+    }
+    if (ok) {
+        const char *archive[] = {"git", "-C", *top, "archive", "--format=tar",
+                                 "-o",  tar,  tree, NULL};
+        const char *untar[] = {"tar", "-xf", tar, "-C", into, NULL};
+        ok = g_mkdir_with_parents(into, 0700) == 0 &&
+             run_command("git archive", archive, NULL, diags) &&
+             run_command("tar -x", untar, NULL, diags);
+    }
+    g_remove(tar);
+    g_free(tar);
+    g_free(into);
+    g_free(tree);
+    g_free(spec);
+    return ok;
+}
+
+/* Each of paths moved from the working tree into the extracted tree; NULL-terminated. */
+static char **map_into(char **paths, const char *top, const char *tmp)
+{
+    GPtrArray *out = g_ptr_array_new();
+    for (char **p = paths; p && *p; p++) {
+        char *rel = relative_to(top, *p);
+        g_ptr_array_add(out, rel ? g_build_filename(tmp, "tree", rel, NULL) : g_strdup(*p));
+        g_free(rel);
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
+/* An analysis with no module: the old side of a directory that did not exist at REV. */
+static impviz_analysis *empty_analysis(void)
+{
+    impviz_analysis *a = g_new0(impviz_analysis, 1);
+    a->project = g_new0(impviz_project, 1);
+    a->project->roots = g_ptr_array_new_with_free_func(g_free);
+    a->project->modules = g_ptr_array_new();
+    a->project->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    a->project->packages = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    a->files = g_ptr_array_new();
+    a->refs = g_array_new(FALSE, FALSE, sizeof(impviz_ref));
+    a->graph = impviz_graph_new(0, a->refs);
+    return a;
+}
+
+static impviz_analysis_opts analysis_opts(const options *o, char **paths, char **roots)
+{
+    return (impviz_analysis_opts){
+        .discover =
+            {
+                .paths = (const char *const *)paths,
+                .roots = (const char *const *)roots,
+                .excludes = (const char *const *)o->excludes,
+                .no_gitignore = o->no_gitignore,
+                .follow_symlinks = o->follow_symlinks,
+                .max_file_size = (guint64)o->max_file_size,
+                .max_modules = (guint)o->max_modules,
+            },
+        .jobs = (guint)o->jobs,
+    };
+}
+
+static int diff_run(options *o, impviz_format format, const char *output, impviz_diags *diags)
+{
+    guint n_paths = o->paths ? g_strv_length(o->paths) : 0;
+    impviz_analysis *old = NULL, *new_ = NULL;
+    impviz_diff *d = NULL;
+    GString *report = NULL;
+    GBytes *picture = NULL;
+    char *tmp = NULL, *top = NULL, *since = NULL;
+    char **old_paths = NULL, **old_roots = NULL;
+    char *here[] = {(char *)".", NULL};
+    int rc = EXIT_OK;
+    if (format == IMPVIZ_FORMAT_SARIF || format == IMPVIZ_FORMAT_GITHUB ||
+        format == IMPVIZ_FORMAT_MERMAID)
+        return usage_error("impviz diff writes text, json, markdown, dot, svg, png or pdf, not "
+                           "'%s'",
+                           o->format ? o->format : output);
+    if (diff_args.git ? n_paths > 1 : n_paths != 2)
+        return usage_error("%s", diff_args.git ? "impviz diff --git REV takes one PATH at most"
+                                               : "impviz diff takes two directories: OLD NEW");
+    if (!diff_args.git && o->roots)
+        return usage_error("%s", "--root applies to impviz diff --git only");
+    char **new_paths = n_paths ? (diff_args.git ? o->paths : o->paths + 1) : here;
+    if (diff_args.git) {
+        GError *err = NULL;
+        if (!g_file_test(new_paths[0], G_FILE_TEST_IS_DIR)) {
+            impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "cannot read '%s': Not a directory",
+                             new_paths[0]);
+            rc = EXIT_USAGE;
+            goto cleanup;
+        }
+        tmp = g_dir_make_tmp("impviz-diff-XXXXXX", &err);
+        if (!tmp) {
+            impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "cannot make a temporary directory: %s",
+                             err->message);
+            g_error_free(err);
+            rc = EXIT_USAGE;
+            goto cleanup;
+        }
+        if (!git_extract(diff_args.git, new_paths[0], tmp, &top, diags)) {
+            rc = EXIT_USAGE;
+            goto cleanup;
+        }
+        old_paths = map_into(new_paths, top, tmp);
+        old_roots = o->roots ? map_into(o->roots, top, tmp) : NULL;
+        since = g_strdup_printf("'%s'", diff_args.git);
+    } else {
+        old_paths = g_strdupv((char *[]){o->paths[0], NULL});
+        since = g_strdup_printf("'%s'", o->paths[0]);
+    }
+
+    impviz_analysis_opts new_opts = analysis_opts(o, new_paths, o->roots);
+    if (impviz_analysis_run(&new_opts, diags, &new_) != IMPVIZ_OK) {
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    impviz_analysis_opts old_opts = analysis_opts(o, old_paths, old_roots);
+    if (diff_args.git) {
+        /* a directory with no module at REV (new code) is an empty old side */
+        impviz_diags *quiet = impviz_diags_new();
+        if (!g_file_test(old_paths[0], G_FILE_TEST_IS_DIR) ||
+            impviz_analysis_run(&old_opts, quiet, &old) != IMPVIZ_OK)
+            old = empty_analysis();
+        impviz_diags_free(quiet);
+    } else if (impviz_analysis_run(&old_opts, diags, &old) != IMPVIZ_OK) {
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    d = impviz_diff_new(old, new_);
+
+    impviz_status st;
+    if (format == IMPVIZ_FORMAT_TEXT || format == IMPVIZ_FORMAT_JSON ||
+        format == IMPVIZ_FORMAT_MARKDOWN) {
+        report = impviz_diff_report(d, format);
+        st = impviz_output_write(output, report->str, report->len, diags);
+    } else {
+        impviz_render_opts ropts = {.layout = o->layout,
+                                    .rankdir = o->rankdir,
+                                    .externals = o->externals,
+                                    .legend = !o->no_legend,
+                                    .module_changes = d->module_change,
+                                    .edge_changes = d->edge_change,
+                                    .timeout = (guint)limits.timeout,
+                                    .max_edges = (guint)limits.max_edges};
+        st = impviz_render(d->merged, &ropts, format, diags, &picture);
+        if (st == IMPVIZ_OK) {
+            gsize len;
+            const void *data = g_bytes_get_data(picture, &len);
+            st = impviz_output_write(output, data, len, diags);
+        }
+        if (st == IMPVIZ_OK && strcmp(output, "-") != 0 && !o->quiet) {
+            report = impviz_diff_report(d, IMPVIZ_FORMAT_TEXT);
+            fputs(report->str, stdout);
+        }
+    }
+    if (st != IMPVIZ_OK) {
+        rc = st == IMPVIZ_ERENDER ? EXIT_RENDER : EXIT_USAGE;
+    } else if (o->check && d->appeared->len) {
+        report_changes(new_, d->appeared, since, diags);
+        rc = EXIT_CYCLES;
+    }
+cleanup:
+    if (report)
+        g_string_free(report, TRUE);
+    if (picture)
+        g_bytes_unref(picture);
+    impviz_diff_free(d);
+    impviz_analysis_free(old);
+    impviz_analysis_free(new_);
+    if (tmp)
+        remove_tree(tmp);
+    g_free(tmp);
+    g_free(top);
+    g_free(since);
+    g_strfreev(old_paths);
+    g_strfreev(old_roots);
+    return rc;
+}
+
 int impviz_cli_main(int argc, char **argv)
 {
-    options o = {.jobs = 0, .max_file_size = 16 * 1024 * 1024, .max_modules = 1000000};
+    /* `impviz diff ...`: the same options, two analyses */
+    bool diff_mode = argc > 1 && strcmp(argv[1], "diff") == 0;
+    if (diff_mode) {
+        memmove(&argv[1], &argv[2], (size_t)(argc - 2) * sizeof *argv);
+        g_set_prgname("impviz diff"); /* for --help and GOption's messages */
+        argv[--argc] = NULL;
+    }
+    options o = {.jobs = UNSET, .max_file_size = UNSET, .max_modules = UNSET};
     GOptionEntry entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &o.output,
          "Write to FILE (format from its extension; - is standard output)", "FILE"},
         {"format", 'T', 0, G_OPTION_ARG_STRING, &o.format,
-         "Output format: text, json, dot, gv, svg, png, pdf", "FORMAT"},
+         "Output format: text, json, dot, gv, svg, png, pdf, sarif, github, markdown (md), mermaid "
+         "(mmd)",
+         "FORMAT"},
         {"check", 0, 0, G_OPTION_ARG_NONE, &o.check, "Exit with status 1 on an import-time cycle",
          NULL},
         {"layout", 0, 0, G_OPTION_ARG_STRING, &o.layout,
@@ -170,7 +757,8 @@ int impviz_cli_main(int argc, char **argv)
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose,
          "Also print notes: skipped names, unresolved imports", NULL},
         {"version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL},
-        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.paths, NULL, "PATH..."},
+        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.paths, NULL,
+         diff_mode ? "OLD NEW | --git REV [PATH]" : "PATH..."},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     int rc = EXIT_OK;
@@ -179,10 +767,17 @@ int impviz_cli_main(int argc, char **argv)
     GString *report = NULL;
     GBytes *picture = NULL;
     GError *err = NULL;
-    GOptionContext *ctx = g_option_context_new("PATH...");
-    g_option_context_set_summary(ctx, "Draw and check the import graph of Python code.");
-    g_option_context_set_description(ctx, description);
+    GOptionContext *ctx = g_option_context_new(NULL);
+    g_option_context_set_summary(ctx, diff_mode
+                                          ? "impviz diff: what a change did to the import graph."
+                                          : "Draw and check the import graph of Python code.");
+    g_option_context_set_description(ctx, diff_mode ? diff_description : description);
+    memset(&diff_args, 0, sizeof diff_args);
+    if (diff_mode)
+        g_option_context_add_main_entries(ctx, diff_entries, NULL);
     g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_add_main_entries(ctx, gate_entries, NULL);
+    gate_args_reset();
     limits = (limit_options){.timeout = 300, .max_edges = 50000};
     g_option_context_add_main_entries(ctx, limit_entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
@@ -194,15 +789,18 @@ int impviz_cli_main(int argc, char **argv)
         printf("impviz %s\n", IMPVIZ_VERSION);
         goto cleanup;
     }
-    if ((!o.paths || !*o.paths) && (!o.roots || !*o.roots)) {
+    if ((rc = gate_setup(&o, diags)) != EXIT_OK)
+        goto cleanup;
+    if ((!o.paths || !*o.paths) && (!o.roots || !*o.roots) && !diff_mode) {
         rc = usage_error("%s", "no PATH given");
         goto cleanup;
     }
     impviz_format format = IMPVIZ_FORMAT_TEXT;
     if (o.format) {
         if (!impviz_format_parse(o.format, &format)) {
-            rc =
-                usage_error("unknown format '%s' (try text, json, dot, svg, png or pdf)", o.format);
+            rc = usage_error("unknown format '%s' (try text, json, dot, svg, png, pdf, sarif, "
+                             "github, markdown or mermaid)",
+                             o.format);
             goto cleanup;
         }
     } else if (o.output && strcmp(o.output, "-") != 0 &&
@@ -233,6 +831,10 @@ int impviz_cli_main(int argc, char **argv)
         goto cleanup;
     }
 
+    if (diff_mode) {
+        rc = diff_run(&o, format, output, diags);
+        goto cleanup;
+    }
     impviz_analysis_opts aopts = {
         .discover =
             {
@@ -261,6 +863,9 @@ int impviz_cli_main(int argc, char **argv)
     if (format == IMPVIZ_FORMAT_TEXT || format == IMPVIZ_FORMAT_JSON) {
         report = impviz_report(analysis, format, o.verbose);
         st = impviz_output_write(output, report->str, report->len, diags);
+    } else if (impviz_format_is_review(format)) {
+        report = impviz_review(analysis, format);
+        st = impviz_output_write(output, report->str, report->len, diags);
     } else {
         impviz_render_opts ropts = {.layout = o.layout,
                                     .rankdir = o.rankdir,
@@ -281,8 +886,8 @@ int impviz_cli_main(int argc, char **argv)
     }
     if (st != IMPVIZ_OK)
         rc = st == IMPVIZ_ERENDER ? EXIT_RENDER : EXIT_USAGE;
-    else if (o.check && analysis->graph->import_time.components->len)
-        rc = EXIT_CYCLES;
+    else
+        rc = gate_verdict(&o, analysis, diags);
 
 cleanup:
     print_diags(diags, &o);
@@ -294,5 +899,7 @@ cleanup:
     impviz_diags_free(diags);
     g_option_context_free(ctx);
     options_free(&o);
+    gate_args_reset();
+    g_free(diff_args.git);
     return rc;
 }

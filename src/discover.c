@@ -380,6 +380,13 @@ static gint module_cmp(gconstpointer a, gconstpointer b)
     return strcmp(x->name, y->name);
 }
 
+/* An absolute, normalised form of a path (".", "..", "//" and a trailing "/" removed; symbolic
+ * links kept), so that climbing from a package to its root works from any working directory. */
+static char *canonical(const char *p)
+{
+    return g_canonicalize_filename(p, NULL);
+}
+
 static char *strip_trailing_slashes(const char *p)
 {
     char *s = g_strdup(p);
@@ -430,7 +437,7 @@ static bool under_root(const char *const *roots, const char *path, char **root, 
     size_t best = 0;
     const char *found = NULL;
     for (const char *const *r = roots; r && *r; r++) {
-        char *rd = strip_trailing_slashes(*r);
+        char *rd = canonical(*r);
         size_t n = strlen(rd);
         if ((strcmp(path, rd) == 0 || (strncmp(path, rd, n) == 0 && path[n] == '/')) && n >= best) {
             best = n;
@@ -440,7 +447,7 @@ static bool under_root(const char *const *roots, const char *path, char **root, 
     }
     if (!found)
         return false;
-    *root = strip_trailing_slashes(found);
+    *root = canonical(found);
     *rel = g_strdup(path[best] == '/' ? path + best + 1 : path + best);
     return true;
 }
@@ -449,7 +456,7 @@ static bool under_root(const char *const *roots, const char *path, char **root, 
 static impviz_status plan_path(const impviz_discover_opts *opts, const char *arg, GArray *specs,
                                impviz_diags *diags)
 {
-    char *path = strip_trailing_slashes(arg);
+    char *path = canonical(arg);
     impviz_status status = IMPVIZ_OK;
     struct stat st;
     if (stat(path, &st) != 0) {
@@ -557,7 +564,7 @@ impviz_status impviz_discover(const impviz_discover_opts *opts, impviz_diags *di
             status = IMPVIZ_EINPUT;
             goto cleanup;
         }
-        char *rd = strip_trailing_slashes(*r);
+        char *rd = canonical(*r);
         root_index(p, rd);
         g_free(rd);
     }

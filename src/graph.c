@@ -52,11 +52,10 @@ static gint component_cmp(gconstpointer a, gconstpointer b)
 void impviz_sccs_compute(guint n, const guint *off, const guint *adj, impviz_sccs *sccs)
 {
     /* Tarjan with an explicit call stack: frame = (node, next edge position). */
-    guint *index = g_new(guint, n), *low = g_new(guint, n), *pos = g_new(guint, n);
+    guint *index = g_new0(guint, n), *low = g_new(guint, n), *pos = g_new(guint, n);
     gboolean *on_stack = g_new0(gboolean, n);
     guint *stack = g_new(guint, n), *calls = g_new(guint, n);
     guint sp = 0, cp = 0, counter = 1;
-    memset(index, 0, n * sizeof(guint));
     sccs->components = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
     sccs->component_of = g_new(gint, n);
     for (guint v = 0; v < n; v++)

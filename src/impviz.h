@@ -267,6 +267,98 @@ impviz_status impviz_analysis_run(const impviz_analysis_opts *opts, impviz_diags
                                   impviz_analysis **out);
 void impviz_analysis_free(impviz_analysis *analysis);
 
+/* ---- baseline: today's import-time cycles, so that CI fails only on new ones --------------- */
+
+/* Import-time components (members and the eager edges inside each), named by module. */
+typedef struct impviz_baseline impviz_baseline;
+
+/* The import-time components of an analysis. Caller frees with impviz_baseline_free. */
+impviz_baseline *impviz_baseline_new(const impviz_analysis *analysis);
+void impviz_baseline_free(impviz_baseline *baseline);
+/* Number of components recorded. */
+guint impviz_baseline_count(const impviz_baseline *baseline);
+/* The baseline as small, sorted JSON ending in a newline: the same components give the same
+ * bytes on any machine. Caller frees with g_string_free. */
+GString *impviz_baseline_dump(const impviz_baseline *baseline);
+/* Reads a baseline from len bytes (need not be NUL-terminated; may be anything: it is checked
+ * field by field). name is only used in messages. On IMPVIZ_EINPUT *out is NULL and diags holds
+ * one error saying what is wrong and where. Caller frees *out with impviz_baseline_free. */
+impviz_status impviz_baseline_parse(const char *data, size_t len, const char *name,
+                                    impviz_diags *diags, impviz_baseline **out);
+/* impviz_baseline_parse on the contents of path; IMPVIZ_EINPUT when it cannot be read. */
+impviz_status impviz_baseline_load(const char *path, impviz_diags *diags, impviz_baseline **out);
+
+/* An import-time component that is not in a baseline as it is now. */
+typedef struct {
+    guint component;     /* index into analysis->graph->import_time.components */
+    bool is_new;         /* none of its members was on a recorded component */
+    GArray *new_members; /* guint module indices that were on no recorded component */
+    GArray *new_edges;   /* guint indices into analysis->graph->edges: eager edges inside the
+                            component that were not recorded */
+} impviz_cycle_change;
+
+void impviz_cycle_change_free(impviz_cycle_change *change);
+/* The components of analysis that are new or grew (a new member or a new edge inside) compared
+ * with baseline, in component order; components that shrank or vanished are not listed. Caller
+ * frees with g_ptr_array_unref (it frees the elements). */
+GPtrArray *impviz_baseline_compare(const impviz_baseline *baseline,
+                                   const impviz_analysis *analysis);
+
+/* ---- configuration: [tool.impviz] in pyproject.toml -------------------------------------------
+ */
+
+typedef enum {
+    IMPVIZ_CONFIG_STRING,
+    IMPVIZ_CONFIG_BOOL,
+    IMPVIZ_CONFIG_INT,
+    IMPVIZ_CONFIG_STRINGS, /* an array of strings */
+} impviz_config_type;
+
+/* One key the caller accepts; tables of keys end with {NULL}. */
+typedef struct {
+    const char *name; /* as in the file: "fail-on" */
+    impviz_config_type type;
+} impviz_config_key;
+
+typedef struct {
+    const char *key; /* borrowed from the caller's key table */
+    impviz_config_type type;
+    int line;       /* of the key */
+    char *string;   /* IMPVIZ_CONFIG_STRING */
+    bool boolean;   /* IMPVIZ_CONFIG_BOOL */
+    gint64 integer; /* IMPVIZ_CONFIG_INT */
+    char **strings; /* IMPVIZ_CONFIG_STRINGS: NULL-terminated */
+} impviz_config_value;
+
+typedef struct {
+    char *path;        /* the file, as shown in messages */
+    char *dir;         /* its directory: relative paths in values are relative to it */
+    bool found;        /* the file has a [tool.impviz] table */
+    GPtrArray *values; /* impviz_config_value *, in file order, each key once */
+} impviz_config;
+
+/* Parses len bytes of TOML (need not be NUL-terminated; may be anything) named path, and reads
+ * its [tool.impviz] table against keys. A TOML syntax error, an unknown key, a key given twice
+ * or a value of the wrong type is IMPVIZ_EINPUT with one error in diags naming path, the line
+ * and the key; *out is then NULL. Caller frees *out with impviz_config_free. */
+impviz_status impviz_config_parse(const char *data, size_t len, const char *path,
+                                  const impviz_config_key *keys, impviz_diags *diags,
+                                  impviz_config **out);
+/* impviz_config_parse on the contents of path. */
+impviz_status impviz_config_load(const char *path, const impviz_config_key *keys,
+                                 impviz_diags *diags, impviz_config **out);
+/* Walks up from start (a file or directory) to the nearest pyproject.toml with a [tool.impviz]
+ * table and reads it. IMPVIZ_OK with *out NULL when there is none; IMPVIZ_EINPUT when a
+ * pyproject.toml on the way is broken. */
+impviz_status impviz_config_discover(const char *start, const impviz_config_key *keys,
+                                     impviz_diags *diags, impviz_config **out);
+void impviz_config_free(impviz_config *config);
+/* The value of key, or NULL when the file does not set it; borrowed until impviz_config_free. */
+const impviz_config_value *impviz_config_get(const impviz_config *config, const char *key);
+/* path from the file made usable from the working directory: joined to config->dir unless
+ * absolute. Caller frees. */
+char *impviz_config_resolve(const impviz_config *config, const char *path);
+
 /* ---- output -------------------------------------------------------------------------------- */
 
 typedef enum {
@@ -276,6 +368,10 @@ typedef enum {
     IMPVIZ_FORMAT_SVG,
     IMPVIZ_FORMAT_PNG,
     IMPVIZ_FORMAT_PDF,
+    IMPVIZ_FORMAT_SARIF,    /* SARIF 2.1.0 for code scanning */
+    IMPVIZ_FORMAT_GITHUB,   /* GitHub Actions workflow commands (::error file=...) */
+    IMPVIZ_FORMAT_MARKDOWN, /* a pull-request comment */
+    IMPVIZ_FORMAT_MERMAID,  /* a Mermaid flowchart */
     IMPVIZ_FORMAT_COUNT
 } impviz_format;
 
@@ -283,6 +379,13 @@ typedef enum {
 bool impviz_format_parse(const char *name, impviz_format *out);
 /* Guesses the format from a file name's extension; false when there is none we know. */
 bool impviz_format_from_path(const char *path, impviz_format *out);
+
+/* How a module or edge changed between two analyses (impviz diff). */
+typedef enum {
+    IMPVIZ_CHANGE_SAME,
+    IMPVIZ_CHANGE_ADDED,
+    IMPVIZ_CHANGE_REMOVED,
+} impviz_change;
 
 typedef struct {
     const char *layout;  /* Graphviz engine: "dot" ... */
@@ -292,6 +395,11 @@ typedef struct {
     guint timeout;   /* seconds a layout may take (0: no limit); past it the layout is killed,
                         retried once with sfdp, and failing that IMPVIZ_ERENDER */
     guint max_edges; /* a larger graph is not laid out: IMPVIZ_ERENDER (0: no limit) */
+    /* impviz diff: per module and per graph edge of the analysis drawn, or NULL. Added ones get
+     * SVG class "added" (green), removed ones "removed" (grey, dashed), others "unchanged"
+     * (muted). Borrowed. */
+    const guint8 *module_changes;
+    const guint8 *edge_changes;
 } impviz_render_opts;
 
 /* Renders the graph with Graphviz into *out (a new GBytes, freed by the caller with
@@ -309,6 +417,62 @@ GString *impviz_report(const impviz_analysis *analysis, impviz_format format, bo
  * return as \n, \t, \r, other control characters and bytes that are not UTF-8 as \xNN, so a
  * path or statement cannot break a line or send a terminal escape sequence. */
 void impviz_text_escape(GString *out, const char *s);
+/* ---- review formats: SARIF, GitHub annotations, Markdown, Mermaid ---------------------------- */
+
+/* True for the formats impviz_review writes. */
+bool impviz_format_is_review(impviz_format format);
+/* The analysis as SARIF, GitHub annotations, a Markdown pull-request comment or Mermaid, into a
+ * new GString that the caller frees with g_string_free. Every string from the code (names,
+ * paths, statements) is escaped for the format. */
+GString *impviz_review(const impviz_analysis *analysis, impviz_format format);
+
+/* One step of a cycle: module source imports target with import (borrowed from the analysis). */
+typedef struct {
+    guint source, target;
+    const impviz_import *import;
+} impviz_step;
+
+/* The shortest cycle through import-time component `component` as steps, first step from its
+ * first member that has one; caller frees with g_array_unref. */
+GArray *impviz_cycle_steps(const impviz_analysis *analysis, guint component);
+/* A module's file as a user in the working directory would write it: no "./", relative to the
+ * working directory when below it. Caller frees. */
+char *impviz_module_display_path(const impviz_module *module);
+/* Appends a Mermaid flowchart of the whole graph (component < 0) or of one import-time
+ * component's members and the imports among them. Cycle edges are styled, deferred and
+ * TYPE_CHECKING edges dotted; every label is entity-encoded. */
+void impviz_mermaid_append(GString *out, const impviz_analysis *analysis, gint component);
+/* Appends s as a Markdown code span that shows it literally: a fence longer than any run of
+ * backticks in s, control characters replaced, invalid UTF-8 repaired. */
+void impviz_markdown_code(GString *out, const char *s);
+/* Appends the SARIF 2.1.0 log: one result per import-time cycle at the import line. */
+void impviz_sarif_append(GString *out, const impviz_analysis *analysis);
+/* Appends one `::error file=...,line=...::` workflow command per import-time cycle. */
+void impviz_github_append(GString *out, const impviz_analysis *analysis);
+
+/* ---- diff: what a change did to the graph ---------------------------------------------------- */
+
+typedef struct {
+    const impviz_analysis *old, *new_; /* borrowed: they must outlive the diff */
+    impviz_analysis *merged; /* every module and edge of either side (by name); its components
+                                are the new side's; it borrows import records from both sides */
+    guint8 *module_change;   /* impviz_change per merged module */
+    guint8 *edge_change;     /* impviz_change per merged graph edge */
+    GPtrArray *appeared;     /* impviz_cycle_change * of new_ against a baseline of old: is_new
+                                ones appeared, the others grew */
+    GPtrArray *disappeared;  /* impviz_cycle_change * of old against a baseline of new_: is_new
+                                ones disappeared, the others shrank */
+} impviz_diff;
+
+/* Compares two analyses of the same project. Caller frees with impviz_diff_free, before old
+ * and new_. */
+impviz_diff *impviz_diff_new(const impviz_analysis *old, const impviz_analysis *new_);
+void impviz_diff_free(impviz_diff *diff);
+/* "same", "added", "removed". */
+const char *impviz_change_str(impviz_change change);
+/* The diff as text (IMPVIZ_FORMAT_TEXT), JSON or Markdown, into a new GString that the caller
+ * frees with g_string_free. */
+GString *impviz_diff_report(const impviz_diff *diff, impviz_format format);
 
 /* Writes data to path atomically: a temporary file in the same directory, renamed into place
  * only when complete, so a failure leaves any previous file untouched. "-" is stdout. */

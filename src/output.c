@@ -16,9 +16,20 @@ static const struct {
     const char *name;
     impviz_format format;
 } format_names[] = {
-    {"text", IMPVIZ_FORMAT_TEXT}, {"txt", IMPVIZ_FORMAT_TEXT}, {"json", IMPVIZ_FORMAT_JSON},
-    {"dot", IMPVIZ_FORMAT_DOT},   {"gv", IMPVIZ_FORMAT_DOT},   {"svg", IMPVIZ_FORMAT_SVG},
-    {"png", IMPVIZ_FORMAT_PNG},   {"pdf", IMPVIZ_FORMAT_PDF},
+    {"text", IMPVIZ_FORMAT_TEXT},
+    {"txt", IMPVIZ_FORMAT_TEXT},
+    {"json", IMPVIZ_FORMAT_JSON},
+    {"dot", IMPVIZ_FORMAT_DOT},
+    {"gv", IMPVIZ_FORMAT_DOT},
+    {"svg", IMPVIZ_FORMAT_SVG},
+    {"png", IMPVIZ_FORMAT_PNG},
+    {"pdf", IMPVIZ_FORMAT_PDF},
+    {"sarif", IMPVIZ_FORMAT_SARIF},
+    {"github", IMPVIZ_FORMAT_GITHUB},
+    {"markdown", IMPVIZ_FORMAT_MARKDOWN},
+    {"md", IMPVIZ_FORMAT_MARKDOWN},
+    {"mermaid", IMPVIZ_FORMAT_MERMAID},
+    {"mmd", IMPVIZ_FORMAT_MERMAID},
 };
 
 bool impviz_format_parse(const char *name, impviz_format *out)

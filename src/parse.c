@@ -548,10 +548,7 @@ static void use_attribute(walk *w, const scope *sc, TSNode n, TSNode stmt)
         base = ts_node_child_by_field_name(base, "object", 6);
     if (!is_type(base, "identifier"))
         return;
-    const char *context = statement_text(w, stmt);
-    const char *nl = strchr(context, '\n');
-    (void)nl;
-    add_event(w, sc, IMPVIZ_EV_USE, node_line(n), 0, node_text(w, n), context);
+    add_event(w, sc, IMPVIZ_EV_USE, node_line(n), 0, node_text(w, n), statement_text(w, stmt));
 }
 
 /* Walks an expression that runs at import time (module-level code): records attribute uses and

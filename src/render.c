@@ -85,6 +85,39 @@ static const impviz_module *module_at(const impviz_analysis *a, guint i)
     return g_ptr_array_index(a->project->modules, i);
 }
 
+/* ---- impviz diff: added, removed, unchanged ------------------------------------------------ */
+
+#define ADDED_COLOR "#2ca02c"
+#define REMOVED_COLOR "#9e9e9e"
+#define UNCHANGED_COLOR "#c7c7c7"
+
+/* Appends the change class and restyles: added green, removed grey and dashed, unchanged muted
+ * (but an unchanged part of a current cycle keeps its cycle colour). */
+static void style_change(void *obj, GString *cls, guint8 change, bool on_cycle, bool node)
+{
+    switch (change) {
+    case IMPVIZ_CHANGE_ADDED:
+        g_string_append(cls, " added");
+        set(obj, "color", ADDED_COLOR);
+        set(obj, "penwidth", on_cycle ? "2.5" : "2");
+        if (node)
+            set(obj, "fontcolor", "#1b5e20");
+        break;
+    case IMPVIZ_CHANGE_REMOVED:
+        g_string_append(cls, " removed");
+        set(obj, "color", REMOVED_COLOR);
+        set(obj, "fontcolor", REMOVED_COLOR);
+        set(obj, "style", node ? "rounded,dashed" : "dashed");
+        break;
+    default:
+        g_string_append(cls, " unchanged");
+        if (!on_cycle) {
+            set(obj, "color", UNCHANGED_COLOR);
+            set(obj, "fontcolor", "#757575");
+        }
+    }
+}
+
 /* ---- building the graph ------------------------------------------------------------------ */
 
 typedef struct {
@@ -171,6 +204,8 @@ static void add_nodes(builder *b)
             set(node, "fillcolor", "#fff3e0");
             set(node, "color", RUNTIME_CYCLE_COLOR);
         }
+        if (b->opts->module_changes)
+            style_change(node, cls, b->opts->module_changes[i], it >= 0, true);
         set(node, "class", cls->str);
         g_string_free(cls, TRUE);
         char *tip = g_strdup_printf("%s\n%s\nimports %u module%s, imported by %u%s%s", m->name,
@@ -202,8 +237,6 @@ static void add_edges(builder *b)
             g_string_append(cls, " cycle");
         else if (runtime_cycle)
             g_string_append(cls, " runtime-cycle");
-        set(edge, "class", cls->str);
-        g_string_free(cls, TRUE);
         switch (e->kind) {
         case IMPVIZ_DEFERRED:
         case IMPVIZ_LAZY:
@@ -222,6 +255,10 @@ static void add_edges(builder *b)
         } else if (runtime_cycle) {
             set(edge, "color", RUNTIME_CYCLE_COLOR);
         }
+        if (b->opts->edge_changes)
+            style_change(edge, cls, b->opts->edge_changes[k], cycle, false);
+        set(edge, "class", cls->str);
+        g_string_free(cls, TRUE);
         GString *tip = g_string_new(NULL);
         for (guint i = 0; i < e->refs->len; i++) {
             const impviz_ref *r =

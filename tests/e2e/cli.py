@@ -30,7 +30,7 @@ def usage(argv, message):
 usage(["--no-such-option", BEFORE], "Unknown option --no-such-option")
 usage([], "no PATH given")
 usage([os.path.join(tmp, "missing")], f"cannot read '{os.path.join(tmp, 'missing')}': No such file or directory")
-usage([BEFORE, "-T", "bmp"], "unknown format 'bmp' (try text, json, dot, svg, png or pdf)")
+usage([BEFORE, "-T", "bmp"], "unknown format 'bmp' (try text, json, dot, svg, png, pdf, sarif, github, markdown or mermaid)")
 usage([BEFORE, "-o", os.path.join(tmp, "g.bmp")],
       f"cannot tell the format of '{os.path.join(tmp, 'g.bmp')}' from its extension (use -T)")
 usage([BEFORE, "--layout", "nope"], "unknown layout engine 'nope' (try dot, neato, fdp, sfdp, circo or twopi)")

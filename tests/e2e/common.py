@@ -14,7 +14,10 @@ def args():
     p = argparse.ArgumentParser()
     p.add_argument("--impviz", required=True)
     p.add_argument("--source", required=True)
-    return p.parse_args()
+    a = p.parse_args()
+    a.impviz = os.path.abspath(a.impviz)
+    a.source = os.path.abspath(a.source)
+    return a
 
 
 def run(impviz, *argv, cwd=None, env=None):

@@ -45,6 +45,11 @@ write("rooted/pkg/helper.py")
 data, mods, edges = graph("--root", p("rooted"), p("rooted/pkg/sub"))
 equal(mods, ["pkg.sub", "pkg.sub.x", "pkg.sub.y"], "--root: names relative to the root, only PATH's subtree")
 equal(edges, [("pkg.sub.x", "pkg.sub.y", "eager"), ("pkg.sub.y", "pkg.sub.x", "eager")], "--root: edges")
+# "." inside a package names modules from the import root above it, wherever impviz runs
+data = run_json(A.impviz, ".", cwd=p("rooted/pkg/sub"))
+equal([m["name"] for m in data["modules"]], ["pkg.sub", "pkg.sub.x", "pkg.sub.y"], "'.' inside a package")
+data = run_json(A.impviz, "--root", "../..", ".", cwd=p("rooted/pkg/sub"))
+equal([m["name"] for m in data["modules"]], ["pkg.sub", "pkg.sub.x", "pkg.sub.y"], "relative --root and PATH")
 # a sub-package PATH without --root climbs to the nearest non-package ancestor
 data, mods, edges = graph(p("rooted/pkg/sub"))
 equal(mods, ["pkg.sub", "pkg.sub.x", "pkg.sub.y"], "sub-package PATH: named from the import root")
