@@ -272,6 +272,32 @@ for fmt in ("svg", "dot"):
         check(any("<script>alert(1)</script>" in (a.get("{http://www.w3.org/1999/xlink}title") or "")
                   for a in root.iter()), "DOT: the statement survives as text")
 
+# review formats (on main since the review branch): each read back by its own kind of parser
+rc, sarif, err = run(A.impviz, names, "-T", "sarif")
+equal(rc, 0, "SARIF written")
+snippets = [r["locations"][0]["physicalLocation"]["region"]["snippet"]["text"]
+            for r in json.loads(sarif)["runs"][0]["results"]]
+check(any("<script>alert(1)</script>" in t for t in snippets), "SARIF: the statement is JSON text")
+rc, gh, err = run(A.impviz, names, "-T", "github")
+equal(rc, 0, "GitHub annotations written")
+check(all(l.startswith("::") for l in gh.splitlines()), f"GitHub: one command per line: {gh!r}")
+check("\x1b" not in gh, "GitHub: no terminal escape")
+rc, md, err = run(A.impviz, names, "-T", "markdown")
+equal(rc, 0, "Markdown written")
+marked = os.path.join(A.source, "tests/npm/node_modules/marked")
+if shutil.which("node") and os.path.isdir(marked):
+    js = "const {marked}=require(process.argv[1]); let s='';process.stdin.on('data',d=>s+=d)" \
+         ".on('end',()=>process.stdout.write(marked.parse(s)))"
+    p = subprocess.run(["node", "-e", js, marked], input=md, capture_output=True, text=True)
+    equal(p.returncode, 0, "marked renders the Markdown")
+    check("<script>" not in p.stdout and "&lt;script&gt;alert(1)" in p.stdout,
+          "Markdown: the statement renders as text, no script element")
+else:
+    print("skipped: Markdown rendering (tests/npm not installed)")
+rc, mm, err = run(A.impviz, names, "-T", "mermaid")
+equal(rc, 0, "Mermaid written")
+check("<script>" not in mm and "\x1b" not in mm, "Mermaid: no markup or escape from the code")
+
 # ---- paths: empty directories, a PATH that does not exist, odd PATH names ----------------------
 
 empty = os.path.join(tmp, "empty tree")
