@@ -214,12 +214,17 @@ static void print_diags(impviz_diags *diags, const options *o)
         const char *sev = d->severity == IMPVIZ_ERROR     ? "error"
                           : d->severity == IMPVIZ_WARNING ? "warning"
                                                           : "note";
-        if (d->path && d->line)
-            fprintf(stderr, "impviz: %s: %s:%d: %s\n", sev, d->path, d->line, d->message);
-        else if (d->path)
-            fprintf(stderr, "impviz: %s: %s: %s\n", sev, d->path, d->message);
-        else
-            fprintf(stderr, "impviz: %s: %s\n", sev, d->message);
+        GString *line = g_string_new("impviz: "); /* one line, whatever the path holds */
+        g_string_append_printf(line, "%s: ", sev);
+        if (d->path) {
+            impviz_text_escape(line, d->path);
+            if (d->line)
+                g_string_append_printf(line, ":%d", d->line);
+            g_string_append(line, ": ");
+        }
+        impviz_text_escape(line, d->message);
+        fprintf(stderr, "%s\n", line->str);
+        g_string_free(line, TRUE);
     }
 }
 
@@ -230,6 +235,27 @@ static int usage_error(const char *fmt, const char *arg)
     fprintf(stderr, "\nTry 'impviz --help' for more information.\n");
     return EXIT_USAGE;
 }
+
+/* ---- limits that protect the machine (issue 7) ---------------------------------------------- */
+
+typedef struct {
+    gint timeout;   /* seconds for a layout; 0: no limit */
+    gint max_edges; /* edges a picture may have; 0: no limit */
+} limit_options;
+
+static limit_options limits;
+
+static GOptionEntry limit_entries[] = {
+    {"timeout", 0, 0, G_OPTION_ARG_INT, &limits.timeout,
+     "Give a Graphviz layout at most SECONDS, then fall back to sfdp once (default 300; 0: no "
+     "limit)",
+     "SECONDS"},
+    {"max-edges", 0, 0, G_OPTION_ARG_INT, &limits.max_edges,
+     "Refuse to lay out a picture of more than N edges (default 50000; 0: no limit; -T dot and "
+     "json are never limited)",
+     "N"},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
 
 static void options_free(options *o)
 {
@@ -789,7 +815,9 @@ static int diff_run(options *o, impviz_format format, const char *output, impviz
                                     .link = view_args.link,
                                     .legend = !o->no_legend,
                                     .module_changes = d->module_change,
-                                    .edge_changes = d->edge_change};
+                                    .edge_changes = d->edge_change,
+                                    .timeout = (guint)limits.timeout,
+                                    .max_edges = (guint)limits.max_edges};
         st = impviz_render(d->merged, &ropts, format, diags, &picture);
         if (st == IMPVIZ_OK) {
             gsize len;
@@ -899,6 +927,8 @@ int impviz_cli_main(int argc, char **argv)
     view_fix_argv(argc, argv);
     g_option_context_add_main_entries(ctx, gate_entries, NULL);
     gate_args_reset();
+    limits = (limit_options){.timeout = 300, .max_edges = 50000};
+    g_option_context_add_main_entries(ctx, limit_entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
         rc = usage_error("%s", err->message);
         g_error_free(err);
@@ -949,6 +979,10 @@ int impviz_cli_main(int argc, char **argv)
     }
     if (view_theme_load(diags, &view_args.loaded_theme) != IMPVIZ_OK) {
         rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    if (limits.timeout < 0 || limits.max_edges < 0) {
+        rc = usage_error("%s", "--timeout and --max-edges take numbers >= 0");
         goto cleanup;
     }
     const char *output = o.output ? o.output : "-";
@@ -1003,7 +1037,9 @@ int impviz_cli_main(int argc, char **argv)
                                     .view = view,
                                     .theme = view_args.loaded_theme,
                                     .link = view_args.link,
-                                    .legend = !o.no_legend};
+                                    .legend = !o.no_legend,
+                                    .timeout = (guint)limits.timeout,
+                                    .max_edges = (guint)limits.max_edges};
         st = impviz_render(analysis, &ropts, format, diags, &picture);
         if (st == IMPVIZ_OK) {
             gsize len;

@@ -158,7 +158,9 @@ typedef struct {
     GArray *events;    /* impviz_event, module-level, in source order */
     guint error_count; /* syntax errors tree-sitter recovered from */
     guint first_error_line;
-    bool too_deep; /* nesting beyond the walker's limit was not looked into */
+    bool too_deep;           /* nesting beyond the walker's limit was not looked into */
+    guint invalid_utf8_line; /* first line that is not UTF-8 (no other coding declared); 0 if none:
+                                CPython refuses such a file, impviz reads what it can */
     GStringChunk *strings;
 } impviz_file;
 
@@ -170,7 +172,8 @@ void impviz_parser_free(impviz_parser *parser);
 /* Parses Python source bytes (any PEP 263 encoding, BOM, CRLF). Never fails on bad syntax:
  * the imports outside broken parts are kept and error_count says how many parts broke.
  * Returns NULL only when the bytes are not Python text (NUL bytes or undecodable), with
- * *why set to a static reason. Caller frees the result with impviz_file_free. */
+ * *why set to the reason, borrowed from the parser until its next parse or free. Caller frees
+ * the result with impviz_file_free. */
 impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_t len,
                                  const char **why);
 void impviz_file_free(impviz_file *file);
@@ -510,6 +513,9 @@ typedef struct {
     const impviz_theme *theme; /* colours and fonts (borrowed), or NULL for the light theme */
     const char *link; /* URL template for nodes and edges, or NULL: {path} (relative to the import
                          root), {line} and {module} are replaced */
+    guint timeout;    /* seconds a layout may take (0: no limit); past it the layout is killed,
+                         retried once with sfdp, and failing that IMPVIZ_ERENDER */
+    guint max_edges;  /* a larger graph is not laid out: IMPVIZ_ERENDER (0: no limit) */
     /* impviz diff: per module and per graph edge of the analysis drawn, or NULL. Added ones get
      * SVG class "added" (green), removed ones "removed" (grey, dashed), others "unchanged"
      * (muted). Borrowed. */
@@ -526,7 +532,9 @@ const char *impviz_render_engine(const impviz_view *view, const char *layout);
 impviz_status impviz_html(const impviz_analysis *analysis, const impviz_render_opts *opts,
                           impviz_diags *diags, GBytes **out);
 /* Renders the graph with Graphviz into *out (a new GBytes, freed by the caller with
- * g_bytes_unref). IMPVIZ_ERENDER with a diagnostic when Graphviz fails. */
+ * g_bytes_unref). IMPVIZ_ERENDER with a diagnostic when Graphviz fails, crashes or runs out of
+ * time. With a timeout, layout and rendering run in a forked child process (Graphviz cannot be
+ * interrupted in-process); DOT output needs no layout and is never limited. */
 impviz_status impviz_render(const impviz_analysis *analysis, const impviz_render_opts *opts,
                             impviz_format format, impviz_diags *diags, GBytes **out);
 
@@ -538,6 +546,10 @@ GString *impviz_report(const impviz_analysis *analysis, impviz_format format, bo
 GString *impviz_report_with_view(const impviz_analysis *analysis, const impviz_view *view,
                                  impviz_format format, bool verbose);
 
+/* Appends s to out as safe text for one line of a report or message: newline, tab and carriage
+ * return as \n, \t, \r, other control characters and bytes that are not UTF-8 as \xNN, so a
+ * path or statement cannot break a line or send a terminal escape sequence. */
+void impviz_text_escape(GString *out, const char *s);
 /* ---- review formats: SARIF, GitHub annotations, Markdown, Mermaid ---------------------------- */
 
 /* True for the formats impviz_review writes. */

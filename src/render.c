@@ -7,11 +7,14 @@
  * layout or lays it out and renders it in memory. Graphviz errors are caught with agseterrf and
  * become diagnostics. Debian's 2.4x headers take `char *`: the casts stay in this file.
  */
+#include "deadline.h"
 #include "impviz.h"
 
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 /* ---- Graphviz error capture --------------------------------------------------------------- */
 
@@ -41,15 +44,23 @@ static void set(void *obj, const char *name, const char *value)
     agsafeset(obj, (char *)name, (char *)value, (char *)"");
 }
 
-/* Graphviz expands \N, \G, \l ... in labels, tooltips and URLs: double the backslashes. */
+/* Graphviz expands \N, \G, \l ... in labels, tooltips and URLs: double the backslashes.
+ * Graphviz escapes <, & and quotes itself but passes control characters and bad UTF-8 through
+ * into SVG, where they make the XML invalid: those are shown as \xNN (newlines stay). */
 static char *esc(const char *s)
 {
+    char *valid = g_utf8_make_valid(s, -1);
     GString *out = g_string_new(NULL);
-    for (; *s; s++) {
-        if (*s == '\\')
-            g_string_append_c(out, '\\');
-        g_string_append_c(out, *s);
+    for (const char *p = valid; *p; p++) {
+        guchar c = (guchar)*p;
+        if (c == '\\')
+            g_string_append(out, "\\\\");
+        else if ((c < 0x20 && c != '\n') || c == 0x7f)
+            g_string_append_printf(out, "\\\\x%02x", c);
+        else
+            g_string_append_c(out, (char)c);
     }
+    g_free(valid);
     return g_string_free(out, FALSE);
 }
 
@@ -673,6 +684,91 @@ static const char *gv_format(impviz_format f)
     }
 }
 
+/* ---- layout and rendering ---------------------------------------------------------------- */
+
+typedef struct {
+    GVC_t *gvc;
+    Agraph_t *g;
+    const char *layout;
+    impviz_format format;
+} layout_job;
+
+/* Lays out and renders; an impviz_deadline_fn, so it may run in a child process. */
+static impviz_status layout_render(void *data, impviz_diags *diags, GBytes **out)
+{
+    layout_job *job = data;
+    impviz_diags *outer = errf_diags;
+    errf_diags = diags; /* in a child, Graphviz's messages go back through its own list */
+    impviz_status status = IMPVIZ_OK;
+    *out = NULL;
+    /* the graph's own `layout` attribute wins over gvLayout's argument: keep them one */
+    set(job->g, "layout", job->layout);
+    if (gvLayout(job->gvc, job->g, job->layout) != 0) {
+        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "graphviz cannot lay out with '%s'",
+                         job->layout);
+        status = IMPVIZ_ERENDER;
+        goto cleanup;
+    }
+    char *data_out = NULL;
+    unsigned int len = 0;
+    if (gvRenderData(job->gvc, job->g, gv_format(job->format), &data_out, &len) != 0 || !data_out) {
+        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "graphviz cannot render %s",
+                         gv_format(job->format));
+        status = IMPVIZ_ERENDER;
+    } else {
+        *out = g_bytes_new(data_out, len);
+    }
+    gvFreeRenderData(data_out);
+    gvFreeLayout(job->gvc, job->g);
+cleanup:
+    errf_hook((char *)"\n"); /* a last unterminated message belongs to this list */
+    errf_diags = outer;
+    return status;
+}
+
+/* A layout child may use a quarter of the machine's memory. */
+static guint64 layout_memory_limit(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    guint64 limit = pages > 0 && size > 0 ? (guint64)pages * (guint64)size / 4 : 0;
+    struct rlimit inherited;
+    if (getrlimit(RLIMIT_AS, &inherited) == 0 && inherited.rlim_cur != RLIM_INFINITY &&
+        (!limit || (guint64)inherited.rlim_cur < limit))
+        limit = inherited.rlim_cur; /* a tighter limit from `ulimit -v` applies anyway */
+    return limit;
+}
+
+/* The layout in a child process with a deadline and a memory cap; sfdp, which is fast and
+ * small on any size, gets one more try when another engine runs out of time or memory. */
+static impviz_status layout_render_within(layout_job *job, guint seconds, impviz_diags *diags,
+                                          GBytes **out)
+{
+    impviz_status status = IMPVIZ_ERENDER;
+    guint64 max_bytes = layout_memory_limit();
+    for (;;) {
+        char *why = NULL, *failure = NULL;
+        impviz_deadline_result r =
+            impviz_deadline_run(layout_render, job, seconds, max_bytes, diags, &status, out, &why);
+        if (r == IMPVIZ_DEADLINE_DONE)
+            return status;
+        if (r == IMPVIZ_DEADLINE_EXPIRED)
+            failure = g_strdup_printf("did not finish within %u second%s (see --timeout)", seconds,
+                                      seconds == 1 ? "" : "s");
+        else
+            failure = g_strdup_printf("failed (%s; memory is capped at %" G_GUINT64_FORMAT " MiB)",
+                                      why, max_bytes >> 20);
+        g_free(why);
+        bool last = strcmp(job->layout, "sfdp") == 0;
+        impviz_diags_add(diags, last ? IMPVIZ_ERROR : IMPVIZ_WARNING, NULL, 0,
+                         "graphviz layout '%s' %s; %s", job->layout, failure,
+                         last ? "nothing drawn" : "drawn with sfdp instead");
+        g_free(failure);
+        if (last)
+            return IMPVIZ_ERENDER;
+        job->layout = "sfdp";
+    }
+}
+
 impviz_status impviz_render(const impviz_analysis *a, const impviz_render_opts *opts,
                             impviz_format format, impviz_diags *diags, GBytes **out)
 {
@@ -680,6 +776,14 @@ impviz_status impviz_render(const impviz_analysis *a, const impviz_render_opts *
         return impviz_html(a, opts, diags, out);
     impviz_status status = IMPVIZ_OK;
     *out = NULL;
+    guint n_edges = a->graph->edges->len;
+    if (format != IMPVIZ_FORMAT_DOT && opts->max_edges && n_edges > opts->max_edges) {
+        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0,
+                         "graph of %u edges is over the drawing limit of %u (see --max-edges); "
+                         "nothing drawn (-T dot, -T json and the text report have no limit)",
+                         n_edges, opts->max_edges);
+        return IMPVIZ_ERENDER;
+    }
     g_mutex_lock(&errf_lock);
     errf_diags = diags;
     errf_line = g_string_new(NULL);
@@ -713,23 +817,9 @@ impviz_status impviz_render(const impviz_analysis *a, const impviz_render_opts *
         *out = g_bytes_new(dot_text->str, dot_text->len);
         goto cleanup;
     }
-    const char *layout = b.engine;
-    if (gvLayout(gvc, g, layout) != 0) {
-        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "graphviz cannot lay out with '%s'", layout);
-        status = IMPVIZ_ERENDER;
-        goto cleanup;
-    }
-    char *data = NULL;
-    unsigned int len = 0;
-    if (gvRenderData(gvc, g, gv_format(format), &data, &len) != 0 || !data) {
-        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "graphviz cannot render %s",
-                         gv_format(format));
-        status = IMPVIZ_ERENDER;
-    } else {
-        *out = g_bytes_new(data, len);
-    }
-    gvFreeRenderData(data);
-    gvFreeLayout(gvc, g);
+    layout_job job = {gvc, g, b.engine, format};
+    status = opts->timeout ? layout_render_within(&job, opts->timeout, diags, out)
+                           : layout_render(&job, diags, out);
 cleanup:
     agclose(g);
     gvFreeContext(gvc);

@@ -51,6 +51,30 @@ static const char *external_class(const impviz_ref *r)
     }
 }
 
+void impviz_text_escape(GString *out, const char *s)
+{
+    const char *end = s + strlen(s);
+    while (s < end) {
+        const char *bad = NULL;
+        g_utf8_validate_len(s, (gsize)(end - s), &bad);
+        for (; s < bad; s++) {
+            guchar c = (guchar)*s;
+            if (c == '\n')
+                g_string_append(out, "\\n");
+            else if (c == '\t')
+                g_string_append(out, "\\t");
+            else if (c == '\r')
+                g_string_append(out, "\\r");
+            else if (c < 0x20 || c == 0x7f)
+                g_string_append_printf(out, "\\x%02x", c);
+            else
+                g_string_append_c(out, (char)c);
+        }
+        if (s < end) /* a byte that is not UTF-8 */
+            g_string_append_printf(out, "\\x%02x", (guchar)*s++);
+    }
+}
+
 /* ---- chains ------------------------------------------------------------------------------- */
 
 static const guint EAGER_MASK = 1u << IMPVIZ_EAGER;
@@ -72,10 +96,13 @@ static void text_cycle(GString *out, const impviz_analysis *a, const GArray *com
         guint s = g_array_index(cycle, guint, i), t = g_array_index(cycle, guint, i + 1);
         const impviz_edge *e = impviz_graph_edge(a->graph, s, t);
         const impviz_ref *r = edge_first_ref(a, e, mask);
-        g_string_append_printf(out, "      %s:%u: %s%s%s\n", module_at(a, s)->path, r->import->line,
-                               r->import->statement, r->import->kind == IMPVIZ_EAGER ? "" : "  # ",
-                               r->import->kind == IMPVIZ_EAGER ? ""
-                                                               : impviz_kind_str(r->import->kind));
+        g_string_append(out, "      ");
+        impviz_text_escape(out, module_at(a, s)->path);
+        g_string_append_printf(out, ":%u: ", r->import->line);
+        impviz_text_escape(out, r->import->statement);
+        if (r->import->kind != IMPVIZ_EAGER)
+            g_string_append_printf(out, "  # %s", impviz_kind_str(r->import->kind));
+        g_string_append_c(out, '\n');
     }
     g_array_unref(cycle);
 }
