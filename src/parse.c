@@ -365,7 +365,7 @@ static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool la
 /* The content of a plain string literal (no f-string, no concatenation), or NULL. */
 static const char *string_literal(walk *w, TSNode n)
 {
-    if (!is_type(n, "string"))
+    if (ts_node_is_null(n) || !is_type(n, "string")) /* a missing argument is a null node */
         return NULL;
     uint32_t k = ts_node_named_child_count(n);
     const char *content = "";
