@@ -174,7 +174,9 @@ typedef struct {
     GArray *events;    /* impviz_event, module-level, in source order */
     guint error_count; /* syntax errors tree-sitter recovered from */
     guint first_error_line;
-    bool too_deep; /* nesting beyond the walker's limit was not looked into */
+    bool too_deep;           /* nesting beyond the walker's limit was not looked into */
+    guint invalid_utf8_line; /* first line that is not UTF-8 (no other coding declared); 0 if none:
+                                CPython refuses such a file, impviz reads what it can */
     GStringChunk *strings;
 } impviz_file;
 
@@ -186,7 +188,8 @@ void impviz_parser_free(impviz_parser *parser);
 /* Parses Python source bytes (any PEP 263 encoding, BOM, CRLF). Never fails on bad syntax:
  * the imports outside broken parts are kept and error_count says how many parts broke.
  * Returns NULL only when the bytes are not Python text (NUL bytes or undecodable), with
- * *why set to a static reason. Caller frees the result with impviz_file_free. */
+ * *why set to the reason, borrowed from the parser until its next parse or free. Caller frees
+ * the result with impviz_file_free. */
 impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_t len,
                                  const char **why);
 void impviz_file_free(impviz_file *file);
@@ -388,6 +391,91 @@ impviz_status impviz_predict_import(const impviz_analysis *analysis, const char 
                                     impviz_diags *diags, impviz_prediction **out);
 void impviz_prediction_free(impviz_prediction *prediction);
 
+/* ---- view: the graph a picture shows -------------------------------------------------------- */
+
+/* How external packages appear in a view. */
+typedef enum {
+    IMPVIZ_EXTERNALS_NONE, /* not drawn */
+    IMPVIZ_EXTERNALS_TOP,  /* one node per top-level name: "numpy" */
+    IMPVIZ_EXTERNALS_ALL,  /* one node per imported dotted name: "numpy.linalg" */
+} impviz_externals;
+
+/* "none", "top", "all"; false when unknown. */
+bool impviz_externals_parse(const char *name, impviz_externals *out);
+
+/* What to show. Zero-initialised options show every project module and no externals.
+ * Filters apply in this order: --only/--exclude names, --cycles-only, --focus, --depth. */
+typedef struct {
+    guint depth;              /* collapse modules deeper than this many dotted parts into their
+                                 package of that depth; 0 means no collapsing */
+    const char *const *focus; /* NULL-terminated module names, or NULL: only their neighbourhood */
+    guint up, down;           /* with focus: importers to `up` steps, imports to `down` steps */
+    const char *const *only;  /* NULL-terminated globs on module names, or NULL for all */
+    const char *const *exclude; /* NULL-terminated globs on module and external names, or NULL */
+    bool cycles_only;           /* only modules on a cycle (runtime components, which hold every
+                                   import-time one) and the edges among them */
+    impviz_externals externals;
+    bool no_stdlib; /* leave standard-library externals out */
+    bool reverse;   /* edges point from the imported module to its importer */
+} impviz_view_opts;
+
+typedef enum {
+    IMPVIZ_NODE_MODULE,      /* one project module */
+    IMPVIZ_NODE_COLLAPSED,   /* the modules of a package below --depth, drawn as one */
+    IMPVIZ_NODE_STDLIB,      /* a standard-library module outside the project */
+    IMPVIZ_NODE_THIRD_PARTY, /* any other module outside the project */
+} impviz_node_type;
+
+/* "module", "package", "stdlib", "third_party". */
+const char *impviz_node_type_str(impviz_node_type type);
+
+typedef struct {
+    char *name;    /* unique within its type: module, collapsed package or external name */
+    char *label;   /* short name for the picture: the last dotted part, "__init__" for a package */
+    char *package; /* dotted package whose cluster holds the node; "" for none (and externals) */
+    impviz_node_type type;
+    bool is_package;        /* MODULE: the module is a package (its __init__) */
+    GArray *modules;        /* guint project module indices drawn as this node, ascending (one for
+                               MODULE, several for COLLAPSED, none for externals) */
+    gint component;         /* lowest import-time component of a member, or -1: "in-cycle" */
+    gint runtime_component; /* lowest runtime component of a member, or -1 */
+    guint in, out;          /* edges of the view into and out of the node */
+} impviz_view_node;
+
+/* Imports between two nodes, aggregated over the modules the nodes stand for. */
+typedef struct {
+    guint source, target; /* node indices, as drawn (swapped by reverse) */
+    impviz_kind kind;     /* the strongest kind present */
+    guint kinds;          /* bit set of every kind present: 1 << impviz_kind */
+    guint count;          /* import records behind the edge */
+    GArray *refs;         /* guint indices into the analysis refs, ascending (source order) */
+    bool cycle;           /* an eager import inside an import-time component */
+    bool runtime_cycle;   /* not cycle; a non-typing import inside a runtime component */
+} impviz_view_edge;
+
+typedef struct {
+    GPtrArray *nodes;     /* impviz_view_node *: project nodes by name, then externals by name */
+    GArray *edges;        /* impviz_view_edge, sorted by (source, target); no self-loops */
+    bool reversed;        /* opts->reverse: edges point from imported to importer */
+    guint hidden_modules; /* project modules the filters left out */
+} impviz_view;
+
+/* Builds the view of an analysis (borrowed: must outlive the view). IMPVIZ_EUSAGE with an error
+ * in diags when a focus module does not exist; *out is then NULL. Caller frees *out with
+ * impviz_view_free. */
+impviz_status impviz_view_new(const impviz_analysis *analysis, const impviz_view_opts *opts,
+                              impviz_diags *diags, impviz_view **out);
+void impviz_view_free(impviz_view *view);
+/* A node's id, unique in the view and used as its SVG id: "m:pkg.mod" (module), "p:pkg"
+ * (collapsed package), "x:numpy" (external). Caller frees with g_free. */
+char *impviz_view_node_id(const impviz_view_node *node);
+/* An edge's SVG id: "e:SRC->DST" with each end's Graphviz name (its SVG <title>): the dotted
+ * name for project nodes, "ext:NAME" for externals. Caller frees with g_free. */
+char *impviz_view_edge_id(const impviz_view *view, const impviz_view_edge *edge);
+/* --link TEMPLATE filled in: {path}, {line} and {module} replaced, the rest kept. Caller frees. */
+char *impviz_link_expand(const char *tmpl, const char *path, guint line, const char *module);
+/* The node index of a name of the given type, or -1. */
+gint impviz_view_find(const impviz_view *view, impviz_node_type type, const char *name);
 /* ---- baseline: today's import-time cycles, so that CI fails only on new ones --------------- */
 
 /* Import-time components (members and the eager edges inside each), named by module. */
@@ -425,7 +513,8 @@ void impviz_cycle_change_free(impviz_cycle_change *change);
 GPtrArray *impviz_baseline_compare(const impviz_baseline *baseline,
                                    const impviz_analysis *analysis);
 
-/* ---- configuration: [tool.impviz] in pyproject.toml ------------------------------------------- */
+/* ---- configuration: [tool.impviz] in pyproject.toml -------------------------------------------
+ */
 
 typedef enum {
     IMPVIZ_CONFIG_STRING,
@@ -479,6 +568,37 @@ const impviz_config_value *impviz_config_get(const impviz_config *config, const 
  * absolute. Caller frees. */
 char *impviz_config_resolve(const impviz_config *config, const char *path);
 
+/* ---- themes: the colours and fonts of pictures ------------------------------------------------
+ */
+
+/* Every field is set (a theme file's missing keys keep the built-in light values) and checked:
+ * colours are "#rrggbb[aa]" or a colour name, the font a plain name. */
+typedef struct {
+    char *name; /* as given to --theme */
+    char *background, *font, *font_size;
+    char *module_fill, *module_border, *module_text;
+    char *cluster_border, *cluster_text, *cluster_fill;
+    char *edge, *edge_typing, *edge_external;
+    char *cycle;           /* edges and borders of import-time cycles */
+    char *component_fills; /* ';'-separated fills, one per import-time component, reused */
+    char *runtime_cycle, *runtime_fill;
+    char *stdlib_fill, *stdlib_border, *third_party_fill, *third_party_border;
+    char *legend_border, *legend_text;
+} impviz_theme;
+
+/* The built-in light theme (the default). Caller frees with impviz_theme_free. */
+impviz_theme *impviz_theme_new(void);
+void impviz_theme_free(impviz_theme *theme);
+/* Reads a theme from len bytes in GKeyFile format; name is for messages. IMPVIZ_EUSAGE with an
+ * error in diags on bad syntax, an unknown group or key, or a bad value; *out is then NULL. */
+impviz_status impviz_theme_parse(const char *data, size_t len, const char *name,
+                                 impviz_diags *diags, impviz_theme **out);
+/* --theme SPEC: a file when SPEC has a '/' or ends in ".theme", else SPEC.theme in the first of
+ * the NULL-terminated dirs that has one. IMPVIZ_EUSAGE with an error naming the themes there
+ * when there is none. Caller frees *out with impviz_theme_free. */
+impviz_status impviz_theme_load(const char *spec, const char *const *dirs, impviz_diags *diags,
+                                impviz_theme **out);
+
 /* ---- output -------------------------------------------------------------------------------- */
 
 typedef enum {
@@ -492,6 +612,7 @@ typedef enum {
     IMPVIZ_FORMAT_GITHUB,   /* GitHub Actions workflow commands (::error file=...) */
     IMPVIZ_FORMAT_MARKDOWN, /* a pull-request comment */
     IMPVIZ_FORMAT_MERMAID,  /* a Mermaid flowchart */
+    IMPVIZ_FORMAT_HTML,     /* one self-contained interactive page: SVG, search, cycles */
     IMPVIZ_FORMAT_COUNT
 } impviz_format;
 
@@ -508,10 +629,17 @@ typedef enum {
 } impviz_change;
 
 typedef struct {
-    const char *layout;  /* Graphviz engine: "dot" ... */
+    const char *layout;  /* Graphviz engine: "dot" ..., or "auto" (also NULL): see below */
     const char *rankdir; /* "TB", "LR", "BT", "RL" */
-    bool externals;      /* draw external packages, one node per top-level name */
+    bool externals;      /* without a view: draw external packages, one per top-level name */
     bool legend;
+    const impviz_view *view;   /* what to draw (borrowed), or NULL for every module */
+    const impviz_theme *theme; /* colours and fonts (borrowed), or NULL for the light theme */
+    const char *link; /* URL template for nodes and edges, or NULL: {path} (relative to the import
+                         root), {line} and {module} are replaced */
+    guint timeout;    /* seconds a layout may take (0: no limit); past it the layout is killed,
+                         retried once with sfdp, and failing that IMPVIZ_ERENDER */
+    guint max_edges;  /* a larger graph is not laid out: IMPVIZ_ERENDER (0: no limit) */
     /* impviz diff: per module and per graph edge of the analysis drawn, or NULL. Added ones get
      * SVG class "added" (green), removed ones "removed" (grey, dashed), others "unchanged"
      * (muted). Borrowed. */
@@ -519,15 +647,33 @@ typedef struct {
     const guint8 *edge_changes;
 } impviz_render_opts;
 
+/* The engine used for `layout`: itself, or for "auto" or NULL, dot unless the view is too large
+ * for dot to lay out in reasonable time, then sfdp. Static string. */
+const char *impviz_render_engine(const impviz_view *view, const char *layout);
+/* One self-contained HTML page (the SVG inline, with pan and zoom, search, highlighting and a
+ * side panel of cycles and import statements; no network access) into *out, freed by the
+ * caller with g_bytes_unref. impviz_render hands IMPVIZ_FORMAT_HTML here. */
+impviz_status impviz_html(const impviz_analysis *analysis, const impviz_render_opts *opts,
+                          impviz_diags *diags, GBytes **out);
 /* Renders the graph with Graphviz into *out (a new GBytes, freed by the caller with
- * g_bytes_unref). IMPVIZ_ERENDER with a diagnostic when Graphviz fails. */
+ * g_bytes_unref). IMPVIZ_ERENDER with a diagnostic when Graphviz fails, crashes or runs out of
+ * time. With a timeout, layout and rendering run in a forked child process (Graphviz cannot be
+ * interrupted in-process); DOT output needs no layout and is never limited. */
 impviz_status impviz_render(const impviz_analysis *analysis, const impviz_render_opts *opts,
                             impviz_format format, impviz_diags *diags, GBytes **out);
 
 /* Report text (IMPVIZ_FORMAT_TEXT) or JSON (IMPVIZ_FORMAT_JSON) into a new GString that the
  * caller frees with g_string_free. */
 GString *impviz_report(const impviz_analysis *analysis, impviz_format format, bool verbose);
+/* The same, with the view a picture would draw (borrowed; NULL for none) added to JSON as
+ * "view": its nodes and edges, so tools and tests can read back exactly what is drawn. */
+GString *impviz_report_with_view(const impviz_analysis *analysis, const impviz_view *view,
+                                 impviz_format format, bool verbose);
 
+/* Appends s to out as safe text for one line of a report or message: newline, tab and carriage
+ * return as \n, \t, \r, other control characters and bytes that are not UTF-8 as \xNN, so a
+ * path or statement cannot break a line or send a terminal escape sequence. */
+void impviz_text_escape(GString *out, const char *s);
 /* ---- review formats: SARIF, GitHub annotations, Markdown, Mermaid ---------------------------- */
 
 /* True for the formats impviz_review writes. */

@@ -19,6 +19,7 @@ const TSLanguage *tree_sitter_python(void);
 
 struct impviz_parser {
     TSParser *ts;
+    GString *why; /* the last rejection's reason, handed out until the next parse */
 };
 
 typedef struct {
@@ -49,6 +50,7 @@ impviz_parser *impviz_parser_new(void)
 {
     impviz_parser *p = g_new0(impviz_parser, 1);
     p->ts = ts_parser_new();
+    p->why = g_string_new(NULL);
     if (!ts_parser_set_language(p->ts, tree_sitter_python()))
         g_error("tree-sitter-python ABI %u is not supported by this libtree-sitter",
                 ts_language_version(tree_sitter_python()));
@@ -60,6 +62,7 @@ void impviz_parser_free(impviz_parser *p)
     if (!p)
         return;
     ts_parser_delete(p->ts);
+    g_string_free(p->why, TRUE);
     g_free(p);
 }
 
@@ -87,6 +90,29 @@ static guint node_line(TSNode n)
 {
     return ts_node_start_point(n).row + 1;
 }
+
+/* The children of n in order, named ones only or all. ts_node_named_child(n, i) and the sibling
+ * calls start from the first child every time (tree-sitter 0.20), so a loop over them is
+ * quadratic: a module of 200 000 statements or a literal of a million items would take minutes.
+ * A cursor visits each child once. Caller frees with g_array_unref. */
+static GArray *children(TSNode n, bool named_only)
+{
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(TSNode));
+    if (ts_node_is_null(n))
+        return out;
+    TSTreeCursor c = ts_tree_cursor_new(n);
+    if (ts_tree_cursor_goto_first_child(&c)) {
+        do {
+            TSNode k = ts_tree_cursor_current_node(&c);
+            if (!named_only || ts_node_is_named(k))
+                g_array_append_val(out, k);
+        } while (ts_tree_cursor_goto_next_sibling(&c));
+    }
+    ts_tree_cursor_delete(&c);
+    return out;
+}
+
+#define CHILD(kids, i) g_array_index((kids), TSNode, (i))
 
 /* The node's text, interned in the file's arena. */
 static const char *node_text(walk *w, TSNode n)
@@ -205,6 +231,12 @@ static guint add_event(walk *w, const scope *sc, impviz_event_type type, guint l
  * statement) holding the single identifier `lazy`, just before the import on the same line. */
 static bool preceded_by_lazy(walk *w, TSNode stmt)
 {
+    /* the bytes first: finding the previous sibling costs a walk over all of them */
+    uint32_t at = ts_node_start_byte(stmt);
+    while (at > 0 && (w->src[at - 1] == ' ' || w->src[at - 1] == '\t'))
+        at--;
+    if (at < 4 || memcmp(w->src + at - 4, "lazy", 4) != 0)
+        return false;
     TSNode prev = ts_node_prev_sibling(stmt);
     if (ts_node_is_null(prev) || ts_node_end_point(prev).row != ts_node_start_point(stmt).row)
         return false;
@@ -252,9 +284,9 @@ static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
     const char *statement = statement_text(w, stmt);
     guint flags = 0;
     scope s = *sc;
-    uint32_t n = ts_node_named_child_count(stmt);
-    for (uint32_t i = 0; i < n; i++) {
-        TSNode c = ts_node_named_child(stmt, i);
+    GArray *kids = children(stmt, true);
+    for (guint i = 0; i < kids->len; i++) {
+        TSNode c = CHILD(kids, i);
         TSNode dotted = c;
         const char *asname = NULL;
         if (is_type(c, "aliased_import")) {
@@ -285,6 +317,7 @@ static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
         }
         add_event(w, sc, IMPVIZ_EV_BIND, imp->line, 0, bound, NULL);
     }
+    g_array_unref(kids);
 }
 
 static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
@@ -295,14 +328,15 @@ static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool la
     guint level = 0;
     const char *module = "";
     if (is_type(mod, "relative_import")) {
-        uint32_t n = ts_node_named_child_count(mod);
-        for (uint32_t i = 0; i < n; i++) {
-            TSNode c = ts_node_named_child(mod, i);
+        GArray *kids = children(mod, true);
+        for (guint i = 0; i < kids->len; i++) {
+            TSNode c = CHILD(kids, i);
             if (is_type(c, "import_prefix"))
                 level = ts_node_end_byte(c) - ts_node_start_byte(c);
             else if (is_type(c, "dotted_name"))
                 module = node_text(w, c);
         }
+        g_array_unref(kids);
     } else {
         module = node_text(w, mod);
     }
@@ -312,10 +346,10 @@ static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool la
         return;
     }
     const char *statement = statement_text(w, stmt);
-    uint32_t n = ts_node_named_child_count(stmt);
+    GArray *kids = children(stmt, true);
     bool any = false;
-    for (uint32_t i = 0; i < n; i++) {
-        TSNode c = ts_node_named_child(stmt, i);
+    for (guint i = 0; i < kids->len; i++) {
+        TSNode c = CHILD(kids, i);
         if (ts_node_eq(c, mod))
             continue;
         const char *name = NULL, *asname = NULL;
@@ -346,6 +380,7 @@ static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool la
         else if (!(flags & IMPVIZ_IMPORT_STAR))
             add_event(w, sc, IMPVIZ_EV_BIND, imp->line, 0, asname ? asname : name, NULL);
     }
+    g_array_unref(kids);
     if (!any) /* `from x import` cut short by a syntax error still depends on x */
         add_import(w, sc, stmt, statement, level, module, NULL, NULL, IMPVIZ_IMPORT_FROM);
 }
@@ -355,7 +390,7 @@ static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool la
 /* The content of a plain string literal (no f-string, no concatenation), or NULL. */
 static const char *string_literal(walk *w, TSNode n)
 {
-    if (!is_type(n, "string"))
+    if (ts_node_is_null(n) || !is_type(n, "string")) /* a missing argument is a null node */
         return NULL;
     uint32_t k = ts_node_named_child_count(n);
     const char *content = "";
@@ -377,19 +412,21 @@ static const char *string_literal(walk *w, TSNode n)
 /* Argument `pos` (0-based positional) or keyword `kw` of a call, or a null node. */
 static TSNode call_arg(walk *w, TSNode args, guint pos, const char *kw)
 {
-    uint32_t n = ts_node_named_child_count(args);
+    GArray *kids = children(args, true);
+    TSNode found = {0};
     guint positional = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        TSNode a = ts_node_named_child(args, i);
+    for (guint i = 0; i < kids->len && ts_node_is_null(found); i++) {
+        TSNode a = CHILD(kids, i);
         if (is_type(a, "keyword_argument")) {
             if (kw && text_is(w, ts_node_child_by_field_name(a, "name", 4), kw))
-                return ts_node_child_by_field_name(a, "value", 5);
+                found = ts_node_child_by_field_name(a, "value", 5);
         } else if (!is_type(a, "list_splat") && !is_type(a, "dictionary_splat") &&
                    !is_type(a, "comment") && positional++ == pos) {
-            return a;
+            found = a;
         }
     }
-    return (TSNode){0};
+    g_array_unref(kids);
+    return found;
 }
 
 static bool in_set(GHashTable *set, walk *w, TSNode n)
@@ -474,15 +511,16 @@ static void dunder_import_call(walk *w, const scope *sc, TSNode args, TSNode cal
     TSNode from = call_arg(w, args, 3, "fromlist");
     bool any = false;
     if (!ts_node_is_null(from) && (is_type(from, "list") || is_type(from, "tuple"))) {
-        uint32_t n = ts_node_named_child_count(from);
-        for (uint32_t i = 0; i < n; i++) {
-            const char *name = string_literal(w, ts_node_named_child(from, i));
+        GArray *kids = children(from, true);
+        for (guint i = 0; i < kids->len; i++) {
+            const char *name = string_literal(w, CHILD(kids, i));
             if (!name || !*name)
                 continue;
             add_dynamic(w, sc, call, statement, level, lit, name,
                         IMPVIZ_IMPORT_DYNAMIC | IMPVIZ_IMPORT_FROM);
             any = true;
         }
+        g_array_unref(kids);
     }
     if (!any && *lit)
         add_dynamic(w, sc, call, statement, level, lit, NULL, IMPVIZ_IMPORT_DYNAMIC);
@@ -497,9 +535,9 @@ static void attach_call(walk *w, const scope *sc, TSNode args, TSNode call, TSNo
         TSNode val = lists[k];
         if (ts_node_is_null(val))
             continue;
-        uint32_t m = ts_node_named_child_count(val);
-        for (uint32_t j = 0; j < m; j++) {
-            TSNode item = ts_node_named_child(val, j);
+        GArray *kids = children(val, true);
+        for (guint j = 0; j < kids->len; j++) {
+            TSNode item = CHILD(kids, j);
             if (k == 1 && is_type(item, "pair"))
                 item = ts_node_child_by_field_name(item, "key", 3);
             const char *sub = string_literal(w, item);
@@ -512,6 +550,7 @@ static void attach_call(walk *w, const scope *sc, TSNode args, TSNode call, TSNo
             if (imp->kind == IMPVIZ_EAGER)
                 imp->kind = IMPVIZ_LAZY;
         }
+        g_array_unref(kids);
     }
 }
 
@@ -565,59 +604,82 @@ static bool use_attribute(walk *w, const scope *sc, TSNode n, TSNode stmt)
 }
 
 /* Walks an expression that runs at import time (module-level code): records attribute uses and
- * dynamic imports. Skips lambda bodies and comprehensions' deferred parts conservatively (a
- * lambda body runs later). Iterative: expressions can nest 10 000 deep. */
+ * dynamic imports. A lambda's body runs later: only its dynamic imports are looked for, as
+ * deferred ones. Iterative, lambdas included: expressions can nest 10 000 deep. */
 static void expression(walk *w, const scope *sc, TSNode root, TSNode stmt, bool want_uses,
                        bool want_calls)
 {
-    GArray *stack = g_array_new(FALSE, FALSE, sizeof(TSNode));
-    g_array_append_val(stack, root);
+    typedef struct {
+        TSNode node;
+        bool in_lambda; /* below a lambda: deferred, no uses */
+    } item;
+    scope deferred = *sc;
+    deferred.in_function = true;
+    GArray *stack = g_array_new(FALSE, FALSE, sizeof(item));
+    item first = {root, false};
+    g_array_append_val(stack, first);
     while (stack->len) {
-        TSNode n = g_array_index(stack, TSNode, stack->len - 1);
+        item it = g_array_index(stack, item, stack->len - 1);
         g_array_set_size(stack, stack->len - 1);
+        TSNode n = it.node;
+        if (ts_node_is_null(n))
+            continue;
+        const scope *here = it.in_lambda ? &deferred : sc;
+        bool uses = want_uses && !it.in_lambda;
         const char *t = node_type(n);
         if (strcmp(t, "string") == 0 || strcmp(t, "comment") == 0)
             continue;
         if (w->future_annotations && strcmp(t, "type") == 0)
             continue; /* PEP 563: annotations are strings, never evaluated */
         if (strcmp(t, "lambda") == 0) {
-            if (want_calls) { /* a lambda's body runs later: only its dynamic imports matter */
-                scope inner = *sc;
-                inner.in_function = true;
-                TSNode body = ts_node_child_by_field_name(n, "body", 4);
-                if (!ts_node_is_null(body))
-                    expression(w, &inner, body, stmt, false, true);
+            TSNode body = ts_node_child_by_field_name(n, "body", 4);
+            if (want_calls && !ts_node_is_null(body)) {
+                item inner = {body, true};
+                g_array_append_val(stack, inner);
             }
             continue;
         }
-        if (strcmp(t, "attribute") == 0 && want_uses && use_attribute(w, sc, n, stmt))
+        if (strcmp(t, "attribute") == 0 && uses && use_attribute(w, here, n, stmt))
             continue; /* a plain chain a.b.X: its inner a.b is part of the one use */
         /* otherwise arguments inside the chain, e.g. a.f(x).y, still need a look */
         if (strcmp(t, "call") == 0 && want_calls)
-            dynamic_call(w, sc, n, stmt);
-        uint32_t k = ts_node_named_child_count(n);
-        for (uint32_t i = k; i-- > 0;) {
-            TSNode c = ts_node_named_child(n, i);
-            if (strcmp(t, "attribute") == 0 && want_uses && is_type(c, "identifier"))
+            dynamic_call(w, here, n, stmt);
+        GArray *kids = children(n, true);
+        for (guint i = kids->len; i-- > 0;) {
+            TSNode c = CHILD(kids, i);
+            if (strcmp(t, "attribute") == 0 && uses && is_type(c, "identifier"))
                 continue;
-            g_array_append_val(stack, c);
+            item next = {c, it.in_lambda};
+            g_array_append_val(stack, next);
         }
+        g_array_unref(kids);
     }
     g_array_unref(stack);
 }
 
-/* Names a target binds: identifiers in `a, (b, c) = ...`, `for x in`, `with ... as y`. */
-static void bind_targets(walk *w, const scope *sc, TSNode n)
+/* Names a target binds: identifiers in `a, (b, c) = ...`, `for x in`, `with ... as y`, in
+ * source order. Iterative: a target can nest 300 000 parentheses deep. */
+static void bind_targets(walk *w, const scope *sc, TSNode root)
 {
-    if (is_type(n, "identifier")) {
-        add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, n), NULL);
-        return;
+    GArray *stack = g_array_new(FALSE, FALSE, sizeof(TSNode));
+    g_array_append_val(stack, root);
+    while (stack->len) {
+        TSNode n = g_array_index(stack, TSNode, stack->len - 1);
+        g_array_set_size(stack, stack->len - 1);
+        if (ts_node_is_null(n))
+            continue;
+        if (is_type(n, "identifier")) {
+            add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, n), NULL);
+            continue;
+        }
+        if (is_type(n, "attribute") || is_type(n, "subscript"))
+            continue;
+        GArray *kids = children(n, true);
+        for (guint i = kids->len; i-- > 0;)
+            g_array_append_val(stack, CHILD(kids, i));
+        g_array_unref(kids);
     }
-    if (is_type(n, "attribute") || is_type(n, "subscript"))
-        return;
-    uint32_t k = ts_node_named_child_count(n);
-    for (uint32_t i = 0; i < k; i++)
-        bind_targets(w, sc, ts_node_named_child(n, i));
+    g_array_unref(stack);
 }
 
 /* The BIND events from index `from` on bind the value None (`x = None`, `a = b = None`). */
@@ -654,12 +716,13 @@ static void lazy_modules(walk *w, TSNode assign)
         return;
     if (!w->lazy_modules)
         w->lazy_modules = g_hash_table_new(g_str_hash, g_str_equal);
-    uint32_t k = ts_node_named_child_count(right);
-    for (uint32_t i = 0; i < k; i++) {
-        const char *s = string_literal(w, ts_node_named_child(right, i));
+    GArray *kids = children(right, true);
+    for (guint i = 0; i < kids->len; i++) {
+        const char *s = string_literal(w, CHILD(kids, i));
         if (s && *s)
             g_hash_table_add(w->lazy_modules, (gpointer)s);
     }
+    g_array_unref(kids);
 }
 
 /* ---- statements ------------------------------------------------------------------------- */
@@ -712,9 +775,9 @@ static void if_statement(walk *w, const scope *sc, TSNode n)
     TSNode cons = ts_node_child_by_field_name(n, "consequence", 11);
     if (!ts_node_is_null(cons))
         block(w, &body, cons);
-    uint32_t k = ts_node_named_child_count(n);
-    for (uint32_t i = 0; i < k; i++) {
-        TSNode c = ts_node_named_child(n, i);
+    GArray *kids = children(n, true);
+    for (guint i = 0; i < kids->len; i++) {
+        TSNode c = CHILD(kids, i);
         scope alt = *sc;
         alt.conditional = true;
         if (is_type(c, "else_clause")) {
@@ -730,6 +793,7 @@ static void if_statement(walk *w, const scope *sc, TSNode n)
             block(w, &alt, ts_node_child_by_field_name(c, "consequence", 11));
         }
     }
+    g_array_unref(kids);
 }
 
 /* What an except clause catches of the simulation's errors (ImportError, AttributeError). A bare
@@ -1047,9 +1111,10 @@ static void block(walk *w, const scope *sc, TSNode n)
     }
     scope inner = *sc;
     inner.depth++;
-    uint32_t k = ts_node_named_child_count(n);
-    for (uint32_t i = 0; i < k; i++)
-        statement(w, &inner, ts_node_named_child(n, i));
+    GArray *kids = children(n, true);
+    for (guint i = 0; i < kids->len; i++)
+        statement(w, &inner, CHILD(kids, i));
+    g_array_unref(kids);
 }
 
 /* ---- source bytes ----------------------------------------------------------------------- */
@@ -1092,10 +1157,19 @@ static bool is_utf8_name(const char *enc)
            g_str_has_prefix(enc, "utf_8");
 }
 
+/* 1-based line of byte offset `at`. */
+static guint line_at(const char *bytes, size_t at)
+{
+    guint line = 1;
+    for (const char *p = bytes; (p = memchr(p, '\n', at - (size_t)(p - bytes))); p++)
+        line++;
+    return line;
+}
+
 /* Converts bytes in a Python codec to UTF-8; Python's names (latin-1, iso_8859_15, cp1252)
- * are mapped to iconv's. NULL with *why set when the codec is unknown or the bytes invalid. */
-static char *decode(const char *bytes, size_t len, const char *codec, size_t *out_len,
-                    const char **why)
+ * are mapped to iconv's. NULL with the reason in why when the codec is unknown or the bytes
+ * invalid. */
+static char *decode(const char *bytes, size_t len, const char *codec, size_t *out_len, GString *why)
 {
     static const struct {
         const char *python, *iconv;
@@ -1110,13 +1184,15 @@ static char *decode(const char *bytes, size_t len, const char *codec, size_t *ou
             break;
         }
     GError *err = NULL;
-    gsize n = 0;
-    char *out = g_convert(bytes, (gssize)len, "UTF-8", name, NULL, &n, &err);
+    gsize n = 0, read = 0;
+    char *out = g_convert(bytes, (gssize)len, "UTF-8", name, &read, &n, &err);
     if (!out) {
-        bool bad_bytes = err->code == G_CONVERT_ERROR_ILLEGAL_SEQUENCE ||
-                         err->code == G_CONVERT_ERROR_PARTIAL_INPUT;
-        *why = bad_bytes ? "bytes that its coding declaration cannot decode"
-                         : "unknown encoding in its coding declaration";
+        if (err->code == G_CONVERT_ERROR_ILLEGAL_SEQUENCE ||
+            err->code == G_CONVERT_ERROR_PARTIAL_INPUT)
+            g_string_printf(why, "line %u cannot be decoded as '%s', its declared encoding",
+                            line_at(bytes, MIN(read, len)), codec);
+        else
+            g_string_printf(why, "unknown encoding '%s' in its coding declaration", codec);
         g_error_free(err);
     }
     g_free(name);
@@ -1125,13 +1201,18 @@ static char *decode(const char *bytes, size_t len, const char *codec, size_t *ou
 }
 
 /* Source bytes as UTF-8: a BOM skipped, a PEP 263 declaration honoured. *converted holds a new
- * buffer when one was needed (caller frees). False, with *why set, when they are not Python text.
- */
-static bool decode_source(const char **bytes, size_t *len, char **converted, const char **why)
+ * buffer when one was needed (caller frees). False, with *why set (borrowed from the parser
+ * until its next parse), when they are not Python text. */
+static bool decode_source(impviz_parser *parser, const char **bytes, size_t *len, char **converted,
+                          const char **why)
 {
     *converted = NULL;
-    if (memchr(*bytes, '\0', *len)) {
-        *why = "source code contains NUL bytes (binary file?)";
+    g_string_truncate(parser->why, 0);
+    const char *nul = memchr(*bytes, '\0', *len);
+    if (nul) {
+        g_string_printf(parser->why, "NUL byte at line %u: not Python source (binary file?)",
+                        line_at(*bytes, (size_t)(nul - *bytes)));
+        *why = parser->why->str;
         return false;
     }
     if (*len >= 3 && memcmp(*bytes, "\xEF\xBB\xBF", 3) == 0) {
@@ -1140,28 +1221,33 @@ static bool decode_source(const char **bytes, size_t *len, char **converted, con
         return true;
     }
     char *enc = coding_declaration(*bytes, *len);
-    bool failed = false;
-    if (enc && !is_utf8_name(enc)) {
-        *converted = decode(*bytes, *len, enc, len, why);
-        failed = !*converted;
-        if (*converted)
-            *bytes = *converted;
-    }
+    if (enc && !is_utf8_name(enc))
+        *converted = decode(*bytes, *len, enc, len, parser->why);
+    bool failed = enc && !is_utf8_name(enc) && !*converted;
     g_free(enc);
-    return !failed;
+    if (failed) {
+        *why = parser->why->str;
+        return false;
+    }
+    if (*converted)
+        *bytes = *converted;
+    return true;
 }
 
 impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_t len,
                                  const char **why)
 {
     char *converted = NULL;
-    if (!decode_source(&bytes, &len, &converted, why))
+    if (!decode_source(parser, &bytes, &len, &converted, why))
         return NULL;
 
     impviz_file *f = g_new0(impviz_file, 1);
     f->imports = g_array_new(FALSE, FALSE, sizeof(impviz_import));
     f->events = g_array_new(FALSE, FALSE, sizeof(impviz_event));
     f->strings = g_string_chunk_new(len / 8 + 256);
+    const char *bad = NULL;
+    if (!converted && !g_utf8_validate_len(bytes, len, &bad)) /* tree-sitter reads it anyway */
+        f->invalid_utf8_line = line_at(bytes, (size_t)(bad - bytes));
     TSTree *tree = ts_parser_parse_string(parser->ts, NULL, bytes, (uint32_t)len);
     TSNode root = ts_tree_root_node(tree);
     walk w = {.src = bytes, .len = len, .file = f};
@@ -1183,10 +1269,10 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
             }
             if (!ts_node_has_error(n))
                 continue;
-            for (uint32_t i = ts_node_child_count(n); i-- > 0;) {
-                TSNode c = ts_node_child(n, i);
-                g_array_append_val(stack, c);
-            }
+            GArray *kids = children(n, false);
+            for (guint i = kids->len; i-- > 0;)
+                g_array_append_val(stack, CHILD(kids, i));
+            g_array_unref(kids);
         }
         g_array_unref(stack);
     }
@@ -1252,19 +1338,40 @@ static void push_use(GArray *stack, TSNode n, gint function, const char *prefix)
     g_array_append_val(stack, f);
 }
 
+/* A named child and the field it fills (NULL when none). */
+typedef struct {
+    TSNode node;
+    const char *field;
+} fielded;
+
+/* The named children of n with their fields, in order, visited once with a cursor (see
+ * children()). Caller frees with g_array_unref. */
+static GArray *fielded_children(TSNode n)
+{
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(fielded));
+    TSTreeCursor c = ts_tree_cursor_new(n);
+    if (ts_tree_cursor_goto_first_child(&c)) {
+        do {
+            fielded k = {ts_tree_cursor_current_node(&c), ts_tree_cursor_current_field_name(&c)};
+            if (ts_node_is_named(k.node))
+                g_array_append_val(out, k);
+        } while (ts_tree_cursor_goto_next_sibling(&c));
+    }
+    ts_tree_cursor_delete(&c);
+    return out;
+}
+
 /* Pushes the children of n except those in fields that bind or name rather than read. */
 static void push_children(GArray *stack, TSNode n, gint function, const char *prefix)
 {
-    uint32_t k = ts_node_child_count(n);
-    for (uint32_t i = k; i-- > 0;) {
-        TSNode c = ts_node_child(n, i);
-        if (!ts_node_is_named(c))
+    GArray *kids = fielded_children(n);
+    for (guint i = kids->len; i-- > 0;) {
+        const fielded *k = &g_array_index(kids, fielded, i);
+        if (k->field && (strcmp(k->field, "name") == 0 || strcmp(k->field, "attribute") == 0))
             continue;
-        const char *field = ts_node_field_name_for_child(n, i);
-        if (field && (strcmp(field, "name") == 0 || strcmp(field, "attribute") == 0))
-            continue;
-        push_use(stack, c, function, prefix);
+        push_use(stack, k->node, function, prefix);
     }
+    g_array_unref(kids);
 }
 
 GArray *impviz_parser_name_uses(impviz_parser *parser, const char *bytes, size_t len,
@@ -1272,7 +1379,7 @@ GArray *impviz_parser_name_uses(impviz_parser *parser, const char *bytes, size_t
 {
     char *converted = NULL;
     const char *why = NULL;
-    if (!decode_source(&bytes, &len, &converted, &why))
+    if (!decode_source(parser, &bytes, &len, &converted, &why))
         return NULL;
     GArray *out = g_array_sized_new(FALSE, TRUE, sizeof(impviz_name_uses), n_names);
     g_array_set_clear_func(out, name_uses_clear);
@@ -1332,25 +1439,26 @@ GArray *impviz_parser_name_uses(impviz_parser *parser, const char *bytes, size_t
                 g_ptr_array_add(functions, u);
                 inner = (gint)functions->len - 1;
             }
-            uint32_t k = ts_node_child_count(n);
-            for (uint32_t i = k; i-- > 0;) {
-                TSNode c = ts_node_child(n, i);
-                const char *field = ts_node_field_name_for_child(n, i);
-                if (!ts_node_is_named(c) || (field && strcmp(field, "name") == 0))
+            GArray *kids = fielded_children(n);
+            for (guint i = kids->len; i-- > 0;) {
+                const fielded *k = &g_array_index(kids, fielded, i);
+                if (k->field && strcmp(k->field, "name") == 0)
                     continue;
-                bool body = field && strcmp(field, "body") == 0;
-                push_use(stack, c, body ? inner : f.function, body ? prefix : f.prefix);
+                bool body = k->field && strcmp(k->field, "body") == 0;
+                push_use(stack, k->node, body ? inner : f.function, body ? prefix : f.prefix);
             }
+            g_array_unref(kids);
             continue;
         }
         if (strcmp(t, "parameters") == 0 || strcmp(t, "lambda_parameters") == 0) {
             /* parameter names bind; their defaults and annotations are read */
-            uint32_t k = ts_node_named_child_count(n);
-            for (uint32_t i = 0; i < k; i++) {
-                TSNode p = ts_node_named_child(n, i);
+            GArray *kids = children(n, true);
+            for (guint i = 0; i < kids->len; i++) {
+                TSNode p = CHILD(kids, i);
                 push_use(stack, ts_node_child_by_field_name(p, "value", 5), f.function, f.prefix);
                 push_use(stack, ts_node_child_by_field_name(p, "type", 4), f.function, f.prefix);
             }
+            g_array_unref(kids);
             continue;
         }
         if (strcmp(t, "assignment") == 0 &&

@@ -51,6 +51,30 @@ static const char *external_class(const impviz_ref *r)
     }
 }
 
+void impviz_text_escape(GString *out, const char *s)
+{
+    const char *end = s + strlen(s);
+    while (s < end) {
+        const char *bad = NULL;
+        g_utf8_validate_len(s, (gsize)(end - s), &bad);
+        for (; s < bad; s++) {
+            guchar c = (guchar)*s;
+            if (c == '\n')
+                g_string_append(out, "\\n");
+            else if (c == '\t')
+                g_string_append(out, "\\t");
+            else if (c == '\r')
+                g_string_append(out, "\\r");
+            else if (c < 0x20 || c == 0x7f)
+                g_string_append_printf(out, "\\x%02x", c);
+            else
+                g_string_append_c(out, (char)c);
+        }
+        if (s < end) /* a byte that is not UTF-8 */
+            g_string_append_printf(out, "\\x%02x", (guchar)*s++);
+    }
+}
+
 /* ---- chains ------------------------------------------------------------------------------- */
 
 static const guint EAGER_MASK = 1u << IMPVIZ_EAGER;
@@ -72,10 +96,13 @@ static void text_cycle(GString *out, const impviz_analysis *a, const GArray *com
         guint s = g_array_index(cycle, guint, i), t = g_array_index(cycle, guint, i + 1);
         const impviz_edge *e = impviz_graph_edge(a->graph, s, t);
         const impviz_ref *r = edge_first_ref(a, e, mask);
-        g_string_append_printf(out, "      %s:%u: %s%s%s\n", module_at(a, s)->path, r->import->line,
-                               r->import->statement, r->import->kind == IMPVIZ_EAGER ? "" : "  # ",
-                               r->import->kind == IMPVIZ_EAGER ? ""
-                                                               : impviz_kind_str(r->import->kind));
+        g_string_append(out, "      ");
+        impviz_text_escape(out, module_at(a, s)->path);
+        g_string_append_printf(out, ":%u: ", r->import->line);
+        impviz_text_escape(out, r->import->statement);
+        if (r->import->kind != IMPVIZ_EAGER)
+            g_string_append_printf(out, "  # %s", impviz_kind_str(r->import->kind));
+        g_string_append_c(out, '\n');
     }
     g_array_unref(cycle);
 }
@@ -426,12 +453,75 @@ static json_t *json_report(const impviz_analysis *a)
     return root;
 }
 
+/* ---- the view as JSON: what a picture draws -------------------------------------------- */
+
+static json_t *json_kinds(guint kinds)
+{
+    json_t *list = json_array();
+    for (impviz_kind k = 0; k < IMPVIZ_KIND_COUNT; k++)
+        if (kinds & (1u << k))
+            json_array_append_new(list, jstr(impviz_kind_str(k)));
+    return list;
+}
+
+/* {"reversed", "hidden_modules", "nodes": [{"id", "name", "type", "label", "package", "modules",
+ * "in_cycle", "in_runtime_cycle"}], "edges": [{"source", "target", "kind", "kinds", "count",
+ * "cycle", "runtime_cycle"}]}; edges name their ends by node id ("m:pkg.a", "p:pkg", "x:os"). */
+static json_t *json_view(const impviz_view *v)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "reversed", json_boolean(v->reversed));
+    json_object_set_new(root, "hidden_modules", json_integer(v->hidden_modules));
+    json_t *nodes = json_array();
+    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+    for (guint k = 0; k < v->nodes->len; k++) {
+        const impviz_view_node *n = g_ptr_array_index(v->nodes, k);
+        char *id = impviz_view_node_id(n);
+        g_ptr_array_add(ids, id);
+        json_t *o = json_object();
+        json_object_set_new(o, "id", jstr(id));
+        json_object_set_new(o, "name", jstr(n->name));
+        json_object_set_new(o, "type", jstr(impviz_node_type_str(n->type)));
+        json_object_set_new(o, "label", jstr(n->label));
+        json_object_set_new(o, "package", jstr(n->package));
+        json_object_set_new(o, "modules", json_integer(n->modules->len));
+        json_object_set_new(o, "in_cycle", json_boolean(n->component >= 0));
+        json_object_set_new(o, "in_runtime_cycle", json_boolean(n->runtime_component >= 0));
+        json_array_append_new(nodes, o);
+    }
+    json_object_set_new(root, "nodes", nodes);
+    json_t *edges = json_array();
+    for (guint k = 0; k < v->edges->len; k++) {
+        const impviz_view_edge *e = &g_array_index(v->edges, impviz_view_edge, k);
+        json_t *o = json_object();
+        json_object_set_new(o, "source", jstr(g_ptr_array_index(ids, e->source)));
+        json_object_set_new(o, "target", jstr(g_ptr_array_index(ids, e->target)));
+        json_object_set_new(o, "kind", jstr(impviz_kind_str(e->kind)));
+        json_object_set_new(o, "kinds", json_kinds(e->kinds));
+        json_object_set_new(o, "count", json_integer(e->count));
+        json_object_set_new(o, "cycle", json_boolean(e->cycle));
+        json_object_set_new(o, "runtime_cycle", json_boolean(e->runtime_cycle));
+        json_array_append_new(edges, o);
+    }
+    json_object_set_new(root, "edges", edges);
+    g_ptr_array_unref(ids);
+    return root;
+}
+
 GString *impviz_report(const impviz_analysis *a, impviz_format format, bool verbose)
+{
+    return impviz_report_with_view(a, NULL, format, verbose);
+}
+
+GString *impviz_report_with_view(const impviz_analysis *a, const impviz_view *view,
+                                 impviz_format format, bool verbose)
 {
     (void)verbose;
     GString *out = g_string_new(NULL);
     if (format == IMPVIZ_FORMAT_JSON) {
         json_t *root = json_report(a);
+        if (view)
+            json_object_set_new(root, "view", json_view(view));
         char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
         g_string_append(out, text);
         g_string_append_c(out, '\n');
