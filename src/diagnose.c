@@ -89,6 +89,7 @@ typedef struct {
     bool assumptions;
     bool truncated; /* an import chain went deeper than MAX_IMPORT_DEPTH: not followed */
     guint depth;
+    guint64 work; /* events run */
 } state;
 
 /* Deeper than this, the simulation stops importing (a chain of 10 000 modules, say). Tests
@@ -462,6 +463,7 @@ static bool exec_module(state *s, object *o)
     bool ok = true;
     for (guint i = 0; i < events->len; i++) {
         const impviz_event *ev = &g_array_index(events, impviz_event, i);
+        s->work++;
         impviz_frame *top = &g_array_index(s->frames, impviz_frame, depth);
         top->line = ev->line;
         top->statement = ev->context;
@@ -561,8 +563,9 @@ void impviz_prediction_free(impviz_prediction *p)
     g_free(p);
 }
 
-/* `import name` in a fresh interpreter. Name must be a project module. */
-static impviz_prediction *predict(const impviz_analysis *a, const char *name)
+/* `import name` in a fresh interpreter. Name must be a project module. Adds the events run to
+ * *work when work is not NULL. */
+static impviz_prediction *predict(const impviz_analysis *a, const char *name, guint64 *work)
 {
     state s;
     state_init(&s, a);
@@ -577,6 +580,8 @@ static impviz_prediction *predict(const impviz_analysis *a, const char *name)
         p->chain = g_steal_pointer(&s.error.chain);
     }
     p->assumptions = s.assumptions;
+    if (work)
+        *work += s.work;
     state_release(&s);
     return p;
 }
@@ -590,7 +595,7 @@ impviz_status impviz_predict_import(const impviz_analysis *a, const char *module
                          "unknown module '%s': no such module or package in the project", module);
         return IMPVIZ_EUSAGE;
     }
-    *out = predict(a, module);
+    *out = predict(a, module, NULL);
     return IMPVIZ_OK;
 }
 
@@ -600,6 +605,11 @@ static const guint EAGER_MASK = 1u << IMPVIZ_EAGER;
 
 /* Exact minimum feedback sets are searched over all subsets up to this many edges. */
 #define EXACT_MAX_EDGES 20
+/* A component's members are simulated as entry points until this many events have run (a few
+ * seconds); the rest are left out, counted in entries_omitted. */
+#define PREDICT_BUDGET 4000000u
+/* Up to this many edges, every edge's names are looked up before choosing (see suggest). */
+#define PLAN_ALL_MAX_EDGES 5000
 
 static const impviz_ref *ref_at(const impviz_analysis *a, guint i)
 {
@@ -761,55 +771,79 @@ static void plan_edge(const impviz_analysis *a, const GArray *members, comp_edge
     }
 }
 
-/* Is the component's graph without the edges in `removed` acyclic? Kahn's algorithm. */
-static bool acyclic_without(guint n, const comp_edge *edges, guint m, const bool *removed,
-                            guint *indeg, guint *queue)
+/* A component's eager edges in local indices (members' positions), sorted by source, with
+ * off[v] .. off[v + 1] the edges out of v: every walk below is linear in the component. */
+typedef struct {
+    guint n, m;
+    const comp_edge *edges;
+    guint *off;
+} comp_graph;
+
+static void comp_graph_init(comp_graph *g, guint n, const GArray *edges)
 {
-    memset(indeg, 0, n * sizeof(guint));
-    for (guint i = 0; i < m; i++)
-        if (!removed[i])
-            indeg[edges[i].target]++;
-    guint head = 0, tail = 0;
+    g->n = n;
+    g->m = edges->len;
+    g->edges = (const comp_edge *)edges->data;
+    g->off = g_new0(guint, n + 1);
+    for (guint i = 0; i < g->m; i++)
+        g->off[g->edges[i].source + 1]++;
     for (guint v = 0; v < n; v++)
+        g->off[v + 1] += g->off[v];
+}
+
+static void comp_graph_release(comp_graph *g)
+{
+    g_free(g->off);
+}
+
+/* Is the graph without the edges in `removed` acyclic? Kahn's algorithm. */
+static bool acyclic_without(const comp_graph *g, const bool *removed, guint *indeg, guint *queue)
+{
+    memset(indeg, 0, g->n * sizeof(guint));
+    for (guint i = 0; i < g->m; i++)
+        if (!removed[i])
+            indeg[g->edges[i].target]++;
+    guint head = 0, tail = 0;
+    for (guint v = 0; v < g->n; v++)
         if (!indeg[v])
             queue[tail++] = v;
     while (head < tail) {
         guint v = queue[head++];
-        for (guint i = 0; i < m; i++)
-            if (!removed[i] && edges[i].source == v && --indeg[edges[i].target] == 0)
-                queue[tail++] = edges[i].target;
+        for (guint i = g->off[v]; i < g->off[v + 1]; i++)
+            if (!removed[i] && --indeg[g->edges[i].target] == 0)
+                queue[tail++] = g->edges[i].target;
     }
-    return tail == n;
+    return tail == g->n;
 }
 
-/* Edge i's cost: (imports to change, imports that cannot simply be deferred). */
+/* Edge i's cost: (imports to change, how hard they are to change). */
 static guint edge_cost(const comp_edge *e)
 {
     return e->refs->len * 256u + e->penalty;
 }
 
-/* Exact: the cheapest subset of edges whose removal leaves no cycle. */
-static void min_feedback_exact(guint n, const comp_edge *edges, guint m, bool *chosen)
+/* Exact: the cheapest subset of edges whose removal leaves no cycle (m <= EXACT_MAX_EDGES). */
+static void min_feedback_exact(const comp_graph *g, bool *chosen)
 {
-    guint *indeg = g_new(guint, n), *queue = g_new(guint, n);
-    bool *removed = g_new0(bool, m);
+    guint *indeg = g_new(guint, g->n), *queue = g_new(guint, g->n);
+    bool *removed = g_new0(bool, g->m);
     guint64 best_cost = G_MAXUINT64;
     guint32 best = 0;
-    for (guint32 mask = 1; mask < (1u << m); mask++) {
+    for (guint32 mask = 1; mask < (1u << g->m); mask++) {
         guint64 cost = 0;
-        for (guint i = 0; i < m; i++)
+        for (guint i = 0; i < g->m; i++)
             if (mask & (1u << i))
-                cost += edge_cost(&edges[i]);
+                cost += edge_cost(&g->edges[i]);
         if (cost >= best_cost)
             continue;
-        for (guint i = 0; i < m; i++)
+        for (guint i = 0; i < g->m; i++)
             removed[i] = (mask & (1u << i)) != 0;
-        if (acyclic_without(n, edges, m, removed, indeg, queue)) {
+        if (acyclic_without(g, removed, indeg, queue)) {
             best_cost = cost;
             best = mask;
         }
     }
-    for (guint i = 0; i < m; i++)
+    for (guint i = 0; i < g->m; i++)
         chosen[i] = (best & (1u << i)) != 0;
     g_free(indeg);
     g_free(queue);
@@ -817,34 +851,35 @@ static void min_feedback_exact(guint n, const comp_edge *edges, guint m, bool *c
 }
 
 /* Some cycle of the remaining graph, as the edge indices along it; NULL when none (DFS). */
-static GArray *find_cycle(guint n, const comp_edge *edges, guint m, const bool *removed)
+static GArray *find_cycle(const comp_graph *g, const bool *removed)
 {
-    guint8 *color = g_new0(guint8, n); /* 0 new, 1 on the path, 2 done */
-    guint *via = g_new(guint, n);      /* edge that reached the node */
-    guint *pos = g_new0(guint, n);
+    guint8 *color = g_new0(guint8, g->n); /* 0 new, 1 on the path, 2 done */
+    guint *via = g_new(guint, g->n);      /* edge that reached the node */
+    guint *pos = g_new(guint, g->n);      /* next edge to look at */
     GArray *stack = g_array_new(FALSE, FALSE, sizeof(guint));
     GArray *cycle = NULL;
-    for (guint root = 0; root < n && !cycle; root++) {
+    for (guint v = 0; v < g->n; v++)
+        pos[v] = g->off[v];
+    for (guint root = 0; root < g->n && !cycle; root++) {
         if (color[root])
             continue;
         color[root] = 1;
         g_array_append_val(stack, root);
         while (stack->len && !cycle) {
             guint v = g_array_index(stack, guint, stack->len - 1);
-            guint i = pos[v];
-            while (i < m && (removed[i] || edges[i].source != v))
-                i++;
-            if (i >= m) {
+            while (pos[v] < g->off[v + 1] && removed[pos[v]])
+                pos[v]++;
+            if (pos[v] >= g->off[v + 1]) {
                 color[v] = 2;
                 g_array_set_size(stack, stack->len - 1);
                 continue;
             }
-            pos[v] = i + 1;
-            guint w = edges[i].target;
+            guint i = pos[v]++;
+            guint w = g->edges[i].target;
             if (color[w] == 1) { /* back edge: the cycle is w ... v -> w */
                 cycle = g_array_new(FALSE, FALSE, sizeof(guint));
                 g_array_append_val(cycle, i);
-                for (guint x = v; x != w; x = edges[via[x]].source)
+                for (guint x = v; x != w; x = g->edges[via[x]].source)
                     g_array_prepend_val(cycle, via[x]);
             } else if (!color[w]) {
                 color[w] = 1;
@@ -863,25 +898,25 @@ static GArray *find_cycle(guint n, const comp_edge *edges, guint m, const bool *
 
 /* Heuristic for large components: break cycles one at a time at their cheapest edge, then put
  * back every edge the others made unnecessary. */
-static void min_feedback_greedy(guint n, const comp_edge *edges, guint m, bool *chosen)
+static void min_feedback_greedy(const comp_graph *g, bool *chosen)
 {
     GArray *cycle;
-    while ((cycle = find_cycle(n, edges, m, chosen))) {
+    while ((cycle = find_cycle(g, chosen))) {
         guint pick = g_array_index(cycle, guint, 0);
         for (guint k = 1; k < cycle->len; k++) {
             guint i = g_array_index(cycle, guint, k);
-            if (edge_cost(&edges[i]) < edge_cost(&edges[pick]))
+            if (edge_cost(&g->edges[i]) < edge_cost(&g->edges[pick]))
                 pick = i;
         }
         chosen[pick] = true;
         g_array_unref(cycle);
     }
-    guint *indeg = g_new(guint, n), *queue = g_new(guint, n);
-    for (guint i = m; i-- > 0;) {
+    guint *indeg = g_new(guint, g->n), *queue = g_new(guint, g->n);
+    for (guint i = g->m; i-- > 0;) {
         if (!chosen[i])
             continue;
         chosen[i] = false;
-        if (!acyclic_without(n, edges, m, chosen, indeg, queue))
+        if (!acyclic_without(g, chosen, indeg, queue))
             chosen[i] = true;
     }
     g_free(indeg);
@@ -899,7 +934,34 @@ static gint suggestion_cmp(gconstpointer x, gconstpointer y)
     return strcmp(a->statement, b->statement);
 }
 
-/* The imports to defer or restructure so that the component has no import-time cycle. */
+/* Plans (suggestions) for edges [i, j) of one source module, with one reread of its file for
+ * the names they bind; plans[k] for each. */
+static void plan_source(const impviz_analysis *a, const GArray *members, GArray *edges, guint i,
+                        guint j, GHashTable *exported, impviz_parser *parser, GPtrArray **plans)
+{
+    guint src = g_array_index(members, guint, g_array_index(edges, comp_edge, i).source);
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    for (guint k = i; k < j; k++) {
+        const comp_edge *e = &g_array_index(edges, comp_edge, k);
+        for (guint r = 0; r < e->refs->len; r++) {
+            char *bound = bound_name(ref_at(a, g_array_index(e->refs, guint, r))->import);
+            add_unique(names, bound);
+            g_free(bound);
+        }
+    }
+    GArray *uses = file_name_uses(a, parser, src, names);
+    for (guint k = i; k < j; k++) {
+        plans[k] = g_ptr_array_new_with_free_func(suggestion_free);
+        plan_edge(a, members, &g_array_index(edges, comp_edge, k), uses, names, exported, plans[k]);
+    }
+    if (uses)
+        g_array_unref(uses);
+    g_ptr_array_unref(names);
+}
+
+/* The imports to defer or restructure so that the component has no import-time cycle. Up to
+ * PLAN_ALL_MAX_EDGES edges, every edge's names are looked up first so that the choice prefers
+ * imports that can simply be deferred; beyond, only the chosen edges' are. */
 static GPtrArray *suggest(const impviz_analysis *a, const GArray *members, GHashTable *exported,
                           impviz_parser *parser, bool *minimum)
 {
@@ -908,7 +970,6 @@ static GPtrArray *suggest(const impviz_analysis *a, const GArray *members, GHash
         g_hash_table_insert(local, GUINT_TO_POINTER(g_array_index(members, guint, i)),
                             GUINT_TO_POINTER(i + 1));
     GArray *edges = g_array_new(FALSE, FALSE, sizeof(comp_edge));
-    GPtrArray *plans = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
     for (guint i = 0; i < a->graph->edges->len; i++) {
         const impviz_edge *e = &g_array_index(a->graph->edges, impviz_edge, i);
         guint s = GPOINTER_TO_UINT(g_hash_table_lookup(local, GUINT_TO_POINTER(e->source)));
@@ -918,51 +979,44 @@ static GPtrArray *suggest(const impviz_analysis *a, const GArray *members, GHash
         comp_edge ce = {.source = s - 1, .target = t - 1, .refs = eager_refs(a, e)};
         g_array_append_val(edges, ce);
     }
-    /* per source module, one reread of its file for the names all its edges bind */
-    for (guint i = 0; i < edges->len;) {
-        comp_edge *first = &g_array_index(edges, comp_edge, i);
-        guint src = g_array_index(members, guint, first->source), j = i;
-        GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-        for (; j < edges->len && g_array_index(edges, comp_edge, j).source == first->source; j++) {
-            const comp_edge *e = &g_array_index(edges, comp_edge, j);
-            for (guint k = 0; k < e->refs->len; k++) {
-                char *bound = bound_name(ref_at(a, g_array_index(e->refs, guint, k))->import);
-                add_unique(names, bound);
-                g_free(bound);
-            }
-        }
-        GArray *uses = file_name_uses(a, parser, src, names);
-        for (guint k = i; k < j; k++) {
-            GPtrArray *plan = g_ptr_array_new_with_free_func(suggestion_free);
-            plan_edge(a, members, &g_array_index(edges, comp_edge, k), uses, names, exported, plan);
-            g_ptr_array_add(plans, plan);
-        }
-        if (uses)
-            g_array_unref(uses);
-        g_ptr_array_unref(names);
-        i = j;
-    }
+    /* graph edges are sorted by (source, target) index and members by index: by local source */
     guint m = edges->len;
+    GPtrArray **plans = g_new0(GPtrArray *, m + 1);
+    bool plan_all = m <= PLAN_ALL_MAX_EDGES;
+    for (guint i = 0, j; plan_all && i < m; i = j) {
+        for (j = i; j < m && g_array_index(edges, comp_edge, j).source ==
+                                 g_array_index(edges, comp_edge, i).source;
+             j++)
+            ;
+        plan_source(a, members, edges, i, j, exported, parser, plans);
+    }
+    comp_graph g;
+    comp_graph_init(&g, members->len, edges);
     bool *chosen = g_new0(bool, m + 1);
     *minimum = m <= EXACT_MAX_EDGES;
     if (*minimum)
-        min_feedback_exact(members->len, (const comp_edge *)edges->data, m, chosen);
+        min_feedback_exact(&g, chosen);
     else
-        min_feedback_greedy(members->len, (const comp_edge *)edges->data, m, chosen);
+        min_feedback_greedy(&g, chosen);
     GPtrArray *out = g_ptr_array_new_with_free_func(suggestion_free);
     for (guint i = 0; i < m; i++) {
-        GPtrArray *plan = g_ptr_array_index(plans, i);
         if (!chosen[i])
             continue;
-        while (plan->len)
-            g_ptr_array_add(out, g_ptr_array_steal_index(plan, 0));
+        if (!plans[i])
+            plan_source(a, members, edges, i, i + 1, exported, parser, plans);
+        while (plans[i]->len)
+            g_ptr_array_add(out, g_ptr_array_steal_index(plans[i], 0));
     }
     g_ptr_array_sort(out, suggestion_cmp);
-    for (guint i = 0; i < m; i++)
+    for (guint i = 0; i < m; i++) {
         g_array_unref(g_array_index(edges, comp_edge, i).refs);
+        if (plans[i])
+            g_ptr_array_unref(plans[i]);
+    }
+    comp_graph_release(&g);
+    g_free(plans);
     g_free(chosen);
     g_array_unref(edges);
-    g_ptr_array_unref(plans);
     g_hash_table_unref(local);
     return out;
 }
@@ -992,9 +1046,15 @@ impviz_diagnosis *impviz_diagnose(const impviz_analysis *a)
         c->members = g_array_copy((GArray *)comp);
         c->cycle = impviz_cycle_steps(a, i);
         c->entries = g_ptr_array_new_with_free_func((GDestroyNotify)impviz_prediction_free);
-        for (guint j = 0; j < comp->len; j++)
+        guint64 work = 0;
+        for (guint j = 0; j < comp->len; j++) {
+            if (work > PREDICT_BUDGET) {
+                c->entries_omitted = comp->len - j;
+                break;
+            }
             g_ptr_array_add(c->entries,
-                            predict(a, module_at(a, g_array_index(comp, guint, j))->name));
+                            predict(a, module_at(a, g_array_index(comp, guint, j))->name, &work));
+        }
         c->suggestions = suggest(a, comp, exported, parser, &c->minimum);
         g_ptr_array_add(d->cycles, c);
     }

@@ -367,7 +367,10 @@ typedef struct {
 typedef struct {
     GArray *members;        /* guint module indices, sorted by name */
     GArray *cycle;          /* impviz_step (see impviz_cycle_steps): the shortest cycle */
-    GPtrArray *entries;     /* impviz_prediction *, one per member, in member order */
+    GPtrArray *entries;     /* impviz_prediction *, one per member, in member order; in a huge
+                               component only the first members, as many as a fixed budget of
+                               simulated work allows */
+    guint entries_omitted;  /* members left out of entries (0 but in huge components) */
     GPtrArray *suggestions; /* impviz_suggestion *, by (path, line): deferring (or restructuring)
                                these imports removes every import-time cycle of the component */
     bool minimum;           /* the suggestions are a minimum set (false: a heuristic's) */

@@ -167,6 +167,11 @@ static void text_diagnosis(GString *out, const impviz_analysis *a, guint index)
     g_string_append_c(out, '\n');
     for (guint i = 0; i < c->entries->len; i++)
         text_prediction(out, a, g_ptr_array_index(c->entries, i), "    ", true);
+    if (c->entries_omitted)
+        g_string_append_printf(out,
+                               "    (%u more members not simulated as entry points: the "
+                               "component is too large; try --entry MODULE)\n",
+                               c->entries_omitted);
     g_string_append_printf(out,
                            "    to break every import-time cycle here, change %u import%s%s:\n",
                            c->suggestions->len, c->suggestions->len == 1 ? "" : "s",
@@ -351,6 +356,8 @@ static json_t *json_cycles(const impviz_analysis *a)
         json_object_set_new(o, "members", members);
         json_object_set_new(o, "cycle", cycle);
         json_object_set_new(o, "entries", entries);
+        if (c->entries_omitted)
+            json_object_set_new(o, "entries_omitted", json_integer(c->entries_omitted));
         json_object_set_new(o, "suggestions", suggestions);
         json_object_set_new(o, "minimum", json_boolean(c->minimum));
         json_array_append_new(list, o);
