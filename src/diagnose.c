@@ -11,10 +11,10 @@
  * whose except clause catches the error resumes in that handler. Modules outside the project
  * import fine and have every attribute.
  *
- * Invariants: a simulation owns every module object it creates (state.objects) and frees them
- * together; namespace values are tagged pointers (a module object, OPAQUE or NONE, low bit set
- * when the binding was uncertain). Nothing here does I/O except rereading the files of modules on
- * cycles, for the use analysis behind the suggestions.
+ * Invariants: a simulation owns every module object it creates (state.objects) and every name
+ * they hold (state.strings), and frees them together; namespace values are tagged pointers (a
+ * module object, OPAQUE or NONE, low bit set when the binding was uncertain). Nothing here does I/O
+ * except rereading the files of modules on cycles, for the use analysis behind the suggestions.
  */
 #include "impviz.h"
 
@@ -42,9 +42,9 @@ const char *impviz_fix_action_str(impviz_fix_action action)
 /* A module object: one per execution of a module (a failed import's object is dropped from
  * sys.modules, and a later import makes a new one). */
 typedef struct {
-    const char *name;  /* dotted; interned */
+    const char *name;  /* dotted; in state.strings */
     gint index;        /* project module index, or -1 for a namespace package */
-    GHashTable *ns;    /* name (interned) -> tagged value */
+    GHashTable *ns;    /* name (in state.strings) -> tagged value */
     bool initializing; /* its code is still running */
     bool is_package;
     bool open;          /* may bind names the simulation cannot see */
@@ -82,14 +82,15 @@ typedef struct {
 
 typedef struct {
     const impviz_analysis *a;
-    GHashTable *modules; /* sys.modules: name (interned) -> object * */
+    GHashTable *modules; /* sys.modules: name (in strings) -> object * */
     GPtrArray *objects;  /* every object made, owned */
     GArray *frames;      /* impviz_frame: the modules running now, outermost first */
     sim_error error;     /* set while an exception propagates */
     bool assumptions;
     bool truncated; /* an import chain went deeper than MAX_IMPORT_DEPTH: not followed */
     guint depth;
-    guint64 work; /* events run */
+    guint64 work;          /* events run */
+    GStringChunk *strings; /* names of module objects and namespace keys, deduplicated */
 } state;
 
 /* Deeper than this, the simulation stops importing (a chain of 10 000 modules, say). Tests
@@ -151,14 +152,22 @@ static const char *object_path(const state *s, const object *o)
     return module_at(s->a, (guint)o->index)->path;
 }
 
+/* A copy of str that lives as long as the simulation; the same pointer for the same text.
+ * (Not g_intern_string: GLib never frees its quark table, and leaks its first block when the
+ * table grows.) */
+static const char *intern(state *s, const char *str)
+{
+    return g_string_chunk_insert_const(s->strings, str);
+}
+
 static gpointer ns_get(const object *o, const char *name)
 {
     return g_hash_table_lookup(o->ns, name);
 }
 
-static void ns_set(object *o, const char *name, gpointer value)
+static void ns_set(state *s, object *o, const char *name, gpointer value)
 {
-    g_hash_table_insert(o->ns, (gpointer)g_intern_string(name), value);
+    g_hash_table_insert(o->ns, (gpointer)intern(s, name), value);
 }
 
 static bool exec_module(state *s, object *o);
@@ -193,7 +202,7 @@ static bool find_and_load(state *s, const char *name, object **out)
         return true;
     }
     object *o = g_new0(object, 1);
-    o->name = g_intern_string(name);
+    o->name = intern(s, name);
     o->index = impviz_project_index(s->a->project, name);
     o->ns = g_hash_table_new(g_str_hash, g_str_equal);
     o->loading = g_ptr_array_new();
@@ -203,7 +212,7 @@ static bool find_and_load(state *s, const char *name, object **out)
     g_hash_table_insert(s->modules, (gpointer)o->name, o);
     object *p = parent ? g_hash_table_lookup(s->modules, parent) : NULL;
     if (p)
-        g_ptr_array_add(p->loading, (gpointer)g_intern_string(dot + 1));
+        g_ptr_array_add(p->loading, (gpointer)intern(s, dot + 1));
     s->depth++;
     ok = exec_module(s, o);
     s->depth--;
@@ -216,7 +225,7 @@ static bool find_and_load(state *s, const char *name, object **out)
         *out = o;
         p = parent ? g_hash_table_lookup(s->modules, parent) : NULL;
         if (p)
-            ns_set(p, dot + 1, o);
+            ns_set(s, p, dot + 1, o);
     }
     g_free(parent);
     return ok;
@@ -286,7 +295,7 @@ static bool run_import(state *s, object *o, const impviz_event *ev)
             g_hash_table_iter_init(&it, target->ns);
             while (g_hash_table_iter_next(&it, &k, &v))
                 if (((const char *)k)[0] != '_' && bind)
-                    ns_set(o, k, v);
+                    ns_set(s, o, k, v);
             if (target->open)
                 o->open = true;
         }
@@ -313,7 +322,7 @@ static bool run_import(state *s, object *o, const impviz_event *ev)
             }
         }
         if (bind)
-            ns_set(o, imp->asname ? imp->asname : imp->name, tag(v, ev->uncertain));
+            ns_set(s, o, imp->asname ? imp->asname : imp->name, tag(v, ev->uncertain));
         goto done;
     }
     /* `import a.b.c` then imports a again: a.b.c may have been in sys.modules while a, whose
@@ -359,7 +368,7 @@ static bool run_import(state *s, object *o, const impviz_event *ev)
             char *first = NULL;
             if (!bound)
                 bound = first = g_strndup(imp->module, strcspn(imp->module, "."));
-            ns_set(o, bound, tag(v, ev->uncertain));
+            ns_set(s, o, bound, tag(v, ev->uncertain));
             g_free(first);
         }
     }
@@ -475,7 +484,7 @@ static bool exec_module(state *s, object *o)
             break;
         case IMPVIZ_EV_BIND:
             if (!ev->class_body)
-                ns_set(o, ev->name, tag(ev->none ? NONE : OPAQUE, ev->uncertain));
+                ns_set(s, o, ev->name, tag(ev->none ? NONE : OPAQUE, ev->uncertain));
             break;
         case IMPVIZ_EV_USE:
             step = run_use(s, o, ev);
@@ -543,6 +552,7 @@ static void state_init(state *s, const impviz_analysis *a)
     s->modules = g_hash_table_new(g_str_hash, g_str_equal);
     s->objects = g_ptr_array_new_with_free_func(object_free);
     s->frames = g_array_new(FALSE, FALSE, sizeof(impviz_frame));
+    s->strings = g_string_chunk_new(4096);
 }
 
 static void state_release(state *s)
@@ -551,6 +561,7 @@ static void state_release(state *s)
     g_hash_table_unref(s->modules);
     g_ptr_array_unref(s->objects);
     g_array_unref(s->frames);
+    g_string_chunk_free(s->strings);
 }
 
 void impviz_prediction_free(impviz_prediction *p)
