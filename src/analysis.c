@@ -155,6 +155,8 @@ void impviz_analysis_free(impviz_analysis *a)
 {
     if (!a)
         return;
+    impviz_diagnosis_free(a->diagnosis);
+    impviz_prediction_free(a->entry);
     impviz_graph_free(a->graph);
     if (a->refs)
         g_array_unref(a->refs);

@@ -268,6 +268,26 @@ static void options_free(options *o)
     g_strfreev(o->paths);
 }
 
+/* ---- diagnosis (issue 4): --entry ---------------------------------------------------------- */
+
+static char *entry_module;
+
+static GOptionEntry diagnose_entries[] = {
+    {"entry", 0, 0, G_OPTION_ARG_STRING, &entry_module,
+     "Predict what `import MODULE` does (the error CPython raises, if any)", "MODULE"},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+/* Diagnoses the import-time cycles and the --entry module; false on an unknown module. */
+static bool diagnose(impviz_analysis *analysis, impviz_diags *diags)
+{
+    analysis->diagnosis = impviz_diagnose(analysis);
+    if (entry_module &&
+        impviz_predict_import(analysis, entry_module, diags, &analysis->entry) != IMPVIZ_OK)
+        return false;
+    return true;
+}
+
 /* ---- CI gate: pyproject.toml, baselines, --fail-on (issue 5) ------------------------------- */
 
 static struct {
@@ -922,6 +942,7 @@ int impviz_cli_main(int argc, char **argv)
     if (diff_mode)
         g_option_context_add_main_entries(ctx, diff_entries, NULL);
     g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_add_main_entries(ctx, diagnose_entries, NULL);
     g_option_context_add_main_entries(ctx, view_entries, NULL);
     view_args_reset();
     view_fix_argv(argc, argv);
@@ -1012,6 +1033,10 @@ int impviz_cli_main(int argc, char **argv)
         rc = EXIT_USAGE;
         goto cleanup;
     }
+    if (!diagnose(analysis, diags)) {
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
     if (o.verbose && analysis->project->skipped_names)
         impviz_diags_add(diags, IMPVIZ_NOTE, NULL, 0,
                          "skipped %u file and directory name%s that cannot be imported (not "
@@ -1067,6 +1092,7 @@ cleanup:
     impviz_diags_free(diags);
     g_option_context_free(ctx);
     options_free(&o);
+    g_clear_pointer(&entry_module, g_free);
     view_args_reset();
     gate_args_reset();
     g_free(diff_args.git);

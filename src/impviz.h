@@ -136,20 +136,36 @@ typedef struct {
     guint flags;           /* IMPVIZ_IMPORT_* */
 } impviz_import;
 
-/* Kinds of top-level events, in source order, that the import simulation replays. */
+/* Kinds of top-level events, in source order, that the import simulation replays. Code inside
+ * functions, under `if TYPE_CHECKING` or `if __name__ == "__main__"` produces none. */
 typedef enum {
-    IMPVIZ_EV_IMPORT, /* an eager import: index into imports */
-    IMPVIZ_EV_BIND,   /* a module-level name becomes bound (def, class, assignment, import) */
+    IMPVIZ_EV_IMPORT, /* an eager import (index into imports); it also binds its name */
+    IMPVIZ_EV_BIND,   /* a module-level name becomes bound (def, class, assignment, lazy import) */
     IMPVIZ_EV_USE,    /* an import-time use of name.attr (base class, decorator, call, ...) */
+    IMPVIZ_EV_TRY,    /* a try statement starts; next: its first except clause or its end */
+    IMPVIZ_EV_EXCEPT, /* an except clause: catches says what; next: the following clause */
+    IMPVIZ_EV_ELSE,   /* the else clause of a try; next: the end */
+    IMPVIZ_EV_END,    /* the end of a try's except/else clauses (a finally body follows) */
 } impviz_event_type;
+
+/* What an except clause catches, as far as the simulation's errors go. */
+enum {
+    IMPVIZ_CATCH_IMPORT = 1 << 0,    /* ImportError (not ModuleNotFoundError alone) */
+    IMPVIZ_CATCH_ATTRIBUTE = 1 << 1, /* AttributeError */
+    IMPVIZ_CATCH_ALL = IMPVIZ_CATCH_IMPORT | IMPVIZ_CATCH_ATTRIBUTE,
+};
 
 typedef struct {
     impviz_event_type type;
     guint line;
-    guint import_index;  /* IMPVIZ_EV_IMPORT */
+    guint import_index;  /* IMPORT */
     const char *name;    /* BIND: the name; USE: the dotted expression "a.b.X" */
-    const char *context; /* USE: the enclosing statement's first line */
-    bool uncertain;      /* under a condition the simulation cannot decide */
+    const char *context; /* USE: the source line of the use, stripped */
+    bool uncertain;      /* under a condition the simulation cannot decide (if, loop, match) */
+    bool class_body;     /* inside a class body: a BIND or an IMPORT's name is not module-level */
+    bool none;           /* BIND: the value is the literal None (`x = None`) */
+    guint next;          /* TRY, EXCEPT, ELSE: index of the try's next clause event (or END) */
+    guint catches;       /* EXCEPT: IMPVIZ_CATCH_* */
 } impviz_event;
 
 /* What parsing one file produced. Strings are borrowed from the file's string arena. */
@@ -178,6 +194,28 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
                                  const char **why);
 void impviz_file_free(impviz_file *file);
 
+/* A function whose body uses a name: where an import of that name could move. */
+typedef struct {
+    char *function; /* qualified like Python's __qualname__: "f", "C.method" (outermost def) */
+    guint line;     /* its def line */
+} impviz_user;
+
+/* Where one file uses one name (identifiers only; attribute names and keywords do not count). */
+typedef struct {
+    bool import_time;     /* read by code that runs on import: module level, class bodies,
+                             decorators, defaults, annotations (unless PEP 563), lambdas */
+    guint first_line;     /* the first such read; 0 when none */
+    GPtrArray *functions; /* impviz_user *, owned: outermost functions whose bodies read it,
+                             in source order */
+} impviz_name_uses;
+
+/* For each of names[0 .. n_names) (borrowed), where the Python source bytes use it: import
+ * statements themselves do not count. A full walk of the tree, so call it only for the few
+ * files that need it. Returns a GArray of n_names impviz_name_uses (its clear function frees
+ * them; caller frees with g_array_unref), or NULL when the bytes are not Python text. */
+GArray *impviz_parser_name_uses(impviz_parser *parser, const char *bytes, size_t len,
+                                const char *const *names, guint n_names);
+
 /* ---- resolve ------------------------------------------------------------------------------- */
 
 typedef enum {
@@ -201,6 +239,11 @@ typedef struct {
 void impviz_resolve(const impviz_project *project, impviz_file *const *files, GArray *refs);
 /* Resolves one import of module `source`; exposed for tests. */
 impviz_ref impviz_resolve_one(const impviz_project *project, guint source,
+                              const impviz_import *import);
+/* The absolute dotted name of the module an import names, before any `from` name: "pkg.mod"
+ * for `from .mod import x` in pkg/a.py. NULL when a relative import climbs above its top-level
+ * package. Caller frees. */
+char *impviz_resolve_absolute(const impviz_project *project, guint source,
                               const impviz_import *import);
 /* True when `name` (a top-level module name) belongs to the standard library. */
 bool impviz_is_stdlib(const char *name);
@@ -259,6 +302,9 @@ typedef struct {
     GArray *refs;     /* impviz_ref, sorted by (source module, line) */
     impviz_graph *graph;
     guint n_imports; /* import records in all files */
+    /* set by the caller for the report, freed by impviz_analysis_free; NULL when not asked */
+    struct impviz_diagnosis_s *diagnosis;
+    struct impviz_prediction_s *entry; /* --entry MODULE */
 } impviz_analysis;
 
 /* Discovers, parses (in opts->jobs threads), resolves and builds the graph. Problems with single
@@ -266,6 +312,87 @@ typedef struct {
 impviz_status impviz_analysis_run(const impviz_analysis_opts *opts, impviz_diags *diags,
                                   impviz_analysis **out);
 void impviz_analysis_free(impviz_analysis *analysis);
+
+/* ---- diagnose: what CPython does when a module is imported ------------------------------- */
+
+typedef enum {
+    IMPVIZ_ERROR_NONE,
+    IMPVIZ_ERROR_IMPORT,    /* ImportError: cannot import name 'X' from ... */
+    IMPVIZ_ERROR_ATTRIBUTE, /* AttributeError: ... module 'M' has no attribute 'X' ... */
+} impviz_error_type;
+
+/* "ImportError", "AttributeError"; NULL for IMPVIZ_ERROR_NONE. */
+const char *impviz_error_type_str(impviz_error_type type);
+
+/* One frame of a predicted traceback: a module executing a statement. */
+typedef struct {
+    guint module;          /* module index */
+    guint line;            /* 1-based */
+    const char *statement; /* borrowed from the analysis' files */
+} impviz_frame;
+
+/* What `python -c "import MODULE"` does, as predicted by replaying CPython's import system over
+ * the module-level events of the project's files. */
+typedef struct impviz_prediction_s {
+    char *module;           /* the entry module's dotted name */
+    impviz_error_type type; /* IMPVIZ_ERROR_NONE: imports without error */
+    char *message;          /* the exception's message, paths relative to the import root */
+    GArray *chain;          /* impviz_frame, the entry module's frame first and the frame where
+                               the traceback ends last; empty when there is no error */
+    bool assumptions;       /* rests on code the simulation could not decide (an if, a loop, a
+                               name a star import from outside the project may bind) */
+} impviz_prediction;
+
+typedef enum {
+    IMPVIZ_FIX_DEFER,       /* move the import into the functions that use its names */
+    IMPVIZ_FIX_RESTRUCTURE, /* names are used at import time: move the composition into a third
+                               module */
+} impviz_fix_action;
+
+/* "defer", "restructure". */
+const char *impviz_fix_action_str(impviz_fix_action action);
+
+/* One import statement to change. */
+typedef struct {
+    guint module, target;  /* module indices: the import's file and what it imports */
+    guint line;            /* of the import statement */
+    const char *statement; /* borrowed from the analysis' files */
+    impviz_fix_action action;
+    GPtrArray *functions; /* impviz_user *, owned: DEFER: the functions to move it into */
+    GPtrArray *names;     /* char *, owned: the names the import binds (DEFER) or the names
+                             used at import time that need a new home (RESTRUCTURE) */
+} impviz_suggestion;
+
+/* The diagnosis of one import-time component. */
+typedef struct {
+    GArray *members;        /* guint module indices, sorted by name */
+    GArray *cycle;          /* impviz_step (see impviz_cycle_steps): the shortest cycle */
+    GPtrArray *entries;     /* impviz_prediction *, one per member, in member order; in a huge
+                               component only the first members, as many as a fixed budget of
+                               simulated work allows */
+    guint entries_omitted;  /* members left out of entries (0 but in huge components) */
+    GPtrArray *suggestions; /* impviz_suggestion *, by (path, line): deferring (or restructuring)
+                               these imports removes every import-time cycle of the component */
+    bool minimum;           /* the suggestions are a minimum set (false: a heuristic's) */
+} impviz_cycle_diagnosis;
+
+typedef struct impviz_diagnosis_s {
+    GPtrArray *cycles; /* impviz_cycle_diagnosis *, in the order of graph->import_time */
+} impviz_diagnosis;
+
+/* Diagnoses every import-time component of the analysis: predicts each member's import, finds
+ * the shortest cycle and the imports to defer. Rereads the files of modules on cycles (to see
+ * where imported names are used); files that cannot be reread count as using every name at
+ * import time. Caller frees with impviz_diagnosis_free. */
+impviz_diagnosis *impviz_diagnose(const impviz_analysis *analysis);
+void impviz_diagnosis_free(impviz_diagnosis *diagnosis);
+
+/* Predicts what importing `module` (a project module or package, dotted) does. IMPVIZ_EUSAGE
+ * with a diagnostic when the project has no such module. Caller frees *out with
+ * impviz_prediction_free. */
+impviz_status impviz_predict_import(const impviz_analysis *analysis, const char *module,
+                                    impviz_diags *diags, impviz_prediction **out);
+void impviz_prediction_free(impviz_prediction *prediction);
 
 /* ---- view: the graph a picture shows -------------------------------------------------------- */
 

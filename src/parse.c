@@ -24,12 +24,14 @@ struct impviz_parser {
 
 typedef struct {
     const char *src;
+    size_t len;
     impviz_file *file;
     GHashTable *lazy_modules;        /* names in __lazy_modules__ -> NULL, or NULL */
     GHashTable *importlib_names;     /* names bound to the importlib module */
     GHashTable *import_module_names; /* names bound to importlib.import_module */
     GHashTable *lazy_loader_names;   /* names bound to the lazy_loader module */
     bool too_deep;
+    bool future_annotations; /* `from __future__ import annotations`: annotations never run */
 } walk;
 
 /* Where a statement stands: decides the kind of an import and whether it is conditional. */
@@ -39,7 +41,7 @@ typedef struct {
     bool conditional; /* under an if, or a try that catches ImportError */
     bool uncertain;   /* the simulation cannot tell whether this runs */
     bool never;       /* known not to run on import (if __name__ == "__main__") */
-    bool in_class;    /* inside a class body */
+    bool in_class;    /* inside a class body: runs at import time, binds no module-level name */
     bool in_try;      /* inside any clause of a try statement */
     guint depth;
 } scope;
@@ -126,6 +128,12 @@ static bool text_is(walk *w, TSNode n, const char *s)
     return b - a == len && memcmp(w->src + a, s, len) == 0;
 }
 
+static bool mentions(walk *w, TSNode n, const char *needle)
+{
+    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+    return g_strstr_len(w->src + a, b - a, needle) != NULL;
+}
+
 /* A statement's text on one line: whitespace runs collapsed, comments and backslash
  * continuations dropped, no space just inside parentheses. */
 static const char *statement_text(walk *w, TSNode n)
@@ -199,13 +207,24 @@ static guint add_import(walk *w, const scope *sc, TSNode stmt, const char *state
     return w->file->imports->len - 1;
 }
 
-static void add_event(walk *w, const scope *sc, impviz_event_type type, guint line,
-                      guint import_index, const char *name, const char *context)
+/* Appends a module-level event; returns its index, or G_MAXUINT when the scope never runs at
+ * import time (a function body, TYPE_CHECKING, the __main__ guard) and nothing was added. */
+static guint add_event(walk *w, const scope *sc, impviz_event_type type, guint line,
+                       guint import_index, const char *name, const char *context)
 {
     if (sc->in_function || sc->typing || sc->never)
-        return;
-    impviz_event ev = {type, line, import_index, name, context, sc->uncertain};
+        return G_MAXUINT;
+    if (type == IMPVIZ_EV_BIND && sc->in_class)
+        return G_MAXUINT; /* a class attribute, not a module-level name */
+    impviz_event ev = {.type = type,
+                       .line = line,
+                       .import_index = import_index,
+                       .name = name,
+                       .context = context,
+                       .uncertain = sc->uncertain,
+                       .class_body = sc->in_class};
     g_array_append_val(w->file->events, ev);
+    return w->file->events->len - 1;
 }
 
 /* `lazy import x` predates the pinned grammar: it recovers as an ERROR (or an expression
@@ -285,8 +304,10 @@ static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
             imp->flags |= IMPVIZ_IMPORT_NOT_LAZY;
         if (asname || !strchr(module, '.'))
             note_importlib(w, module, NULL, asname ? asname : module);
-        if (imp->kind == IMPVIZ_EAGER)
+        if (imp->kind == IMPVIZ_EAGER) { /* the simulation binds the name itself */
             add_event(w, sc, IMPVIZ_EV_IMPORT, imp->line, idx, NULL, NULL);
+            continue;
+        }
         /* `import a.b` binds a; `import a.b as c` binds c */
         const char *bound = asname;
         if (!bound) {
@@ -319,8 +340,11 @@ static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool la
     } else {
         module = node_text(w, mod);
     }
-    if (level == 0 && strcmp(module, "__future__") == 0)
+    if (level == 0 && strcmp(module, "__future__") == 0) {
+        if (mentions(w, stmt, "annotations"))
+            w->future_annotations = true;
         return;
+    }
     const char *statement = statement_text(w, stmt);
     GArray *kids = children(stmt, true);
     bool any = false;
@@ -351,9 +375,10 @@ static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool la
             imp->flags |= IMPVIZ_IMPORT_NOT_LAZY;
         if (level == 0)
             note_importlib(w, module, name, asname ? asname : name);
-        if (imp->kind == IMPVIZ_EAGER)
+        if (imp->kind == IMPVIZ_EAGER) /* the simulation binds the name itself */
             add_event(w, sc, IMPVIZ_EV_IMPORT, imp->line, idx, NULL, NULL);
-        add_event(w, sc, IMPVIZ_EV_BIND, imp->line, 0, asname ? asname : name, NULL);
+        else if (!(flags & IMPVIZ_IMPORT_STAR))
+            add_event(w, sc, IMPVIZ_EV_BIND, imp->line, 0, asname ? asname : name, NULL);
     }
     g_array_unref(kids);
     if (!any) /* `from x import` cut short by a syntax error still depends on x */
@@ -421,6 +446,15 @@ static bool is_import_module(walk *w, TSNode fn)
     return text_is(w, obj, "importlib") || in_set(w->importlib_names, w, obj);
 }
 
+/* A dynamic import: runs, when eager, as an IMPORT event that binds nothing. */
+static void add_dynamic(walk *w, const scope *sc, TSNode call, const char *statement, guint level,
+                        const char *module, const char *name, guint flags)
+{
+    guint idx = add_import(w, sc, call, statement, level, module, name, NULL, flags);
+    if (g_array_index(w->file->imports, impviz_import, idx).kind == IMPVIZ_EAGER)
+        add_event(w, sc, IMPVIZ_EV_IMPORT, node_line(call), idx, NULL, NULL);
+}
+
 static void import_module_call(walk *w, const scope *sc, TSNode args, TSNode call, TSNode stmt)
 {
     const char *lit = string_literal(w, call_arg(w, args, 0, "name"));
@@ -455,8 +489,7 @@ static void import_module_call(walk *w, const scope *sc, TSNode args, TSNode cal
             return; /* relative to a package computed at run time */
         }
     }
-    add_import(w, sc, call, statement_text(w, stmt), level, module, NULL, NULL,
-               IMPVIZ_IMPORT_DYNAMIC);
+    add_dynamic(w, sc, call, statement_text(w, stmt), level, module, NULL, IMPVIZ_IMPORT_DYNAMIC);
 }
 
 /* __import__(name, globals, locals, fromlist, level) with literals. */
@@ -483,14 +516,14 @@ static void dunder_import_call(walk *w, const scope *sc, TSNode args, TSNode cal
             const char *name = string_literal(w, CHILD(kids, i));
             if (!name || !*name)
                 continue;
-            add_import(w, sc, call, statement, level, lit, name, NULL,
-                       IMPVIZ_IMPORT_DYNAMIC | IMPVIZ_IMPORT_FROM);
+            add_dynamic(w, sc, call, statement, level, lit, name,
+                        IMPVIZ_IMPORT_DYNAMIC | IMPVIZ_IMPORT_FROM);
             any = true;
         }
         g_array_unref(kids);
     }
     if (!any && *lit)
-        add_import(w, sc, call, statement, level, lit, NULL, NULL, IMPVIZ_IMPORT_DYNAMIC);
+        add_dynamic(w, sc, call, statement, level, lit, NULL, IMPVIZ_IMPORT_DYNAMIC);
 }
 
 /* lazy_loader.attach(__name__, submodules=[...], submod_attrs={...}): lazy submodules. */
@@ -521,6 +554,22 @@ static void attach_call(walk *w, const scope *sc, TSNode args, TSNode call, TSNo
     }
 }
 
+/* The source line a node starts on, stripped of indentation and trailing blanks: what a
+ * traceback shows for it. */
+static const char *line_text(walk *w, TSNode n)
+{
+    uint32_t a = ts_node_start_byte(n), b = a;
+    while (a > 0 && w->src[a - 1] != '\n')
+        a--;
+    while (b < w->len && w->src[b] != '\n')
+        b++;
+    while (a < b && (w->src[a] == ' ' || w->src[a] == '\t'))
+        a++;
+    while (b > a && (w->src[b - 1] == ' ' || w->src[b - 1] == '\t' || w->src[b - 1] == '\r'))
+        b--;
+    return g_string_chunk_insert_len(w->file->strings, w->src + a, b - a);
+}
+
 /* Dynamic imports with literal names: importlib.import_module, __import__, lazy_loader. */
 static void dynamic_call(walk *w, const scope *sc, TSNode call, TSNode stmt)
 {
@@ -540,15 +589,18 @@ static void dynamic_call(walk *w, const scope *sc, TSNode call, TSNode stmt)
     }
 }
 
-/* Records the dotted chain an attribute expression reads, e.g. "pkg.mod.Base". */
-static void use_attribute(walk *w, const scope *sc, TSNode n, TSNode stmt)
+/* Records the dotted chain an attribute expression reads, e.g. "pkg.mod.Base"; false when the
+ * chain does not start at a name (a call's result, a subscript ...). */
+static bool use_attribute(walk *w, const scope *sc, TSNode n, TSNode stmt)
 {
     TSNode base = n;
     while (is_type(base, "attribute"))
         base = ts_node_child_by_field_name(base, "object", 6);
     if (!is_type(base, "identifier"))
-        return;
-    add_event(w, sc, IMPVIZ_EV_USE, node_line(n), 0, node_text(w, n), statement_text(w, stmt));
+        return false;
+    (void)stmt;
+    add_event(w, sc, IMPVIZ_EV_USE, node_line(n), 0, node_text(w, n), line_text(w, n));
+    return true;
 }
 
 /* Walks an expression that runs at import time (module-level code): records attribute uses and
@@ -577,6 +629,8 @@ static void expression(walk *w, const scope *sc, TSNode root, TSNode stmt, bool 
         const char *t = node_type(n);
         if (strcmp(t, "string") == 0 || strcmp(t, "comment") == 0)
             continue;
+        if (w->future_annotations && strcmp(t, "type") == 0)
+            continue; /* PEP 563: annotations are strings, never evaluated */
         if (strcmp(t, "lambda") == 0) {
             TSNode body = ts_node_child_by_field_name(n, "body", 4);
             if (want_calls && !ts_node_is_null(body)) {
@@ -585,10 +639,9 @@ static void expression(walk *w, const scope *sc, TSNode root, TSNode stmt, bool 
             }
             continue;
         }
-        if (strcmp(t, "attribute") == 0 && uses) {
-            use_attribute(w, here, n, stmt);
-            /* arguments inside the chain, e.g. a.f(x).y, still need a look */
-        }
+        if (strcmp(t, "attribute") == 0 && uses && use_attribute(w, here, n, stmt))
+            continue; /* a plain chain a.b.X: its inner a.b is part of the one use */
+        /* otherwise arguments inside the chain, e.g. a.f(x).y, still need a look */
         if (strcmp(t, "call") == 0 && want_calls)
             dynamic_call(w, here, n, stmt);
         GArray *kids = children(n, true);
@@ -629,10 +682,14 @@ static void bind_targets(walk *w, const scope *sc, TSNode root)
     g_array_unref(stack);
 }
 
-static bool mentions(walk *w, TSNode n, const char *needle)
+/* The BIND events from index `from` on bind the value None (`x = None`, `a = b = None`). */
+static void mark_none(walk *w, guint from)
 {
-    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-    return g_strstr_len(w->src + a, b - a, needle) != NULL;
+    for (guint i = from; i < w->file->events->len; i++) {
+        impviz_event *ev = &g_array_index(w->file->events, impviz_event, i);
+        if (ev->type == IMPVIZ_EV_BIND)
+            ev->none = true;
+    }
 }
 
 static bool may_import_dynamically(walk *w, TSNode n)
@@ -739,6 +796,45 @@ static void if_statement(walk *w, const scope *sc, TSNode n)
     g_array_unref(kids);
 }
 
+/* What an except clause catches of the simulation's errors (ImportError, AttributeError). A bare
+ * except, Exception and BaseException catch both; ModuleNotFoundError alone does not catch the
+ * ImportError of a circular import. */
+static guint except_catches(walk *w, TSNode clause)
+{
+    TSNode what = ts_node_child_by_field_name(clause, "value", 5);
+    if (is_type(clause, "except_group_clause"))
+        what = ts_node_named_child(clause, 0);
+    if (ts_node_is_null(what) || is_type(what, "block"))
+        return IMPVIZ_CATCH_ALL; /* bare except: */
+    if (is_type(what, "as_pattern"))
+        what = ts_node_named_child(what, 0);
+    guint catches = 0;
+    GArray *stack = g_array_new(FALSE, FALSE, sizeof(TSNode));
+    g_array_append_val(stack, what);
+    while (stack->len) {
+        TSNode n = g_array_index(stack, TSNode, stack->len - 1);
+        g_array_set_size(stack, stack->len - 1);
+        if (is_type(n, "attribute"))
+            n = ts_node_child_by_field_name(n, "attribute", 9); /* builtins.ImportError */
+        if (is_type(n, "identifier")) {
+            if (text_is(w, n, "ImportError"))
+                catches |= IMPVIZ_CATCH_IMPORT;
+            else if (text_is(w, n, "AttributeError"))
+                catches |= IMPVIZ_CATCH_ATTRIBUTE;
+            else if (text_is(w, n, "Exception") || text_is(w, n, "BaseException"))
+                catches |= IMPVIZ_CATCH_ALL;
+            continue;
+        }
+        uint32_t k = ts_node_named_child_count(n);
+        for (uint32_t i = 0; i < k; i++) {
+            TSNode c = ts_node_named_child(n, i);
+            g_array_append_val(stack, c);
+        }
+    }
+    g_array_unref(stack);
+    return catches;
+}
+
 /* Does an except clause catch ImportError (or ModuleNotFoundError, or everything)? */
 static bool catches_import_error(walk *w, TSNode clause)
 {
@@ -751,6 +847,24 @@ static bool catches_import_error(walk *w, TSNode clause)
            (is_type(what, "identifier") && text_is(w, what, "Exception"));
 }
 
+static void clause_blocks(walk *w, const scope *sc, TSNode clause)
+{
+    uint32_t m = ts_node_named_child_count(clause);
+    for (uint32_t j = 0; j < m; j++)
+        if (is_type(ts_node_named_child(clause, j), "block"))
+            block(w, sc, ts_node_named_child(clause, j));
+}
+
+/* Points the clause event at index `from` (if any) at the event about to be appended. */
+static void link_clause(walk *w, guint from)
+{
+    if (from != G_MAXUINT)
+        g_array_index(w->file->events, impviz_event, from).next = w->file->events->len;
+}
+
+/* A try statement becomes TRY, its body's events, one EXCEPT per except clause followed by the
+ * handler's events, ELSE and the else body, END, then the finally body: the simulation runs a
+ * handler only when an error it raises inside the body is caught there. */
 static void try_statement(walk *w, const scope *sc, TSNode n)
 {
     bool guarded = false;
@@ -765,23 +879,30 @@ static void try_statement(walk *w, const scope *sc, TSNode n)
     body.in_try = true;
     if (guarded)
         body.conditional = true;
+    guint prev = add_event(w, sc, IMPVIZ_EV_TRY, node_line(n), 0, NULL, NULL);
     block(w, &body, ts_node_child_by_field_name(n, "body", 4));
     for (uint32_t i = 0; i < k; i++) {
         TSNode c = ts_node_named_child(n, i);
         scope h = body;
         if (is_type(c, "except_clause") || is_type(c, "except_group_clause")) {
-            h.uncertain = true;
             h.conditional = true;
-            uint32_t m = ts_node_named_child_count(c);
-            for (uint32_t j = 0; j < m; j++)
-                if (is_type(ts_node_named_child(c, j), "block"))
-                    block(w, &h, ts_node_named_child(c, j));
-        } else if (is_type(c, "else_clause") || is_type(c, "finally_clause")) {
-            uint32_t m = ts_node_named_child_count(c);
-            for (uint32_t j = 0; j < m; j++)
-                if (is_type(ts_node_named_child(c, j), "block"))
-                    block(w, &h, ts_node_named_child(c, j));
+            link_clause(w, prev);
+            prev = add_event(w, sc, IMPVIZ_EV_EXCEPT, node_line(c), 0, NULL, NULL);
+            if (prev != G_MAXUINT)
+                g_array_index(w->file->events, impviz_event, prev).catches = except_catches(w, c);
+            clause_blocks(w, &h, c);
+        } else if (is_type(c, "else_clause")) {
+            link_clause(w, prev);
+            prev = add_event(w, sc, IMPVIZ_EV_ELSE, node_line(c), 0, NULL, NULL);
+            clause_blocks(w, &h, c);
         }
+    }
+    link_clause(w, prev);
+    add_event(w, sc, IMPVIZ_EV_END, ts_node_end_point(n).row + 1, 0, NULL, NULL);
+    for (uint32_t i = 0; i < k; i++) {
+        TSNode c = ts_node_named_child(n, i);
+        if (is_type(c, "finally_clause"))
+            clause_blocks(w, sc, c);
     }
 }
 
@@ -791,8 +912,12 @@ static void function_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
     TSNode params = ts_node_child_by_field_name(n, "parameters", 10);
     if (!ts_node_is_null(params) && !sc->in_function)
         expression(w, sc, params, stmt, true, may_import_dynamically(w, params));
+    TSNode returns = ts_node_child_by_field_name(n, "return_type", 11);
+    if (!ts_node_is_null(returns) && !sc->in_function && !w->future_annotations)
+        expression(w, sc, returns, stmt, true, false);
     scope body = *sc;
     body.in_function = true;
+    body.in_class = false;
     block(w, &body, ts_node_child_by_field_name(n, "body", 4));
     TSNode name = ts_node_child_by_field_name(n, "name", 4);
     if (!ts_node_is_null(name))
@@ -804,9 +929,9 @@ static void class_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
     TSNode bases = ts_node_child_by_field_name(n, "superclasses", 12);
     if (!ts_node_is_null(bases))
         expression(w, sc, bases, stmt, !sc->in_function, may_import_dynamically(w, bases));
-    scope body = *sc;
+    scope body = *sc; /* a class body runs at once, binding class attributes */
     body.in_class = true;
-    block(w, &body, ts_node_child_by_field_name(n, "body", 4)); /* a class body runs at once */
+    block(w, &body, ts_node_child_by_field_name(n, "body", 4));
     TSNode name = ts_node_child_by_field_name(n, "name", 4);
     if (!ts_node_is_null(name))
         add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, name), NULL);
@@ -847,8 +972,11 @@ static void statement(walk *w, const scope *sc, TSNode n)
                 block(w, &body, ts_node_child_by_field_name(alt, "body", 4));
             return;
         }
-        if (strcmp(t, "future_import_statement") == 0)
+        if (strcmp(t, "future_import_statement") == 0) {
+            if (mentions(w, n, "annotations"))
+                w->future_annotations = true;
             return;
+        }
         break;
     case 'c':
         if (strcmp(t, "class_definition") == 0) {
@@ -950,8 +1078,17 @@ static void statement(walk *w, const scope *sc, TSNode n)
                 TSNode type = ts_node_child_by_field_name(e, "type", 4);
                 if (!ts_node_is_null(type))
                     expression(w, sc, type, n, true, false);
+                guint first = w->file->events->len;
                 if (!ts_node_is_null(right) || is_type(e, "augmented_assignment"))
                     bind_targets(w, sc, left);
+                /* a = b = value binds every target of the chain */
+                while (!ts_node_is_null(right) && is_type(right, "assignment")) {
+                    bind_targets(w, sc, ts_node_child_by_field_name(right, "left", 4));
+                    right = ts_node_child_by_field_name(right, "right", 5);
+                }
+                if (!ts_node_is_null(right) && is_type(right, "none") && is_type(e, "assignment") &&
+                    is_type(left, "identifier"))
+                    mark_none(w, first);
                 return;
             }
             expression(w, sc, n, n, top, dyn);
@@ -1063,34 +1200,46 @@ static char *decode(const char *bytes, size_t len, const char *codec, size_t *ou
     return out;
 }
 
+/* Source bytes as UTF-8: a BOM skipped, a PEP 263 declaration honoured. *converted holds a new
+ * buffer when one was needed (caller frees). False, with *why set (borrowed from the parser
+ * until its next parse), when they are not Python text. */
+static bool decode_source(impviz_parser *parser, const char **bytes, size_t *len, char **converted,
+                          const char **why)
+{
+    *converted = NULL;
+    g_string_truncate(parser->why, 0);
+    const char *nul = memchr(*bytes, '\0', *len);
+    if (nul) {
+        g_string_printf(parser->why, "NUL byte at line %u: not Python source (binary file?)",
+                        line_at(*bytes, (size_t)(nul - *bytes)));
+        *why = parser->why->str;
+        return false;
+    }
+    if (*len >= 3 && memcmp(*bytes, "\xEF\xBB\xBF", 3) == 0) {
+        *bytes += 3;
+        *len -= 3;
+        return true;
+    }
+    char *enc = coding_declaration(*bytes, *len);
+    if (enc && !is_utf8_name(enc))
+        *converted = decode(*bytes, *len, enc, len, parser->why);
+    bool failed = enc && !is_utf8_name(enc) && !*converted;
+    g_free(enc);
+    if (failed) {
+        *why = parser->why->str;
+        return false;
+    }
+    if (*converted)
+        *bytes = *converted;
+    return true;
+}
+
 impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_t len,
                                  const char **why)
 {
     char *converted = NULL;
-    g_string_truncate(parser->why, 0);
-    const char *nul = memchr(bytes, '\0', len);
-    if (nul) {
-        g_string_printf(parser->why, "NUL byte at line %u: not Python source (binary file?)",
-                        line_at(bytes, (size_t)(nul - bytes)));
-        *why = parser->why->str;
+    if (!decode_source(parser, &bytes, &len, &converted, why))
         return NULL;
-    }
-    if (len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0) {
-        bytes += 3;
-        len -= 3;
-    } else {
-        char *enc = coding_declaration(bytes, len);
-        if (enc && !is_utf8_name(enc))
-            converted = decode(bytes, len, enc, &len, parser->why);
-        bool failed = enc && !is_utf8_name(enc) && !converted;
-        g_free(enc);
-        if (failed) {
-            *why = parser->why->str;
-            return NULL;
-        }
-        if (converted)
-            bytes = converted;
-    }
 
     impviz_file *f = g_new0(impviz_file, 1);
     f->imports = g_array_new(FALSE, FALSE, sizeof(impviz_import));
@@ -1101,7 +1250,7 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
         f->invalid_utf8_line = line_at(bytes, (size_t)(bad - bytes));
     TSTree *tree = ts_parser_parse_string(parser->ts, NULL, bytes, (uint32_t)len);
     TSNode root = ts_tree_root_node(tree);
-    walk w = {.src = bytes, .file = f};
+    walk w = {.src = bytes, .len = len, .file = f};
     scope sc = {0};
     block(&w, &sc, root);
     if (ts_node_has_error(root)) {
@@ -1156,4 +1305,194 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
     ts_tree_delete(tree);
     g_free(converted);
     return f;
+}
+
+/* ---- where names are used: for deferral suggestions ------------------------------------- */
+
+static void name_uses_clear(gpointer p)
+{
+    impviz_name_uses *u = p;
+    g_ptr_array_unref(u->functions);
+}
+
+static void user_free(gpointer p)
+{
+    impviz_user *u = p;
+    g_free(u->function);
+    g_free(u);
+}
+
+/* A node to visit, with the outermost function it runs in (-1: import time) and the qualified
+ * name prefix of the classes and functions around it. */
+typedef struct {
+    TSNode node;
+    gint function;
+    const char *prefix; /* interned in the walk's arena */
+} use_frame;
+
+static void push_use(GArray *stack, TSNode n, gint function, const char *prefix)
+{
+    if (ts_node_is_null(n))
+        return;
+    use_frame f = {n, function, prefix};
+    g_array_append_val(stack, f);
+}
+
+/* A named child and the field it fills (NULL when none). */
+typedef struct {
+    TSNode node;
+    const char *field;
+} fielded;
+
+/* The named children of n with their fields, in order, visited once with a cursor (see
+ * children()). Caller frees with g_array_unref. */
+static GArray *fielded_children(TSNode n)
+{
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(fielded));
+    TSTreeCursor c = ts_tree_cursor_new(n);
+    if (ts_tree_cursor_goto_first_child(&c)) {
+        do {
+            fielded k = {ts_tree_cursor_current_node(&c), ts_tree_cursor_current_field_name(&c)};
+            if (ts_node_is_named(k.node))
+                g_array_append_val(out, k);
+        } while (ts_tree_cursor_goto_next_sibling(&c));
+    }
+    ts_tree_cursor_delete(&c);
+    return out;
+}
+
+/* Pushes the children of n except those in fields that bind or name rather than read. */
+static void push_children(GArray *stack, TSNode n, gint function, const char *prefix)
+{
+    GArray *kids = fielded_children(n);
+    for (guint i = kids->len; i-- > 0;) {
+        const fielded *k = &g_array_index(kids, fielded, i);
+        if (k->field && (strcmp(k->field, "name") == 0 || strcmp(k->field, "attribute") == 0))
+            continue;
+        push_use(stack, k->node, function, prefix);
+    }
+    g_array_unref(kids);
+}
+
+GArray *impviz_parser_name_uses(impviz_parser *parser, const char *bytes, size_t len,
+                                const char *const *names, guint n_names)
+{
+    char *converted = NULL;
+    const char *why = NULL;
+    if (!decode_source(parser, &bytes, &len, &converted, &why))
+        return NULL;
+    GArray *out = g_array_sized_new(FALSE, TRUE, sizeof(impviz_name_uses), n_names);
+    g_array_set_clear_func(out, name_uses_clear);
+    for (guint i = 0; i < n_names; i++) {
+        impviz_name_uses u = {.functions = g_ptr_array_new()};
+        g_array_append_val(out, u);
+    }
+    GPtrArray *functions = g_ptr_array_new_with_free_func(user_free);
+    GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal); /* name*65536+fn */
+    impviz_file scratch = {.strings = g_string_chunk_new(1024)};
+    walk w = {.src = bytes, .len = len, .file = &scratch};
+    TSTree *tree = ts_parser_parse_string(parser->ts, NULL, bytes, (uint32_t)len);
+    GArray *stack = g_array_new(FALSE, FALSE, sizeof(use_frame));
+    push_use(stack, ts_tree_root_node(tree), -1, "");
+    while (stack->len) {
+        use_frame f = g_array_index(stack, use_frame, stack->len - 1);
+        g_array_set_size(stack, stack->len - 1);
+        TSNode n = f.node;
+        const char *t = node_type(n);
+        if (strcmp(t, "future_import_statement") == 0 && mentions(&w, n, "annotations"))
+            w.future_annotations = true;
+        if (strcmp(t, "import_statement") == 0 || strcmp(t, "import_from_statement") == 0 ||
+            strcmp(t, "future_import_statement") == 0 || strcmp(t, "string") == 0 ||
+            strcmp(t, "comment") == 0)
+            continue;
+        if (w.future_annotations && strcmp(t, "type") == 0)
+            continue;
+        if (strcmp(t, "identifier") == 0) {
+            for (guint i = 0; i < n_names; i++) {
+                if (!text_is(&w, n, names[i]))
+                    continue;
+                impviz_name_uses *u = &g_array_index(out, impviz_name_uses, i);
+                if (f.function < 0) {
+                    if (!u->import_time || node_line(n) < u->first_line)
+                        u->first_line = node_line(n);
+                    u->import_time = true;
+                    continue;
+                }
+                gpointer key = GSIZE_TO_POINTER((gsize)i * 65536u * 65536u + (gsize)f.function);
+                if (g_hash_table_add(seen, key))
+                    g_ptr_array_add(u->functions, g_ptr_array_index(functions, f.function));
+            }
+            continue;
+        }
+        if (strcmp(t, "function_definition") == 0 || strcmp(t, "class_definition") == 0) {
+            bool fn = t[0] == 'f';
+            TSNode name = ts_node_child_by_field_name(n, "name", 4);
+            const char *own = ts_node_is_null(name) ? "?" : node_text(&w, name);
+            char *joined = g_strconcat(f.prefix, own, fn ? ".<locals>." : ".", NULL);
+            const char *prefix = g_string_chunk_insert(scratch.strings, joined);
+            g_free(joined);
+            gint inner = f.function;
+            if (fn && inner < 0) {
+                impviz_user *u = g_new0(impviz_user, 1);
+                u->function = g_strconcat(f.prefix, own, NULL);
+                u->line = node_line(n);
+                g_ptr_array_add(functions, u);
+                inner = (gint)functions->len - 1;
+            }
+            GArray *kids = fielded_children(n);
+            for (guint i = kids->len; i-- > 0;) {
+                const fielded *k = &g_array_index(kids, fielded, i);
+                if (k->field && strcmp(k->field, "name") == 0)
+                    continue;
+                bool body = k->field && strcmp(k->field, "body") == 0;
+                push_use(stack, k->node, body ? inner : f.function, body ? prefix : f.prefix);
+            }
+            g_array_unref(kids);
+            continue;
+        }
+        if (strcmp(t, "parameters") == 0 || strcmp(t, "lambda_parameters") == 0) {
+            /* parameter names bind; their defaults and annotations are read */
+            GArray *kids = children(n, true);
+            for (guint i = 0; i < kids->len; i++) {
+                TSNode p = CHILD(kids, i);
+                push_use(stack, ts_node_child_by_field_name(p, "value", 5), f.function, f.prefix);
+                push_use(stack, ts_node_child_by_field_name(p, "type", 4), f.function, f.prefix);
+            }
+            g_array_unref(kids);
+            continue;
+        }
+        if (strcmp(t, "assignment") == 0 &&
+            is_type(ts_node_child_by_field_name(n, "left", 4), "identifier")) {
+            /* `name = ...` binds rather than reads (the handler of a failed import, say) */
+            push_use(stack, ts_node_child_by_field_name(n, "right", 5), f.function, f.prefix);
+            push_use(stack, ts_node_child_by_field_name(n, "type", 4), f.function, f.prefix);
+            continue;
+        }
+        if (strcmp(t, "keyword_argument") == 0) {
+            push_use(stack, ts_node_child_by_field_name(n, "value", 5), f.function, f.prefix);
+            continue;
+        }
+        push_children(stack, n, f.function, f.prefix);
+    }
+    g_array_unref(stack);
+    ts_tree_delete(tree);
+    /* every function is borrowed by the name_uses that list it: hand ownership over */
+    for (guint i = 0; i < n_names; i++) {
+        impviz_name_uses *u = &g_array_index(out, impviz_name_uses, i);
+        GPtrArray *owned = g_ptr_array_new_with_free_func(user_free);
+        for (guint j = 0; j < u->functions->len; j++) {
+            const impviz_user *src = g_ptr_array_index(u->functions, j);
+            impviz_user *copy = g_new0(impviz_user, 1);
+            copy->function = g_strdup(src->function);
+            copy->line = src->line;
+            g_ptr_array_add(owned, copy);
+        }
+        g_ptr_array_unref(u->functions);
+        u->functions = owned;
+    }
+    g_ptr_array_unref(functions);
+    g_hash_table_unref(seen);
+    g_string_chunk_free(scratch.strings);
+    g_free(converted);
+    return out;
 }

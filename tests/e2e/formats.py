@@ -34,7 +34,14 @@ eager = {(i["source"], i["target"]): i for i in report["imports"] if i["kind"] =
 # the chain as the text report prints it: "      path:line: statement" lines
 text = out("text")
 import_time_part = text.split("runtime-only cycles")[0]
-chain_lines = [l.strip() for l in import_time_part.splitlines() if re.match(r"\s{6}\S.*:\d+: ", l)]
+# (the lines right after "a -> b -> a"; the cycle's diagnosis follows them)
+text_lines = import_time_part.splitlines()
+first = next((i for i, l in enumerate(text_lines) if " -> " in l), len(text_lines))
+chain_lines = []
+for l in text_lines[first + 1:]:
+    if not re.match(r"\s{6}\S.*:\d+: ", l):
+        break
+    chain_lines.append(l.strip())
 check(len(chain_lines) >= 2, f"text report chain: {text}")
 
 # ---- SARIF --------------------------------------------------------------------------------------

@@ -242,7 +242,15 @@ equal([l for l in err.splitlines() if "not a Python identifier" in l], [
 check("\x1b" not in out + err and "\x07" not in out + err, "no terminal escape reaches the text output")
 for line in out.splitlines():
     check("\n" not in line and "\x1b" not in line, f"text report line stays one line: {line!r}")
-equal([l for l in out.splitlines() if l.startswith("      ")], [
+# the chain: the 6-space lines right after the "a -> b -> a" line (the diagnosis follows them)
+text_lines = out.splitlines()
+first = next((i for i, l in enumerate(text_lines) if " -> " in l), len(text_lines))
+chain = []
+for l in text_lines[first + 1:]:
+    if not l.startswith("      ") or l.startswith("       "):
+        break
+    chain.append(l)
+equal(chain, [
     "      pkg/a.py:3: x = importlib.import_module('pkg.b') or \"</title><script>alert(1)</script>&amp;\"",
     "      pkg/b.py:1: from . import a",
 ], "text report: the cycle's statements, as text")
