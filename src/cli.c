@@ -305,7 +305,9 @@ static GOptionEntry gate_entries[] = {
     {"write-baseline", 0, 0, G_OPTION_ARG_FILENAME, &gate_args.write_baseline,
      "Record today's import-time cycles in FILE (sorted JSON, to commit) and pass", "FILE"},
     {"fail-on", 0, 0, G_OPTION_ARG_STRING, &gate_args.fail_on,
-     "With --check or --baseline, what fails: cycle (any import-time cycle; the default)", "WHAT"},
+     "With --check or --baseline, what fails: cycle (any import-time cycle; the default) or "
+     "error (only cycles predicted to raise ImportError or AttributeError)",
+     "WHAT"},
     {"config", 0, 0, G_OPTION_ARG_FILENAME, &gate_args.config,
      "Read settings from FILE's [tool.impviz] (default: the nearest pyproject.toml above the "
      "first PATH)",
@@ -314,7 +316,7 @@ static GOptionEntry gate_entries[] = {
     {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 
-static const char *const fail_ons[] = {"cycle", NULL};
+static const char *const fail_ons[] = {"cycle", "error", NULL};
 
 /* Keys of [tool.impviz]: the long options that make sense in a file. */
 static const impviz_config_key config_keys[] = {
@@ -448,6 +450,20 @@ static bool config_apply(const impviz_config *c, options *o, impviz_diags *diags
 
 /* Reads pyproject.toml (unless --no-config), fills unset options, applies defaults, reads the
  * baseline. EXIT_OK or EXIT_USAGE (with diagnostics). */
+/* --fail-on error: does importing some member of import-time component `index` raise? */
+static bool component_raises(const impviz_analysis *a, guint index)
+{
+    if (!a->diagnosis || index >= a->diagnosis->cycles->len)
+        return true; /* undiagnosed: fail safe */
+    const impviz_cycle_diagnosis *c = g_ptr_array_index(a->diagnosis->cycles, index);
+    for (guint k = 0; k < c->entries->len; k++) {
+        const impviz_prediction *p = g_ptr_array_index(c->entries, k);
+        if (p->type != IMPVIZ_ERROR_NONE)
+            return true;
+    }
+    return c->entries_omitted > 0; /* members not simulated might raise: fail safe */
+}
+
 static int gate_setup(options *o, impviz_diags *diags)
 {
     impviz_config *config = NULL;
@@ -476,7 +492,7 @@ static int gate_setup(options *o, impviz_diags *diags)
     if (o->max_modules == UNSET)
         o->max_modules = 1000000;
     if (gate_args.fail_on && !in_list(gate_args.fail_on, fail_ons))
-        return usage_error("unknown --fail-on '%s' (try cycle)", gate_args.fail_on);
+        return usage_error("unknown --fail-on '%s' (try cycle or error)", gate_args.fail_on);
     if (gate_args.write_baseline) {
         if (impviz_output_check(gate_args.write_baseline, diags) != IMPVIZ_OK)
             return EXIT_USAGE;
@@ -572,17 +588,26 @@ static int gate_verdict(const options *o, const impviz_analysis *a, impviz_diags
         impviz_baseline_free(b);
         return st == IMPVIZ_OK ? EXIT_OK : EXIT_USAGE;
     }
+    bool errors_only = gate_args.fail_on && strcmp(gate_args.fail_on, "error") == 0;
     if (gate_args.loaded) {
         GPtrArray *changes = impviz_baseline_compare(gate_args.loaded, a);
         char *since = g_strdup_printf("baseline '%s'", gate_args.baseline);
         report_changes(a, changes, since, diags);
         g_free(since);
-        int rc = changes->len ? EXIT_CYCLES : EXIT_OK;
+        int rc = EXIT_OK;
+        for (guint i = 0; i < changes->len; i++) {
+            const impviz_cycle_change *c = g_ptr_array_index(changes, i);
+            if (!errors_only || component_raises(a, c->component))
+                rc = EXIT_CYCLES;
+        }
         g_ptr_array_unref(changes);
         return rc;
     }
-    if (o->check && a->graph->import_time.components->len)
-        return EXIT_CYCLES;
+    if (!o->check)
+        return EXIT_OK;
+    for (guint i = 0; i < a->graph->import_time.components->len; i++)
+        if (!errors_only || component_raises(a, i))
+            return EXIT_CYCLES;
     return EXIT_OK;
 }
 

@@ -120,5 +120,30 @@ data = run_json(A.impviz, proj)
 check({"source": "pkg.a", "target": "pkg.b", "kind": "eager", "count": 1} in data["edges"],
       "imports after a syntax error are still read")
 
+# --fail-on error: only cycles predicted to raise fail; a benign cycle passes (CPython agrees)
+benign = os.path.join(tmp, "benign")
+os.makedirs(os.path.join(benign, "pkg"))
+open(os.path.join(benign, "pkg", "__init__.py"), "w").close()
+with open(os.path.join(benign, "pkg", "a.py"), "w") as f:
+    f.write("import pkg.b\n\ndef f():\n    return pkg.b.g()\n")
+with open(os.path.join(benign, "pkg", "b.py"), "w") as f:
+    f.write("import pkg.a\n\ndef g():\n    return 1\n")
+import subprocess, sys
+for m in ("pkg.a", "pkg.b"):
+    p = subprocess.run([sys.executable, "-c", f"import {m}"], cwd=benign, capture_output=True)
+    equal(p.returncode, 0, f"CPython imports {m} of the benign cycle")
+equal(run(A.impviz, benign, "--check")[0], 1, "--check fails on a benign import-time cycle")
+equal(run(A.impviz, benign, "--check", "--fail-on", "error")[0], 0, "--fail-on error passes it")
+equal(run(A.impviz, BEFORE, "--check", "--fail-on", "error")[0], 1, "--fail-on error fails a raising cycle")
+equal(run(A.impviz, BEFORE, "--check", "--fail-on=cycle")[0], 1, "--fail-on cycle")
+usage([BEFORE, "--check", "--fail-on", "never"], "unknown --fail-on 'never' (try cycle or error)")
+base = os.path.join(tmp, "base.json")
+equal(run(A.impviz, os.path.join(A.source, "samples/activation_utils/after"), "--write-baseline", base)[0], 0,
+      "baseline of a project without cycles")
+equal(run(A.impviz, benign, "--baseline", base, "--fail-on", "error")[0], 0,
+      "--baseline --fail-on error: a new benign cycle passes")
+equal(run(A.impviz, BEFORE, "--baseline", base, "--fail-on", "error")[0], 1,
+      "--baseline --fail-on error: a new raising cycle fails")
+
 shutil.rmtree(tmp, ignore_errors=True)
 done("cli")
