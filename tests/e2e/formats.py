@@ -49,9 +49,20 @@ sarif = json.loads(out("sarif"))
 equal(sarif["version"], "2.1.0", "SARIF version")
 run0 = sarif["runs"][0]
 equal(run0["tool"]["driver"]["name"], "impviz", "tool name")
-equal([r["id"] for r in run0["tool"]["driver"]["rules"]], ["import-time-cycle"], "rules")
-results = run0["results"]
+equal([r["id"] for r in run0["tool"]["driver"]["rules"]],
+      ["import-time-cycle", "predicted-import-error"], "rules")
+results = [r for r in run0["results"] if r["ruleId"] == "import-time-cycle"]
 equal(len(results), len(components), "one result per import-time cycle")
+# one result per entry point the diagnosis predicts to raise, located where the traceback ends
+predicted = [e for c in report["cycles"] for e in c["entries"] if e["error"]]
+error_results = [r for r in run0["results"] if r["ruleId"] == "predicted-import-error"]
+equal(len(error_results), len(predicted), "one result per predicted error")
+for r, e in zip(error_results, predicted):
+    phys = r["locations"][0]["physicalLocation"]
+    equal((urllib.parse.unquote(phys["artifactLocation"]["uri"]), phys["region"]["startLine"]),
+          (f"{rel}/{e['error']['path']}", e["error"]["line"]), f"predicted error of {e['module']} located")
+    check(e["error"]["message"] in r["message"]["text"] and e["module"] in r["message"]["text"],
+          f"predicted error message: {r['message']}")
 
 
 def location(loc):
