@@ -104,7 +104,13 @@ check(re.search(r"^\d+ modules, \d+ imports between them; \*\*1 import-time cycl
 steps = [code_spans(l) for l in lines if re.match(r"\d+\. `", l)]
 equal([f"{a[len(rel) + 1:]}: {b}" for a, b in steps[:2]], chain_lines, "numbered steps as code spans")
 check(all(a.startswith(rel + "/") for a, b in steps), "steps carry the hostile path literally")
-check("**Suggestion:**" in md, "a suggestion per cycle")
+check(md.count("**Suggestion** (") == len(report["cycles"]), "a suggestion per cycle, from the diagnosis")
+for c in report["cycles"]:
+    for sg in c["suggestions"]:
+        check(f"`{sg['statement']}`" in md or sg["statement"] in md, f"suggested import in the comment: {sg}")
+    for e in c["entries"]:
+        if e["error"]:
+            check(e["module"] in md and e["error"]["type"] in md, f"predicted error in the comment: {e}")
 blocks = mermaid_blocks(md)
 equal(len(blocks), len(components), "one Mermaid chart per import-time cycle")
 chart = parse_mermaid(blocks[0])
