@@ -28,7 +28,6 @@ typedef struct {
     char **excludes;
     char **roots;
     gboolean check;
-    gboolean externals;
     gboolean no_legend;
     gboolean no_gitignore;
     gboolean follow_symlinks;
@@ -80,8 +79,8 @@ static void cache_options_release(void)
     memset(&cache_opts, 0, sizeof cache_opts);
 }
 
-static const char *const layouts[] = {"dot",   "neato", "fdp",       "sfdp", "circo",
-                                      "twopi", "osage", "patchwork", NULL};
+static const char *const layouts[] = {"auto",  "dot",   "neato", "fdp",       "sfdp",
+                                      "circo", "twopi", "osage", "patchwork", NULL};
 static const char *const rankdirs[] = {"TB", "LR", "BT", "RL", NULL};
 
 static const char description[] =
@@ -90,7 +89,8 @@ static const char description[] =
     "close through deferred (in-function), lazy or TYPE_CHECKING imports.\n"
     "\n"
     "Output: a text report on standard output, or with -o FILE a file whose format follows the\n"
-    "extension (.txt .json .dot .gv .svg .png .pdf .sarif .md .mmd); -T FORMAT overrides it.\n"
+    "extension (.txt .json .dot .gv .svg .png .pdf .html .sarif .md .mmd); -T FORMAT overrides\n"
+    "it. html is one self-contained interactive page (search, click to highlight, cycles).\n"
     "\n"
     "impviz diff OLD NEW, or impviz diff --git REV [PATH], shows what a change did to the graph\n"
     "(see impviz diff --help). Settings may come from [tool.impviz] in pyproject.toml.\n"
@@ -100,6 +100,138 @@ static const char description[] =
     "  1  --check found an import-time cycle\n"
     "  2  usage or input error: bad option, missing PATH, unwritable output\n"
     "  3  Graphviz could not lay out or render the graph\n";
+
+/* ---- view options: what a picture shows (issue 6) ------------------------------------------ */
+
+static struct {
+    gint depth, up, down;
+    char **focus, **only;
+    gboolean cycles_only, no_stdlib, reverse;
+    impviz_externals externals;
+    char *theme, *link;
+    impviz_theme *loaded_theme; /* from --theme, or NULL */
+} view_args;
+
+static gboolean parse_externals(const char *name, const char *value, gpointer data, GError **err)
+{
+    (void)data;
+    if (!value) {
+        view_args.externals = IMPVIZ_EXTERNALS_TOP;
+        return TRUE;
+    }
+    if (impviz_externals_parse(value, &view_args.externals))
+        return TRUE;
+    g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "unknown %s mode '%s' (try none, top or all)", name, value);
+    return FALSE;
+}
+
+static GOptionEntry view_entries[] = {
+    {"depth", 0, 0, G_OPTION_ARG_INT, &view_args.depth,
+     "Collapse modules deeper than N dotted parts into their package (0: no collapsing)", "N"},
+    {"focus", 0, 0, G_OPTION_ARG_STRING_ARRAY, &view_args.focus,
+     "Show only the neighbourhood of MODULE (repeatable)", "MODULE"},
+    {"up", 0, 0, G_OPTION_ARG_INT, &view_args.up,
+     "With --focus: importers up to K steps away (default 1)", "K"},
+    {"down", 0, 0, G_OPTION_ARG_INT, &view_args.down,
+     "With --focus: imports up to K steps away (default 1)", "K"},
+    {"only", 0, 0, G_OPTION_ARG_STRING_ARRAY, &view_args.only,
+     "Draw only modules whose dotted name, or a package of it, matches GLOB (repeatable)", "GLOB"},
+    {"cycles-only", 0, 0, G_OPTION_ARG_NONE, &view_args.cycles_only,
+     "Draw only modules on cycles and the imports among them", NULL},
+    {"externals", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, (gpointer)parse_externals,
+     "Draw modules outside the project: none (default), top (one node per top-level name; "
+     "also --externals alone) or all (dotted names)",
+     "[=MODE]"},
+    {"no-stdlib", 0, 0, G_OPTION_ARG_NONE, &view_args.no_stdlib,
+     "Leave standard-library modules out of --externals", NULL},
+    {"reverse", 0, 0, G_OPTION_ARG_NONE, &view_args.reverse,
+     "Point edges from the imported module to its importer (who imports me)", NULL},
+    {"theme", 0, 0, G_OPTION_ARG_FILENAME, &view_args.theme,
+     "Colours and fonts of pictures: light (default), dark, colorblind, or a .theme FILE",
+     "NAME|FILE"},
+    {"link", 0, 0, G_OPTION_ARG_STRING, &view_args.link,
+     "Make nodes and edges links: {path} (relative to the import root), {line} and {module} "
+     "are filled in, e.g. https://host/repo/blob/main/{path}#L{line}",
+     "TEMPLATE"},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+/* `--externals PATH` meant the old flag followed by a PATH: GOption would take PATH as the
+ * optional value, so a following argument that is not a mode makes it `--externals=top`. */
+static void view_fix_argv(int argc, char **argv)
+{
+    impviz_externals unused;
+    for (int i = 1; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return;
+        if (strcmp(argv[i], "--externals") == 0 && argv[i + 1][0] != '-' &&
+            !impviz_externals_parse(argv[i + 1], &unused))
+            argv[i] = (char *)"--externals=top";
+    }
+}
+
+static void view_args_reset(void)
+{
+    g_strfreev(view_args.focus);
+    g_strfreev(view_args.only);
+    g_free(view_args.theme);
+    g_free(view_args.link);
+    impviz_theme_free(view_args.loaded_theme);
+    memset(&view_args, 0, sizeof view_args);
+    view_args.up = view_args.down = -1;
+}
+
+/* Checks the view options; a usage message, or NULL when they are fine. */
+static const char *view_args_check(void)
+{
+    if (view_args.depth < 0)
+        return "--depth takes a number >= 0";
+    if ((view_args.up >= 0 || view_args.down >= 0) && !view_args.focus)
+        return "--up and --down need --focus";
+    if (view_args.up < -1 || view_args.down < -1)
+        return "--up and --down take numbers >= 0";
+    return NULL;
+}
+
+/* Loads --theme from a file, or by name from the installed themes: <bin>/../share/impviz/themes,
+ * then <bin>/share/impviz/themes (the build tree), then the configured data directory. *out is
+ * NULL without --theme (the built-in light theme). */
+static impviz_status view_theme_load(impviz_diags *diags, impviz_theme **out)
+{
+    if (!view_args.theme)
+        return IMPVIZ_OK;
+    char *exe = g_file_read_link("/proc/self/exe", NULL);
+    char *bin = exe ? g_path_get_dirname(exe) : g_strdup(".");
+    char *dirs[] = {
+        g_build_filename(bin, "..", "share", "impviz", "themes", NULL),
+        g_build_filename(bin, "share", "impviz", "themes", NULL),
+        g_build_filename(IMPVIZ_DATADIR, "themes", NULL),
+        NULL,
+    };
+    impviz_status st = impviz_theme_load(view_args.theme, (const char *const *)dirs, diags, out);
+    for (char **d = dirs; *d; d++)
+        g_free(*d);
+    g_free(bin);
+    g_free(exe);
+    return st;
+}
+
+static impviz_view_opts view_opts_from_args(char **excludes)
+{
+    return (impviz_view_opts){
+        .depth = (guint)view_args.depth,
+        .focus = (const char *const *)view_args.focus,
+        .up = view_args.up < 0 ? 1 : (guint)view_args.up,
+        .down = view_args.down < 0 ? 1 : (guint)view_args.down,
+        .only = (const char *const *)view_args.only,
+        .exclude = (const char *const *)excludes,
+        .cycles_only = view_args.cycles_only,
+        .externals = view_args.externals,
+        .no_stdlib = view_args.no_stdlib,
+        .reverse = view_args.reverse,
+    };
+}
 
 static bool in_list(const char *s, const char *const *list)
 {
@@ -121,12 +253,17 @@ static void print_diags(impviz_diags *diags, const options *o)
         const char *sev = d->severity == IMPVIZ_ERROR     ? "error"
                           : d->severity == IMPVIZ_WARNING ? "warning"
                                                           : "note";
-        if (d->path && d->line)
-            fprintf(stderr, "impviz: %s: %s:%d: %s\n", sev, d->path, d->line, d->message);
-        else if (d->path)
-            fprintf(stderr, "impviz: %s: %s: %s\n", sev, d->path, d->message);
-        else
-            fprintf(stderr, "impviz: %s: %s\n", sev, d->message);
+        GString *line = g_string_new("impviz: "); /* one line, whatever the path holds */
+        g_string_append_printf(line, "%s: ", sev);
+        if (d->path) {
+            impviz_text_escape(line, d->path);
+            if (d->line)
+                g_string_append_printf(line, ":%d", d->line);
+            g_string_append(line, ": ");
+        }
+        impviz_text_escape(line, d->message);
+        fprintf(stderr, "%s\n", line->str);
+        g_string_free(line, TRUE);
     }
 }
 
@@ -138,6 +275,27 @@ static int usage_error(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
+/* ---- limits that protect the machine (issue 7) ---------------------------------------------- */
+
+typedef struct {
+    gint timeout;   /* seconds for a layout; 0: no limit */
+    gint max_edges; /* edges a picture may have; 0: no limit */
+} limit_options;
+
+static limit_options limits;
+
+static GOptionEntry limit_entries[] = {
+    {"timeout", 0, 0, G_OPTION_ARG_INT, &limits.timeout,
+     "Give a Graphviz layout at most SECONDS, then fall back to sfdp once (default 300; 0: no "
+     "limit)",
+     "SECONDS"},
+    {"max-edges", 0, 0, G_OPTION_ARG_INT, &limits.max_edges,
+     "Refuse to lay out a picture of more than N edges (default 50000; 0: no limit; -T dot and "
+     "json are never limited)",
+     "N"},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+
 static void options_free(options *o)
 {
     g_free(o->output);
@@ -147,6 +305,26 @@ static void options_free(options *o)
     g_strfreev(o->excludes);
     g_strfreev(o->roots);
     g_strfreev(o->paths);
+}
+
+/* ---- diagnosis (issue 4): --entry ---------------------------------------------------------- */
+
+static char *entry_module;
+
+static GOptionEntry diagnose_entries[] = {
+    {"entry", 0, 0, G_OPTION_ARG_STRING, &entry_module,
+     "Predict what `import MODULE` does (the error CPython raises, if any)", "MODULE"},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+/* Diagnoses the import-time cycles and the --entry module; false on an unknown module. */
+static bool diagnose(impviz_analysis *analysis, impviz_diags *diags)
+{
+    analysis->diagnosis = impviz_diagnose(analysis);
+    if (entry_module &&
+        impviz_predict_import(analysis, entry_module, diags, &analysis->entry) != IMPVIZ_OK)
+        return false;
+    return true;
 }
 
 /* ---- CI gate: pyproject.toml, baselines, --fail-on (issue 5) ------------------------------- */
@@ -166,7 +344,9 @@ static GOptionEntry gate_entries[] = {
     {"write-baseline", 0, 0, G_OPTION_ARG_FILENAME, &gate_args.write_baseline,
      "Record today's import-time cycles in FILE (sorted JSON, to commit) and pass", "FILE"},
     {"fail-on", 0, 0, G_OPTION_ARG_STRING, &gate_args.fail_on,
-     "With --check or --baseline, what fails: cycle (any import-time cycle; the default)", "WHAT"},
+     "With --check or --baseline, what fails: cycle (any import-time cycle; the default) or "
+     "error (only cycles predicted to raise ImportError or AttributeError)",
+     "WHAT"},
     {"config", 0, 0, G_OPTION_ARG_FILENAME, &gate_args.config,
      "Read settings from FILE's [tool.impviz] (default: the nearest pyproject.toml above the "
      "first PATH)",
@@ -175,7 +355,7 @@ static GOptionEntry gate_entries[] = {
     {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 
-static const char *const fail_ons[] = {"cycle", NULL};
+static const char *const fail_ons[] = {"cycle", "error", NULL};
 
 /* Keys of [tool.impviz]: the long options that make sense in a file. */
 static const impviz_config_key config_keys[] = {
@@ -286,7 +466,10 @@ static bool config_apply(const impviz_config *c, options *o, impviz_diags *diags
     v = impviz_config_get(c, "baseline");
     if (v && !gate_args.baseline)
         gate_args.baseline = impviz_config_resolve(c, v->string);
-    config_bool(c, "externals", &o->externals);
+    gboolean externals = FALSE;
+    config_bool(c, "externals", &externals);
+    if (externals && view_args.externals == IMPVIZ_EXTERNALS_NONE)
+        view_args.externals = IMPVIZ_EXTERNALS_TOP;
     config_bool(c, "no-legend", &o->no_legend);
     config_bool(c, "no-gitignore", &o->no_gitignore);
     config_bool(c, "follow-symlinks", &o->follow_symlinks);
@@ -306,6 +489,20 @@ static bool config_apply(const impviz_config *c, options *o, impviz_diags *diags
 
 /* Reads pyproject.toml (unless --no-config), fills unset options, applies defaults, reads the
  * baseline. EXIT_OK or EXIT_USAGE (with diagnostics). */
+/* --fail-on error: does importing some member of import-time component `index` raise? */
+static bool component_raises(const impviz_analysis *a, guint index)
+{
+    if (!a->diagnosis || index >= a->diagnosis->cycles->len)
+        return true; /* undiagnosed: fail safe */
+    const impviz_cycle_diagnosis *c = g_ptr_array_index(a->diagnosis->cycles, index);
+    for (guint k = 0; k < c->entries->len; k++) {
+        const impviz_prediction *p = g_ptr_array_index(c->entries, k);
+        if (p->type != IMPVIZ_ERROR_NONE)
+            return true;
+    }
+    return c->entries_omitted > 0; /* members not simulated might raise: fail safe */
+}
+
 static int gate_setup(options *o, impviz_diags *diags)
 {
     impviz_config *config = NULL;
@@ -334,7 +531,7 @@ static int gate_setup(options *o, impviz_diags *diags)
     if (o->max_modules == UNSET)
         o->max_modules = 1000000;
     if (gate_args.fail_on && !in_list(gate_args.fail_on, fail_ons))
-        return usage_error("unknown --fail-on '%s' (try cycle)", gate_args.fail_on);
+        return usage_error("unknown --fail-on '%s' (try cycle or error)", gate_args.fail_on);
     if (gate_args.write_baseline) {
         if (impviz_output_check(gate_args.write_baseline, diags) != IMPVIZ_OK)
             return EXIT_USAGE;
@@ -430,17 +627,26 @@ static int gate_verdict(const options *o, const impviz_analysis *a, impviz_diags
         impviz_baseline_free(b);
         return st == IMPVIZ_OK ? EXIT_OK : EXIT_USAGE;
     }
+    bool errors_only = gate_args.fail_on && strcmp(gate_args.fail_on, "error") == 0;
     if (gate_args.loaded) {
         GPtrArray *changes = impviz_baseline_compare(gate_args.loaded, a);
         char *since = g_strdup_printf("baseline '%s'", gate_args.baseline);
         report_changes(a, changes, since, diags);
         g_free(since);
-        int rc = changes->len ? EXIT_CYCLES : EXIT_OK;
+        int rc = EXIT_OK;
+        for (guint i = 0; i < changes->len; i++) {
+            const impviz_cycle_change *c = g_ptr_array_index(changes, i);
+            if (!errors_only || component_raises(a, c->component))
+                rc = EXIT_CYCLES;
+        }
         g_ptr_array_unref(changes);
         return rc;
     }
-    if (o->check && a->graph->import_time.components->len)
-        return EXIT_CYCLES;
+    if (!o->check)
+        return EXIT_OK;
+    for (guint i = 0; i < a->graph->import_time.components->len; i++)
+        if (!errors_only || component_raises(a, i))
+            return EXIT_CYCLES;
     return EXIT_OK;
 }
 
@@ -610,6 +816,7 @@ static int diff_run(options *o, impviz_format format, const char *output, impviz
     guint n_paths = o->paths ? g_strv_length(o->paths) : 0;
     impviz_analysis *old = NULL, *new_ = NULL;
     impviz_diff *d = NULL;
+    impviz_view *view = NULL;
     GString *report = NULL;
     GBytes *picture = NULL;
     char *tmp = NULL, *top = NULL, *since = NULL;
@@ -680,12 +887,21 @@ static int diff_run(options *o, impviz_format format, const char *output, impviz
         report = impviz_diff_report(d, format);
         st = impviz_output_write(output, report->str, report->len, diags);
     } else {
+        impviz_view_opts vopts = view_opts_from_args(o->excludes);
+        if (impviz_view_new(d->merged, &vopts, diags, &view) != IMPVIZ_OK) {
+            rc = EXIT_USAGE;
+            goto cleanup;
+        }
         impviz_render_opts ropts = {.layout = o->layout,
                                     .rankdir = o->rankdir,
-                                    .externals = o->externals,
+                                    .view = view,
+                                    .theme = view_args.loaded_theme,
+                                    .link = view_args.link,
                                     .legend = !o->no_legend,
                                     .module_changes = d->module_change,
-                                    .edge_changes = d->edge_change};
+                                    .edge_changes = d->edge_change,
+                                    .timeout = (guint)limits.timeout,
+                                    .max_edges = (guint)limits.max_edges};
         st = impviz_render(d->merged, &ropts, format, diags, &picture);
         if (st == IMPVIZ_OK) {
             gsize len;
@@ -708,6 +924,7 @@ cleanup:
         g_string_free(report, TRUE);
     if (picture)
         g_bytes_unref(picture);
+    impviz_view_free(view);
     impviz_diff_free(d);
     impviz_analysis_free(old);
     impviz_analysis_free(new_);
@@ -735,23 +952,24 @@ int impviz_cli_main(int argc, char **argv)
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &o.output,
          "Write to FILE (format from its extension; - is standard output)", "FILE"},
         {"format", 'T', 0, G_OPTION_ARG_STRING, &o.format,
-         "Output format: text, json, dot, gv, svg, png, pdf, sarif, github, markdown (md), mermaid "
+         "Output format: text, json, dot, gv, svg, png, pdf, html, sarif, github, markdown (md), "
+         "mermaid "
          "(mmd)",
          "FORMAT"},
         {"check", 0, 0, G_OPTION_ARG_NONE, &o.check, "Exit with status 1 on an import-time cycle",
          NULL},
         {"layout", 0, 0, G_OPTION_ARG_STRING, &o.layout,
-         "Graphviz layout engine (default dot): dot, neato, fdp, sfdp, circo, twopi", "ENGINE"},
+         "Graphviz layout engine: auto (default: dot, or sfdp for graphs too large for dot), dot, "
+         "neato, fdp, sfdp, circo, twopi",
+         "ENGINE"},
         {"rankdir", 0, 0, G_OPTION_ARG_STRING, &o.rankdir,
          "Direction of the layout: TB (default), LR, BT, RL", "DIR"},
         {"exclude", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.excludes,
          "Leave out paths matching GLOB, relative to the import root (repeatable; ** for any "
-         "depth)",
+         "depth); in pictures, also hide modules whose dotted name matches GLOB",
          "GLOB"},
         {"root", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.roots,
          "Use DIR as an import root, like an entry of sys.path (repeatable)", "DIR"},
-        {"externals", 0, 0, G_OPTION_ARG_NONE, &o.externals,
-         "Draw imported packages outside the project, one node per top-level name", NULL},
         {"no-legend", 0, 0, G_OPTION_ARG_NONE, &o.no_legend, "Leave the legend out of pictures",
          NULL},
         {"no-gitignore", 0, 0, G_OPTION_ARG_NONE, &o.no_gitignore,
@@ -775,6 +993,7 @@ int impviz_cli_main(int argc, char **argv)
     int rc = EXIT_OK;
     impviz_diags *diags = impviz_diags_new();
     impviz_analysis *analysis = NULL;
+    impviz_view *view = NULL;
     GString *report = NULL;
     GBytes *picture = NULL;
     GError *err = NULL;
@@ -788,8 +1007,14 @@ int impviz_cli_main(int argc, char **argv)
         g_option_context_add_main_entries(ctx, diff_entries, NULL);
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_add_main_entries(ctx, cache_entries, NULL);
+    g_option_context_add_main_entries(ctx, diagnose_entries, NULL);
+    g_option_context_add_main_entries(ctx, view_entries, NULL);
+    view_args_reset();
+    view_fix_argv(argc, argv);
     g_option_context_add_main_entries(ctx, gate_entries, NULL);
     gate_args_reset();
+    limits = (limit_options){.timeout = 300, .max_edges = 50000};
+    g_option_context_add_main_entries(ctx, limit_entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
         rc = usage_error("%s", err->message);
         g_error_free(err);
@@ -808,9 +1033,10 @@ int impviz_cli_main(int argc, char **argv)
     impviz_format format = IMPVIZ_FORMAT_TEXT;
     if (o.format) {
         if (!impviz_format_parse(o.format, &format)) {
-            rc = usage_error("unknown format '%s' (try text, json, dot, svg, png, pdf, sarif, "
-                             "github, markdown or mermaid)",
-                             o.format);
+            rc =
+                usage_error("unknown format '%s' (try text, json, dot, svg, png, pdf, html, sarif, "
+                            "github, markdown or mermaid)",
+                            o.format);
             goto cleanup;
         }
     } else if (o.output && strcmp(o.output, "-") != 0 &&
@@ -819,8 +1045,9 @@ int impviz_cli_main(int argc, char **argv)
         goto cleanup;
     }
     if (o.layout && !in_list(o.layout, layouts)) {
-        rc = usage_error("unknown layout engine '%s' (try dot, neato, fdp, sfdp, circo or twopi)",
-                         o.layout);
+        rc = usage_error(
+            "unknown layout engine '%s' (try auto, dot, neato, fdp, sfdp, circo or twopi)",
+            o.layout);
         goto cleanup;
     }
     if (o.rankdir && !in_list(o.rankdir, rankdirs)) {
@@ -829,6 +1056,19 @@ int impviz_cli_main(int argc, char **argv)
     }
     if (o.jobs < 0 || o.max_file_size < 0 || o.max_modules < 0) {
         rc = usage_error("%s", "--jobs, --max-file-size and --max-modules take numbers >= 0");
+        goto cleanup;
+    }
+    const char *view_problem = view_args_check();
+    if (view_problem) {
+        rc = usage_error("%s", view_problem);
+        goto cleanup;
+    }
+    if (view_theme_load(diags, &view_args.loaded_theme) != IMPVIZ_OK) {
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    if (limits.timeout < 0 || limits.max_edges < 0) {
+        rc = usage_error("%s", "--timeout and --max-edges take numbers >= 0");
         goto cleanup;
     }
     const char *output = o.output ? o.output : "-";
@@ -866,6 +1106,10 @@ int impviz_cli_main(int argc, char **argv)
         impviz_diags_add(diags, IMPVIZ_NOTE, NULL, 0, "parsed %u of %u files (%u from cache)",
                          analysis->n_parsed, analysis->project->modules->len,
                          analysis->n_from_cache);
+    if (!diagnose(analysis, diags)) {
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
     if (o.verbose && analysis->project->skipped_names)
         impviz_diags_add(diags, IMPVIZ_NOTE, NULL, 0,
                          "skipped %u file and directory name%s that cannot be imported (not "
@@ -874,8 +1118,13 @@ int impviz_cli_main(int argc, char **argv)
                          analysis->project->skipped_names == 1 ? "" : "s");
 
     impviz_status st = IMPVIZ_OK;
+    impviz_view_opts vopts = view_opts_from_args(o.excludes);
+    if (impviz_view_new(analysis, &vopts, diags, &view) != IMPVIZ_OK) {
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
     if (format == IMPVIZ_FORMAT_TEXT || format == IMPVIZ_FORMAT_JSON) {
-        report = impviz_report(analysis, format, o.verbose);
+        report = impviz_report_with_view(analysis, view, format, o.verbose);
         st = impviz_output_write(output, report->str, report->len, diags);
     } else if (impviz_format_is_review(format)) {
         report = impviz_review(analysis, format);
@@ -883,8 +1132,12 @@ int impviz_cli_main(int argc, char **argv)
     } else {
         impviz_render_opts ropts = {.layout = o.layout,
                                     .rankdir = o.rankdir,
-                                    .externals = o.externals,
-                                    .legend = !o.no_legend};
+                                    .view = view,
+                                    .theme = view_args.loaded_theme,
+                                    .link = view_args.link,
+                                    .legend = !o.no_legend,
+                                    .timeout = (guint)limits.timeout,
+                                    .max_edges = (guint)limits.max_edges};
         st = impviz_render(analysis, &ropts, format, diags, &picture);
         if (st == IMPVIZ_OK) {
             gsize len;
@@ -907,11 +1160,14 @@ cleanup:
         g_string_free(report, TRUE);
     if (picture)
         g_bytes_unref(picture);
+    impviz_view_free(view);
     impviz_analysis_free(analysis);
     impviz_diags_free(diags);
     g_option_context_free(ctx);
     options_free(&o);
     cache_options_release();
+    g_clear_pointer(&entry_module, g_free);
+    view_args_reset();
     gate_args_reset();
     g_free(diff_args.git);
     return rc;

@@ -32,16 +32,22 @@ typedef struct {
     bool limit_hit;
 } walker;
 
+/* A Python identifier: ASCII letters, digits and '_', and non-ASCII letters, digits and marks
+ * in valid UTF-8 (a name that is not UTF-8 cannot be imported: Python sees surrogates). */
 static bool is_identifier(const char *s, size_t n)
 {
-    if (n == 0)
+    if (n == 0 || g_ascii_isdigit(s[0]) || !g_utf8_validate_len(s, n, NULL))
         return false;
-    /* Non-ASCII identifiers are valid Python; accept any byte >= 0x80 as a letter. */
-    if (!(g_ascii_isalpha(s[0]) || s[0] == '_' || (guchar)s[0] >= 0x80))
-        return false;
-    for (size_t i = 1; i < n; i++)
-        if (!(g_ascii_isalnum(s[i]) || s[i] == '_' || (guchar)s[i] >= 0x80))
+    for (const char *p = s; p < s + n; p = g_utf8_next_char(p)) {
+        if ((guchar)*p < 0x80) {
+            if (!(g_ascii_isalnum(*p) || *p == '_'))
+                return false;
+            continue;
+        }
+        gunichar c = g_utf8_get_char(p);
+        if (!(g_unichar_isalnum(c) || (p > s && g_unichar_ismark(c))))
             return false;
+    }
     return true;
 }
 

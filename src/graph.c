@@ -243,11 +243,18 @@ static GArray *cycle_from(const guint *off, const guint *adj, const gint *in_com
             if (in_comp[w] < 0)
                 continue;
             if (w == start) {
+                /* walked back from v, then reversed: prepending would be quadratic */
                 cycle = g_array_new(FALSE, FALSE, sizeof(guint));
-                for (guint x = v; x != start; x = prev[x])
-                    g_array_prepend_val(cycle, x);
-                g_array_prepend_val(cycle, start);
                 g_array_append_val(cycle, start);
+                for (guint x = v; x != start; x = prev[x])
+                    g_array_append_val(cycle, x);
+                g_array_append_val(cycle, start);
+                guint *c = (guint *)cycle->data;
+                for (guint i = 1, j = cycle->len - 2; i < j; i++, j--) {
+                    guint t = c[i];
+                    c[i] = c[j];
+                    c[j] = t;
+                }
                 break;
             }
             if (seen[w] == stamp)

@@ -136,20 +136,36 @@ typedef struct {
     guint flags;           /* IMPVIZ_IMPORT_* */
 } impviz_import;
 
-/* Kinds of top-level events, in source order, that the import simulation replays. */
+/* Kinds of top-level events, in source order, that the import simulation replays. Code inside
+ * functions, under `if TYPE_CHECKING` or `if __name__ == "__main__"` produces none. */
 typedef enum {
-    IMPVIZ_EV_IMPORT, /* an eager import: index into imports */
-    IMPVIZ_EV_BIND,   /* a module-level name becomes bound (def, class, assignment, import) */
+    IMPVIZ_EV_IMPORT, /* an eager import (index into imports); it also binds its name */
+    IMPVIZ_EV_BIND,   /* a module-level name becomes bound (def, class, assignment, lazy import) */
     IMPVIZ_EV_USE,    /* an import-time use of name.attr (base class, decorator, call, ...) */
+    IMPVIZ_EV_TRY,    /* a try statement starts; next: its first except clause or its end */
+    IMPVIZ_EV_EXCEPT, /* an except clause: catches says what; next: the following clause */
+    IMPVIZ_EV_ELSE,   /* the else clause of a try; next: the end */
+    IMPVIZ_EV_END,    /* the end of a try's except/else clauses (a finally body follows) */
 } impviz_event_type;
+
+/* What an except clause catches, as far as the simulation's errors go. */
+enum {
+    IMPVIZ_CATCH_IMPORT = 1 << 0,    /* ImportError (not ModuleNotFoundError alone) */
+    IMPVIZ_CATCH_ATTRIBUTE = 1 << 1, /* AttributeError */
+    IMPVIZ_CATCH_ALL = IMPVIZ_CATCH_IMPORT | IMPVIZ_CATCH_ATTRIBUTE,
+};
 
 typedef struct {
     impviz_event_type type;
     guint line;
-    guint import_index;  /* IMPVIZ_EV_IMPORT */
+    guint import_index;  /* IMPORT */
     const char *name;    /* BIND: the name; USE: the dotted expression "a.b.X" */
-    const char *context; /* USE: the enclosing statement's first line */
-    bool uncertain;      /* under a condition the simulation cannot decide */
+    const char *context; /* USE: the source line of the use, stripped */
+    bool uncertain;      /* under a condition the simulation cannot decide (if, loop, match) */
+    bool class_body;     /* inside a class body: a BIND or an IMPORT's name is not module-level */
+    bool none;           /* BIND: the value is the literal None (`x = None`) */
+    guint next;          /* TRY, EXCEPT, ELSE: index of the try's next clause event (or END) */
+    guint catches;       /* EXCEPT: IMPVIZ_CATCH_* */
 } impviz_event;
 
 /* What parsing one file produced. Strings are borrowed from the file's string arena.
@@ -160,7 +176,9 @@ typedef struct {
     GArray *events;    /* impviz_event, module-level, in source order */
     guint error_count; /* syntax errors tree-sitter recovered from */
     guint first_error_line;
-    bool too_deep; /* nesting beyond the walker's limit was not looked into */
+    bool too_deep;           /* nesting beyond the walker's limit was not looked into */
+    guint invalid_utf8_line; /* first line that is not UTF-8 (no other coding declared); 0 if none:
+                                CPython refuses such a file, impviz reads what it can */
     GStringChunk *strings;
 } impviz_file;
 
@@ -172,10 +190,33 @@ void impviz_parser_free(impviz_parser *parser);
 /* Parses Python source bytes (any PEP 263 encoding, BOM, CRLF). Never fails on bad syntax:
  * the imports outside broken parts are kept and error_count says how many parts broke.
  * Returns NULL only when the bytes are not Python text (NUL bytes or undecodable), with
- * *why set to a static reason. Caller frees the result with impviz_file_free. */
+ * *why set to the reason, borrowed from the parser until its next parse or free. Caller frees
+ * the result with impviz_file_free. */
 impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_t len,
                                  const char **why);
 void impviz_file_free(impviz_file *file);
+
+/* A function whose body uses a name: where an import of that name could move. */
+typedef struct {
+    char *function; /* qualified like Python's __qualname__: "f", "C.method" (outermost def) */
+    guint line;     /* its def line */
+} impviz_user;
+
+/* Where one file uses one name (identifiers only; attribute names and keywords do not count). */
+typedef struct {
+    bool import_time;     /* read by code that runs on import: module level, class bodies,
+                             decorators, defaults, annotations (unless PEP 563), lambdas */
+    guint first_line;     /* the first such read; 0 when none */
+    GPtrArray *functions; /* impviz_user *, owned: outermost functions whose bodies read it,
+                             in source order */
+} impviz_name_uses;
+
+/* For each of names[0 .. n_names) (borrowed), where the Python source bytes use it: import
+ * statements themselves do not count. A full walk of the tree, so call it only for the few
+ * files that need it. Returns a GArray of n_names impviz_name_uses (its clear function frees
+ * them; caller frees with g_array_unref), or NULL when the bytes are not Python text. */
+GArray *impviz_parser_name_uses(impviz_parser *parser, const char *bytes, size_t len,
+                                const char *const *names, guint n_names);
 
 /* ---- resolve ------------------------------------------------------------------------------- */
 
@@ -200,6 +241,11 @@ typedef struct {
 void impviz_resolve(const impviz_project *project, impviz_file *const *files, GArray *refs);
 /* Resolves one import of module `source`; exposed for tests. */
 impviz_ref impviz_resolve_one(const impviz_project *project, guint source,
+                              const impviz_import *import);
+/* The absolute dotted name of the module an import names, before any `from` name: "pkg.mod"
+ * for `from .mod import x` in pkg/a.py. NULL when a relative import climbs above its top-level
+ * package. Caller frees. */
+char *impviz_resolve_absolute(const impviz_project *project, guint source,
                               const impviz_import *import);
 /* True when `name` (a top-level module name) belongs to the standard library. */
 bool impviz_is_stdlib(const char *name);
@@ -270,6 +316,9 @@ typedef struct {
     guint n_imports;    /* import records in all files */
     guint n_parsed;     /* files parsed by this run */
     guint n_from_cache; /* files whose parse came from the cache */
+    /* set by the caller for the report, freed by impviz_analysis_free; NULL when not asked */
+    struct impviz_diagnosis_s *diagnosis;
+    struct impviz_prediction_s *entry; /* --entry MODULE */
 } impviz_analysis;
 
 /* Discovers, parses (in opts->jobs threads), resolves and builds the graph. Problems with single
@@ -330,6 +379,172 @@ impviz_status impviz_cache_save(impviz_cache *cache, impviz_diags *diags);
  * $XDG_CACHE_HOME/impviz/<hash of the absolute roots>, ~/.cache when XDG_CACHE_HOME is unset.
  * A new string the caller frees with g_free. */
 char *impviz_cache_default_dir(const GPtrArray *roots);
+/* ---- diagnose: what CPython does when a module is imported ------------------------------- */
+
+typedef enum {
+    IMPVIZ_ERROR_NONE,
+    IMPVIZ_ERROR_IMPORT,    /* ImportError: cannot import name 'X' from ... */
+    IMPVIZ_ERROR_ATTRIBUTE, /* AttributeError: ... module 'M' has no attribute 'X' ... */
+} impviz_error_type;
+
+/* "ImportError", "AttributeError"; NULL for IMPVIZ_ERROR_NONE. */
+const char *impviz_error_type_str(impviz_error_type type);
+
+/* One frame of a predicted traceback: a module executing a statement. */
+typedef struct {
+    guint module;          /* module index */
+    guint line;            /* 1-based */
+    const char *statement; /* borrowed from the analysis' files */
+} impviz_frame;
+
+/* What `python -c "import MODULE"` does, as predicted by replaying CPython's import system over
+ * the module-level events of the project's files. */
+typedef struct impviz_prediction_s {
+    char *module;           /* the entry module's dotted name */
+    impviz_error_type type; /* IMPVIZ_ERROR_NONE: imports without error */
+    char *message;          /* the exception's message, paths relative to the import root */
+    GArray *chain;          /* impviz_frame, the entry module's frame first and the frame where
+                               the traceback ends last; empty when there is no error */
+    bool assumptions;       /* rests on code the simulation could not decide (an if, a loop, a
+                               name a star import from outside the project may bind) */
+} impviz_prediction;
+
+typedef enum {
+    IMPVIZ_FIX_DEFER,       /* move the import into the functions that use its names */
+    IMPVIZ_FIX_RESTRUCTURE, /* names are used at import time: move the composition into a third
+                               module */
+} impviz_fix_action;
+
+/* "defer", "restructure". */
+const char *impviz_fix_action_str(impviz_fix_action action);
+
+/* One import statement to change. */
+typedef struct {
+    guint module, target;  /* module indices: the import's file and what it imports */
+    guint line;            /* of the import statement */
+    const char *statement; /* borrowed from the analysis' files */
+    impviz_fix_action action;
+    GPtrArray *functions; /* impviz_user *, owned: DEFER: the functions to move it into */
+    GPtrArray *names;     /* char *, owned: the names the import binds (DEFER) or the names
+                             used at import time that need a new home (RESTRUCTURE) */
+} impviz_suggestion;
+
+/* The diagnosis of one import-time component. */
+typedef struct {
+    GArray *members;        /* guint module indices, sorted by name */
+    GArray *cycle;          /* impviz_step (see impviz_cycle_steps): the shortest cycle */
+    GPtrArray *entries;     /* impviz_prediction *, one per member, in member order; in a huge
+                               component only the first members, as many as a fixed budget of
+                               simulated work allows */
+    guint entries_omitted;  /* members left out of entries (0 but in huge components) */
+    GPtrArray *suggestions; /* impviz_suggestion *, by (path, line): deferring (or restructuring)
+                               these imports removes every import-time cycle of the component */
+    bool minimum;           /* the suggestions are a minimum set (false: a heuristic's) */
+} impviz_cycle_diagnosis;
+
+typedef struct impviz_diagnosis_s {
+    GPtrArray *cycles; /* impviz_cycle_diagnosis *, in the order of graph->import_time */
+} impviz_diagnosis;
+
+/* Diagnoses every import-time component of the analysis: predicts each member's import, finds
+ * the shortest cycle and the imports to defer. Rereads the files of modules on cycles (to see
+ * where imported names are used); files that cannot be reread count as using every name at
+ * import time. Caller frees with impviz_diagnosis_free. */
+impviz_diagnosis *impviz_diagnose(const impviz_analysis *analysis);
+void impviz_diagnosis_free(impviz_diagnosis *diagnosis);
+
+/* Predicts what importing `module` (a project module or package, dotted) does. IMPVIZ_EUSAGE
+ * with a diagnostic when the project has no such module. Caller frees *out with
+ * impviz_prediction_free. */
+impviz_status impviz_predict_import(const impviz_analysis *analysis, const char *module,
+                                    impviz_diags *diags, impviz_prediction **out);
+void impviz_prediction_free(impviz_prediction *prediction);
+
+/* ---- view: the graph a picture shows -------------------------------------------------------- */
+
+/* How external packages appear in a view. */
+typedef enum {
+    IMPVIZ_EXTERNALS_NONE, /* not drawn */
+    IMPVIZ_EXTERNALS_TOP,  /* one node per top-level name: "numpy" */
+    IMPVIZ_EXTERNALS_ALL,  /* one node per imported dotted name: "numpy.linalg" */
+} impviz_externals;
+
+/* "none", "top", "all"; false when unknown. */
+bool impviz_externals_parse(const char *name, impviz_externals *out);
+
+/* What to show. Zero-initialised options show every project module and no externals.
+ * Filters apply in this order: --only/--exclude names, --cycles-only, --focus, --depth. */
+typedef struct {
+    guint depth;              /* collapse modules deeper than this many dotted parts into their
+                                 package of that depth; 0 means no collapsing */
+    const char *const *focus; /* NULL-terminated module names, or NULL: only their neighbourhood */
+    guint up, down;           /* with focus: importers to `up` steps, imports to `down` steps */
+    const char *const *only;  /* NULL-terminated globs on module names, or NULL for all */
+    const char *const *exclude; /* NULL-terminated globs on module and external names, or NULL */
+    bool cycles_only;           /* only modules on a cycle (runtime components, which hold every
+                                   import-time one) and the edges among them */
+    impviz_externals externals;
+    bool no_stdlib; /* leave standard-library externals out */
+    bool reverse;   /* edges point from the imported module to its importer */
+} impviz_view_opts;
+
+typedef enum {
+    IMPVIZ_NODE_MODULE,      /* one project module */
+    IMPVIZ_NODE_COLLAPSED,   /* the modules of a package below --depth, drawn as one */
+    IMPVIZ_NODE_STDLIB,      /* a standard-library module outside the project */
+    IMPVIZ_NODE_THIRD_PARTY, /* any other module outside the project */
+} impviz_node_type;
+
+/* "module", "package", "stdlib", "third_party". */
+const char *impviz_node_type_str(impviz_node_type type);
+
+typedef struct {
+    char *name;    /* unique within its type: module, collapsed package or external name */
+    char *label;   /* short name for the picture: the last dotted part, "__init__" for a package */
+    char *package; /* dotted package whose cluster holds the node; "" for none (and externals) */
+    impviz_node_type type;
+    bool is_package;        /* MODULE: the module is a package (its __init__) */
+    GArray *modules;        /* guint project module indices drawn as this node, ascending (one for
+                               MODULE, several for COLLAPSED, none for externals) */
+    gint component;         /* lowest import-time component of a member, or -1: "in-cycle" */
+    gint runtime_component; /* lowest runtime component of a member, or -1 */
+    guint in, out;          /* edges of the view into and out of the node */
+} impviz_view_node;
+
+/* Imports between two nodes, aggregated over the modules the nodes stand for. */
+typedef struct {
+    guint source, target; /* node indices, as drawn (swapped by reverse) */
+    impviz_kind kind;     /* the strongest kind present */
+    guint kinds;          /* bit set of every kind present: 1 << impviz_kind */
+    guint count;          /* import records behind the edge */
+    GArray *refs;         /* guint indices into the analysis refs, ascending (source order) */
+    bool cycle;           /* an eager import inside an import-time component */
+    bool runtime_cycle;   /* not cycle; a non-typing import inside a runtime component */
+} impviz_view_edge;
+
+typedef struct {
+    GPtrArray *nodes;     /* impviz_view_node *: project nodes by name, then externals by name */
+    GArray *edges;        /* impviz_view_edge, sorted by (source, target); no self-loops */
+    bool reversed;        /* opts->reverse: edges point from imported to importer */
+    guint hidden_modules; /* project modules the filters left out */
+} impviz_view;
+
+/* Builds the view of an analysis (borrowed: must outlive the view). IMPVIZ_EUSAGE with an error
+ * in diags when a focus module does not exist; *out is then NULL. Caller frees *out with
+ * impviz_view_free. */
+impviz_status impviz_view_new(const impviz_analysis *analysis, const impviz_view_opts *opts,
+                              impviz_diags *diags, impviz_view **out);
+void impviz_view_free(impviz_view *view);
+/* A node's id, unique in the view and used as its SVG id: "m:pkg.mod" (module), "p:pkg"
+ * (collapsed package), "x:numpy" (external). Caller frees with g_free. */
+char *impviz_view_node_id(const impviz_view_node *node);
+/* An edge's SVG id: "e:SRC->DST" with each end's Graphviz name (its SVG <title>): the dotted
+ * name for project nodes, "ext:NAME" for externals. Caller frees with g_free. */
+char *impviz_view_edge_id(const impviz_view *view, const impviz_view_edge *edge);
+/* --link TEMPLATE filled in: {path}, {line} and {module} replaced, the rest kept. Caller frees. */
+char *impviz_link_expand(const char *tmpl, const char *path, guint line, const char *module);
+/* The node index of a name of the given type, or -1. */
+gint impviz_view_find(const impviz_view *view, impviz_node_type type, const char *name);
 /* ---- baseline: today's import-time cycles, so that CI fails only on new ones --------------- */
 
 /* Import-time components (members and the eager edges inside each), named by module. */
@@ -367,7 +582,8 @@ void impviz_cycle_change_free(impviz_cycle_change *change);
 GPtrArray *impviz_baseline_compare(const impviz_baseline *baseline,
                                    const impviz_analysis *analysis);
 
-/* ---- configuration: [tool.impviz] in pyproject.toml ------------------------------------------- */
+/* ---- configuration: [tool.impviz] in pyproject.toml -------------------------------------------
+ */
 
 typedef enum {
     IMPVIZ_CONFIG_STRING,
@@ -421,6 +637,37 @@ const impviz_config_value *impviz_config_get(const impviz_config *config, const 
  * absolute. Caller frees. */
 char *impviz_config_resolve(const impviz_config *config, const char *path);
 
+/* ---- themes: the colours and fonts of pictures ------------------------------------------------
+ */
+
+/* Every field is set (a theme file's missing keys keep the built-in light values) and checked:
+ * colours are "#rrggbb[aa]" or a colour name, the font a plain name. */
+typedef struct {
+    char *name; /* as given to --theme */
+    char *background, *font, *font_size;
+    char *module_fill, *module_border, *module_text;
+    char *cluster_border, *cluster_text, *cluster_fill;
+    char *edge, *edge_typing, *edge_external;
+    char *cycle;           /* edges and borders of import-time cycles */
+    char *component_fills; /* ';'-separated fills, one per import-time component, reused */
+    char *runtime_cycle, *runtime_fill;
+    char *stdlib_fill, *stdlib_border, *third_party_fill, *third_party_border;
+    char *legend_border, *legend_text;
+} impviz_theme;
+
+/* The built-in light theme (the default). Caller frees with impviz_theme_free. */
+impviz_theme *impviz_theme_new(void);
+void impviz_theme_free(impviz_theme *theme);
+/* Reads a theme from len bytes in GKeyFile format; name is for messages. IMPVIZ_EUSAGE with an
+ * error in diags on bad syntax, an unknown group or key, or a bad value; *out is then NULL. */
+impviz_status impviz_theme_parse(const char *data, size_t len, const char *name,
+                                 impviz_diags *diags, impviz_theme **out);
+/* --theme SPEC: a file when SPEC has a '/' or ends in ".theme", else SPEC.theme in the first of
+ * the NULL-terminated dirs that has one. IMPVIZ_EUSAGE with an error naming the themes there
+ * when there is none. Caller frees *out with impviz_theme_free. */
+impviz_status impviz_theme_load(const char *spec, const char *const *dirs, impviz_diags *diags,
+                                impviz_theme **out);
+
 /* ---- output -------------------------------------------------------------------------------- */
 
 typedef enum {
@@ -434,6 +681,7 @@ typedef enum {
     IMPVIZ_FORMAT_GITHUB,   /* GitHub Actions workflow commands (::error file=...) */
     IMPVIZ_FORMAT_MARKDOWN, /* a pull-request comment */
     IMPVIZ_FORMAT_MERMAID,  /* a Mermaid flowchart */
+    IMPVIZ_FORMAT_HTML,     /* one self-contained interactive page: SVG, search, cycles */
     IMPVIZ_FORMAT_COUNT
 } impviz_format;
 
@@ -450,10 +698,17 @@ typedef enum {
 } impviz_change;
 
 typedef struct {
-    const char *layout;  /* Graphviz engine: "dot" ... */
+    const char *layout;  /* Graphviz engine: "dot" ..., or "auto" (also NULL): see below */
     const char *rankdir; /* "TB", "LR", "BT", "RL" */
-    bool externals;      /* draw external packages, one node per top-level name */
+    bool externals;      /* without a view: draw external packages, one per top-level name */
     bool legend;
+    const impviz_view *view;   /* what to draw (borrowed), or NULL for every module */
+    const impviz_theme *theme; /* colours and fonts (borrowed), or NULL for the light theme */
+    const char *link; /* URL template for nodes and edges, or NULL: {path} (relative to the import
+                         root), {line} and {module} are replaced */
+    guint timeout;    /* seconds a layout may take (0: no limit); past it the layout is killed,
+                         retried once with sfdp, and failing that IMPVIZ_ERENDER */
+    guint max_edges;  /* a larger graph is not laid out: IMPVIZ_ERENDER (0: no limit) */
     /* impviz diff: per module and per graph edge of the analysis drawn, or NULL. Added ones get
      * SVG class "added" (green), removed ones "removed" (grey, dashed), others "unchanged"
      * (muted). Borrowed. */
@@ -461,15 +716,33 @@ typedef struct {
     const guint8 *edge_changes;
 } impviz_render_opts;
 
+/* The engine used for `layout`: itself, or for "auto" or NULL, dot unless the view is too large
+ * for dot to lay out in reasonable time, then sfdp. Static string. */
+const char *impviz_render_engine(const impviz_view *view, const char *layout);
+/* One self-contained HTML page (the SVG inline, with pan and zoom, search, highlighting and a
+ * side panel of cycles and import statements; no network access) into *out, freed by the
+ * caller with g_bytes_unref. impviz_render hands IMPVIZ_FORMAT_HTML here. */
+impviz_status impviz_html(const impviz_analysis *analysis, const impviz_render_opts *opts,
+                          impviz_diags *diags, GBytes **out);
 /* Renders the graph with Graphviz into *out (a new GBytes, freed by the caller with
- * g_bytes_unref). IMPVIZ_ERENDER with a diagnostic when Graphviz fails. */
+ * g_bytes_unref). IMPVIZ_ERENDER with a diagnostic when Graphviz fails, crashes or runs out of
+ * time. With a timeout, layout and rendering run in a forked child process (Graphviz cannot be
+ * interrupted in-process); DOT output needs no layout and is never limited. */
 impviz_status impviz_render(const impviz_analysis *analysis, const impviz_render_opts *opts,
                             impviz_format format, impviz_diags *diags, GBytes **out);
 
 /* Report text (IMPVIZ_FORMAT_TEXT) or JSON (IMPVIZ_FORMAT_JSON) into a new GString that the
  * caller frees with g_string_free. */
 GString *impviz_report(const impviz_analysis *analysis, impviz_format format, bool verbose);
+/* The same, with the view a picture would draw (borrowed; NULL for none) added to JSON as
+ * "view": its nodes and edges, so tools and tests can read back exactly what is drawn. */
+GString *impviz_report_with_view(const impviz_analysis *analysis, const impviz_view *view,
+                                 impviz_format format, bool verbose);
 
+/* Appends s to out as safe text for one line of a report or message: newline, tab and carriage
+ * return as \n, \t, \r, other control characters and bytes that are not UTF-8 as \xNN, so a
+ * path or statement cannot break a line or send a terminal escape sequence. */
+void impviz_text_escape(GString *out, const char *s);
 /* ---- review formats: SARIF, GitHub annotations, Markdown, Mermaid ---------------------------- */
 
 /* True for the formats impviz_review writes. */

@@ -30,6 +30,8 @@ static const struct {
     {"md", IMPVIZ_FORMAT_MARKDOWN},
     {"mermaid", IMPVIZ_FORMAT_MERMAID},
     {"mmd", IMPVIZ_FORMAT_MERMAID},
+    {"html", IMPVIZ_FORMAT_HTML},
+    {"htm", IMPVIZ_FORMAT_HTML},
 };
 
 bool impviz_format_parse(const char *name, impviz_format *out)

@@ -7,7 +7,6 @@
  * import simulation's bindings and uses) and statements whose bytes mention a dynamic import.
  * That keeps extraction a few percent on top of tree-sitter's own parse.
  */
-#define _GNU_SOURCE /* memmem */
 #include "impviz.h"
 
 #include <string.h>
@@ -20,27 +19,19 @@ const TSLanguage *tree_sitter_python(void);
 
 struct impviz_parser {
     TSParser *ts;
+    GString *why; /* the last rejection's reason, handed out until the next parse */
 };
-
-/* Words the walk asks about often: "is it anywhere in this node's text?". A dot: the node may
- * hold an attribute use. The others: the node may import dynamically. */
-static const char *const words[] = {".", "import_module", "__import__", "attach"};
-#define N_WORDS G_N_ELEMENTS(words)
-enum { WORD_DOT = 0, WORD_FIRST_DYNAMIC = 1 };
 
 typedef struct {
     const char *src;
+    size_t len;
     impviz_file *file;
     GHashTable *lazy_modules;        /* names in __lazy_modules__ -> NULL, or NULL */
     GHashTable *importlib_names;     /* names bound to the importlib module */
     GHashTable *import_module_names; /* names bound to importlib.import_module */
     GHashTable *lazy_loader_names;   /* names bound to the lazy_loader module */
     bool too_deep;
-    TSTreeCursor cursor;           /* lists children: ts_node_named_child(n, i) costs O(i) */
-    GArray *nodes;                 /* TSNode stack: the children lists of the nodes being walked */
-    GArray *word_at[N_WORDS];      /* uint32_t: sorted byte offsets of each word in src */
-    uint32_t text_start, text_end; /* the statement last given to statement_text ... */
-    const char *text;              /* ... and its text, so uses do not redo it */
+    bool future_annotations; /* `from __future__ import annotations`: annotations never run */
 } walk;
 
 /* Where a statement stands: decides the kind of an import and whether it is conditional. */
@@ -50,84 +41,16 @@ typedef struct {
     bool conditional; /* under an if, or a try that catches ImportError */
     bool uncertain;   /* the simulation cannot tell whether this runs */
     bool never;       /* known not to run on import (if __name__ == "__main__") */
-    bool in_class;    /* inside a class body */
+    bool in_class;    /* inside a class body: runs at import time, binds no module-level name */
     bool in_try;      /* inside any clause of a try statement */
     guint depth;
 } scope;
 
-/* The grammar's fields the walk asks for, by id: looking a field up by name is a linear search
- * of the grammar's field names, once per call. Filled once by impviz_parser_new. */
-enum {
-    FIELD_ALIAS,
-    FIELD_ALTERNATIVE,
-    FIELD_ARGUMENT,
-    FIELD_ARGUMENTS,
-    FIELD_ATTRIBUTE,
-    FIELD_BODY,
-    FIELD_CONDITION,
-    FIELD_CONSEQUENCE,
-    FIELD_DEFINITION,
-    FIELD_FUNCTION,
-    FIELD_KEY,
-    FIELD_LEFT,
-    FIELD_MODULE_NAME,
-    FIELD_NAME,
-    FIELD_OBJECT,
-    FIELD_PARAMETERS,
-    FIELD_RIGHT,
-    FIELD_SUPERCLASSES,
-    FIELD_TYPE,
-    FIELD_VALUE,
-    FIELD_COUNT
-};
-static const char *const field_names[FIELD_COUNT] = {
-    [FIELD_ALIAS] = "alias",
-    [FIELD_ALTERNATIVE] = "alternative",
-    [FIELD_ARGUMENT] = "argument",
-    [FIELD_ARGUMENTS] = "arguments",
-    [FIELD_ATTRIBUTE] = "attribute",
-    [FIELD_BODY] = "body",
-    [FIELD_CONDITION] = "condition",
-    [FIELD_CONSEQUENCE] = "consequence",
-    [FIELD_DEFINITION] = "definition",
-    [FIELD_FUNCTION] = "function",
-    [FIELD_KEY] = "key",
-    [FIELD_LEFT] = "left",
-    [FIELD_MODULE_NAME] = "module_name",
-    [FIELD_NAME] = "name",
-    [FIELD_OBJECT] = "object",
-    [FIELD_PARAMETERS] = "parameters",
-    [FIELD_RIGHT] = "right",
-    [FIELD_SUPERCLASSES] = "superclasses",
-    [FIELD_TYPE] = "type",
-    [FIELD_VALUE] = "value",
-};
-static TSFieldId field_ids[FIELD_COUNT];
-
-static void find_field_ids(void)
-{
-    static gsize done = 0;
-    if (g_once_init_enter(&done)) {
-        for (int i = 0; i < FIELD_COUNT; i++) {
-            field_ids[i] = ts_language_field_id_for_name(tree_sitter_python(), field_names[i],
-                                                         (uint32_t)strlen(field_names[i]));
-            if (!field_ids[i])
-                g_error("tree-sitter-python has no field '%s'", field_names[i]);
-        }
-        g_once_init_leave(&done, 1);
-    }
-}
-
-static TSNode child_by_field(TSNode n, int field)
-{
-    return ts_node_child_by_field_id(n, field_ids[field]);
-}
-
 impviz_parser *impviz_parser_new(void)
 {
     impviz_parser *p = g_new0(impviz_parser, 1);
-    find_field_ids();
     p->ts = ts_parser_new();
+    p->why = g_string_new(NULL);
     if (!ts_parser_set_language(p->ts, tree_sitter_python()))
         g_error("tree-sitter-python ABI %u is not supported by this libtree-sitter",
                 ts_language_version(tree_sitter_python()));
@@ -139,6 +62,7 @@ void impviz_parser_free(impviz_parser *p)
     if (!p)
         return;
     ts_parser_delete(p->ts);
+    g_string_free(p->why, TRUE);
     g_free(p);
 }
 
@@ -167,68 +91,28 @@ static guint node_line(TSNode n)
     return ts_node_start_point(n).row + 1;
 }
 
-/* Pushes n's named children onto w->nodes and returns the index of the first; the caller reads
- * them with child_at up to the stack's length at return, then pops them with pop_children.
- * Calls in between may push more, as long as they pop what they pushed. */
-static guint push_children(walk *w, TSNode n)
+/* The children of n in order, named ones only or all. ts_node_named_child(n, i) and the sibling
+ * calls start from the first child every time (tree-sitter 0.20), so a loop over them is
+ * quadratic: a module of 200 000 statements or a literal of a million items would take minutes.
+ * A cursor visits each child once. Caller frees with g_array_unref. */
+static GArray *children(TSNode n, bool named_only)
 {
-    guint base = w->nodes->len;
-    ts_tree_cursor_reset(&w->cursor, n);
-    if (ts_tree_cursor_goto_first_child(&w->cursor)) {
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(TSNode));
+    if (ts_node_is_null(n))
+        return out;
+    TSTreeCursor c = ts_tree_cursor_new(n);
+    if (ts_tree_cursor_goto_first_child(&c)) {
         do {
-            TSNode c = ts_tree_cursor_current_node(&w->cursor);
-            if (ts_node_is_named(c))
-                g_array_append_val(w->nodes, c);
-        } while (ts_tree_cursor_goto_next_sibling(&w->cursor));
+            TSNode k = ts_tree_cursor_current_node(&c);
+            if (!named_only || ts_node_is_named(k))
+                g_array_append_val(out, k);
+        } while (ts_tree_cursor_goto_next_sibling(&c));
     }
-    return base;
+    ts_tree_cursor_delete(&c);
+    return out;
 }
 
-static TSNode child_at(walk *w, guint i)
-{
-    return g_array_index(w->nodes, TSNode, i);
-}
-
-static void pop_children(walk *w, guint base)
-{
-    g_array_set_size(w->nodes, base);
-}
-
-/* Does n's text hold words[k]? The same answer as searching the text, from the word's offsets
- * found once per file: statements nest, and most files hold no dynamic word at all. */
-static bool has_word(walk *w, TSNode n, guint k)
-{
-    const GArray *at = w->word_at[k];
-    if (!at->len)
-        return false;
-    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-    /* the first occurrence at or after a ends first: it decides */
-    guint lo = 0, hi = at->len;
-    while (lo < hi) {
-        guint mid = lo + (hi - lo) / 2;
-        if (g_array_index(at, uint32_t, mid) < a)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < at->len && g_array_index(at, uint32_t, lo) + strlen(words[k]) <= b;
-}
-
-static void find_words(walk *w, size_t len)
-{
-    for (guint k = 0; k < N_WORDS; k++) {
-        size_t n = strlen(words[k]);
-        w->word_at[k] = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-        const char *p = w->src, *end = w->src + len;
-        while ((p = memmem(p, (size_t)(end - p), words[k], n))) {
-            uint32_t at = (uint32_t)(p - w->src);
-            g_array_append_val(w->word_at[k], at);
-            p++;
-        }
-    }
-}
-
-static bool may_import_dynamically(walk *w, TSNode n);
+#define CHILD(kids, i) g_array_index((kids), TSNode, (i))
 
 /* The node's text, interned in the file's arena. */
 static const char *node_text(walk *w, TSNode n)
@@ -244,13 +128,17 @@ static bool text_is(walk *w, TSNode n, const char *s)
     return b - a == len && memcmp(w->src + a, s, len) == 0;
 }
 
+static bool mentions(walk *w, TSNode n, const char *needle)
+{
+    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+    return g_strstr_len(w->src + a, b - a, needle) != NULL;
+}
+
 /* A statement's text on one line: whitespace runs collapsed, comments and backslash
  * continuations dropped, no space just inside parentheses. */
 static const char *statement_text(walk *w, TSNode n)
 {
     uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-    if (w->text && a == w->text_start && b == w->text_end)
-        return w->text;
     GString *s = g_string_sized_new(b - a);
     bool space = false, in_string = false;
     char quote = 0;
@@ -292,9 +180,6 @@ static const char *statement_text(walk *w, TSNode n)
     }
     const char *out = g_string_chunk_insert_len(w->file->strings, s->str, s->len);
     g_string_free(s, TRUE);
-    w->text = out;
-    w->text_start = a;
-    w->text_end = b;
     return out;
 }
 
@@ -322,23 +207,35 @@ static guint add_import(walk *w, const scope *sc, TSNode stmt, const char *state
     return w->file->imports->len - 1;
 }
 
-static void add_event(walk *w, const scope *sc, impviz_event_type type, guint line,
-                      guint import_index, const char *name, const char *context)
+/* Appends a module-level event; returns its index, or G_MAXUINT when the scope never runs at
+ * import time (a function body, TYPE_CHECKING, the __main__ guard) and nothing was added. */
+static guint add_event(walk *w, const scope *sc, impviz_event_type type, guint line,
+                       guint import_index, const char *name, const char *context)
 {
     if (sc->in_function || sc->typing || sc->never)
-        return;
-    impviz_event ev = {type, line, import_index, name, context, sc->uncertain};
+        return G_MAXUINT;
+    if (type == IMPVIZ_EV_BIND && sc->in_class)
+        return G_MAXUINT; /* a class attribute, not a module-level name */
+    impviz_event ev = {.type = type,
+                       .line = line,
+                       .import_index = import_index,
+                       .name = name,
+                       .context = context,
+                       .uncertain = sc->uncertain,
+                       .class_body = sc->in_class};
     g_array_append_val(w->file->events, ev);
+    return w->file->events->len - 1;
 }
 
 /* `lazy import x` predates the pinned grammar: it recovers as an ERROR (or an expression
  * statement) holding the single identifier `lazy`, just before the import on the same line. */
 static bool preceded_by_lazy(walk *w, TSNode stmt)
 {
-    /* the marker lies on the statement's line, before it: look there first, since finding a
-     * previous sibling costs a walk from the root */
-    uint32_t start = ts_node_start_byte(stmt), col = ts_node_start_point(stmt).column;
-    if (col < 4 || !g_strstr_len(w->src + start - col, col, "lazy"))
+    /* the bytes first: finding the previous sibling costs a walk over all of them */
+    uint32_t at = ts_node_start_byte(stmt);
+    while (at > 0 && (w->src[at - 1] == ' ' || w->src[at - 1] == '\t'))
+        at--;
+    if (at < 4 || memcmp(w->src + at - 4, "lazy", 4) != 0)
         return false;
     TSNode prev = ts_node_prev_sibling(stmt);
     if (ts_node_is_null(prev) || ts_node_end_point(prev).row != ts_node_start_point(stmt).row)
@@ -387,14 +284,14 @@ static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
     const char *statement = statement_text(w, stmt);
     guint flags = 0;
     scope s = *sc;
-    guint base = push_children(w, stmt), end = w->nodes->len;
-    for (guint i = base; i < end; i++) {
-        TSNode c = child_at(w, i);
+    GArray *kids = children(stmt, true);
+    for (guint i = 0; i < kids->len; i++) {
+        TSNode c = CHILD(kids, i);
         TSNode dotted = c;
         const char *asname = NULL;
         if (is_type(c, "aliased_import")) {
-            dotted = child_by_field(c, FIELD_NAME);
-            asname = node_text(w, child_by_field(c, FIELD_ALIAS));
+            dotted = ts_node_child_by_field_name(c, "name", 4);
+            asname = node_text(w, ts_node_child_by_field_name(c, "alias", 5));
         } else if (!is_type(c, "dotted_name")) {
             continue;
         }
@@ -407,8 +304,10 @@ static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
             imp->flags |= IMPVIZ_IMPORT_NOT_LAZY;
         if (asname || !strchr(module, '.'))
             note_importlib(w, module, NULL, asname ? asname : module);
-        if (imp->kind == IMPVIZ_EAGER)
+        if (imp->kind == IMPVIZ_EAGER) { /* the simulation binds the name itself */
             add_event(w, sc, IMPVIZ_EV_IMPORT, imp->line, idx, NULL, NULL);
+            continue;
+        }
         /* `import a.b` binds a; `import a.b as c` binds c */
         const char *bound = asname;
         if (!bound) {
@@ -418,36 +317,39 @@ static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
         }
         add_event(w, sc, IMPVIZ_EV_BIND, imp->line, 0, bound, NULL);
     }
-    pop_children(w, base);
+    g_array_unref(kids);
 }
 
 static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
 {
-    TSNode mod = child_by_field(stmt, FIELD_MODULE_NAME);
+    TSNode mod = ts_node_child_by_field_name(stmt, "module_name", 11);
     if (ts_node_is_null(mod))
         return;
     guint level = 0;
     const char *module = "";
     if (is_type(mod, "relative_import")) {
-        guint base = push_children(w, mod), end = w->nodes->len;
-        for (guint i = base; i < end; i++) {
-            TSNode c = child_at(w, i);
+        GArray *kids = children(mod, true);
+        for (guint i = 0; i < kids->len; i++) {
+            TSNode c = CHILD(kids, i);
             if (is_type(c, "import_prefix"))
                 level = ts_node_end_byte(c) - ts_node_start_byte(c);
             else if (is_type(c, "dotted_name"))
                 module = node_text(w, c);
         }
-        pop_children(w, base);
+        g_array_unref(kids);
     } else {
         module = node_text(w, mod);
     }
-    if (level == 0 && strcmp(module, "__future__") == 0)
+    if (level == 0 && strcmp(module, "__future__") == 0) {
+        if (mentions(w, stmt, "annotations"))
+            w->future_annotations = true;
         return;
+    }
     const char *statement = statement_text(w, stmt);
+    GArray *kids = children(stmt, true);
     bool any = false;
-    guint base = push_children(w, stmt), end = w->nodes->len;
-    for (guint i = base; i < end; i++) {
-        TSNode c = child_at(w, i);
+    for (guint i = 0; i < kids->len; i++) {
+        TSNode c = CHILD(kids, i);
         if (ts_node_eq(c, mod))
             continue;
         const char *name = NULL, *asname = NULL;
@@ -456,8 +358,8 @@ static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool la
             name = "*";
             flags |= IMPVIZ_IMPORT_STAR;
         } else if (is_type(c, "aliased_import")) {
-            name = node_text(w, child_by_field(c, FIELD_NAME));
-            asname = node_text(w, child_by_field(c, FIELD_ALIAS));
+            name = node_text(w, ts_node_child_by_field_name(c, "name", 4));
+            asname = node_text(w, ts_node_child_by_field_name(c, "alias", 5));
         } else if (is_type(c, "dotted_name")) {
             name = node_text(w, c);
         } else {
@@ -473,11 +375,12 @@ static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool la
             imp->flags |= IMPVIZ_IMPORT_NOT_LAZY;
         if (level == 0)
             note_importlib(w, module, name, asname ? asname : name);
-        if (imp->kind == IMPVIZ_EAGER)
+        if (imp->kind == IMPVIZ_EAGER) /* the simulation binds the name itself */
             add_event(w, sc, IMPVIZ_EV_IMPORT, imp->line, idx, NULL, NULL);
-        add_event(w, sc, IMPVIZ_EV_BIND, imp->line, 0, asname ? asname : name, NULL);
+        else if (!(flags & IMPVIZ_IMPORT_STAR))
+            add_event(w, sc, IMPVIZ_EV_BIND, imp->line, 0, asname ? asname : name, NULL);
     }
-    pop_children(w, base);
+    g_array_unref(kids);
     if (!any) /* `from x import` cut short by a syntax error still depends on x */
         add_import(w, sc, stmt, statement, level, module, NULL, NULL, IMPVIZ_IMPORT_FROM);
 }
@@ -487,7 +390,7 @@ static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool la
 /* The content of a plain string literal (no f-string, no concatenation), or NULL. */
 static const char *string_literal(walk *w, TSNode n)
 {
-    if (!is_type(n, "string"))
+    if (ts_node_is_null(n) || !is_type(n, "string")) /* a missing argument is a null node */
         return NULL;
     uint32_t k = ts_node_named_child_count(n);
     const char *content = "";
@@ -509,19 +412,21 @@ static const char *string_literal(walk *w, TSNode n)
 /* Argument `pos` (0-based positional) or keyword `kw` of a call, or a null node. */
 static TSNode call_arg(walk *w, TSNode args, guint pos, const char *kw)
 {
-    uint32_t n = ts_node_named_child_count(args);
+    GArray *kids = children(args, true);
+    TSNode found = {0};
     guint positional = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        TSNode a = ts_node_named_child(args, i);
+    for (guint i = 0; i < kids->len && ts_node_is_null(found); i++) {
+        TSNode a = CHILD(kids, i);
         if (is_type(a, "keyword_argument")) {
-            if (kw && text_is(w, child_by_field(a, FIELD_NAME), kw))
-                return child_by_field(a, FIELD_VALUE);
+            if (kw && text_is(w, ts_node_child_by_field_name(a, "name", 4), kw))
+                found = ts_node_child_by_field_name(a, "value", 5);
         } else if (!is_type(a, "list_splat") && !is_type(a, "dictionary_splat") &&
                    !is_type(a, "comment") && positional++ == pos) {
-            return a;
+            found = a;
         }
     }
-    return (TSNode){0};
+    g_array_unref(kids);
+    return found;
 }
 
 static bool in_set(GHashTable *set, walk *w, TSNode n)
@@ -535,10 +440,19 @@ static bool is_import_module(walk *w, TSNode fn)
     if (is_type(fn, "identifier")) /* only when bound by `from importlib import ...` */
         return in_set(w->import_module_names, w, fn);
     if (!is_type(fn, "attribute") ||
-        !text_is(w, child_by_field(fn, FIELD_ATTRIBUTE), "import_module"))
+        !text_is(w, ts_node_child_by_field_name(fn, "attribute", 9), "import_module"))
         return false;
-    TSNode obj = child_by_field(fn, FIELD_OBJECT);
+    TSNode obj = ts_node_child_by_field_name(fn, "object", 6);
     return text_is(w, obj, "importlib") || in_set(w->importlib_names, w, obj);
+}
+
+/* A dynamic import: runs, when eager, as an IMPORT event that binds nothing. */
+static void add_dynamic(walk *w, const scope *sc, TSNode call, const char *statement, guint level,
+                        const char *module, const char *name, guint flags)
+{
+    guint idx = add_import(w, sc, call, statement, level, module, name, NULL, flags);
+    if (g_array_index(w->file->imports, impviz_import, idx).kind == IMPVIZ_EAGER)
+        add_event(w, sc, IMPVIZ_EV_IMPORT, node_line(call), idx, NULL, NULL);
 }
 
 static void import_module_call(walk *w, const scope *sc, TSNode args, TSNode call, TSNode stmt)
@@ -575,8 +489,7 @@ static void import_module_call(walk *w, const scope *sc, TSNode args, TSNode cal
             return; /* relative to a package computed at run time */
         }
     }
-    add_import(w, sc, call, statement_text(w, stmt), level, module, NULL, NULL,
-               IMPVIZ_IMPORT_DYNAMIC);
+    add_dynamic(w, sc, call, statement_text(w, stmt), level, module, NULL, IMPVIZ_IMPORT_DYNAMIC);
 }
 
 /* __import__(name, globals, locals, fromlist, level) with literals. */
@@ -598,18 +511,19 @@ static void dunder_import_call(walk *w, const scope *sc, TSNode args, TSNode cal
     TSNode from = call_arg(w, args, 3, "fromlist");
     bool any = false;
     if (!ts_node_is_null(from) && (is_type(from, "list") || is_type(from, "tuple"))) {
-        uint32_t n = ts_node_named_child_count(from);
-        for (uint32_t i = 0; i < n; i++) {
-            const char *name = string_literal(w, ts_node_named_child(from, i));
+        GArray *kids = children(from, true);
+        for (guint i = 0; i < kids->len; i++) {
+            const char *name = string_literal(w, CHILD(kids, i));
             if (!name || !*name)
                 continue;
-            add_import(w, sc, call, statement, level, lit, name, NULL,
-                       IMPVIZ_IMPORT_DYNAMIC | IMPVIZ_IMPORT_FROM);
+            add_dynamic(w, sc, call, statement, level, lit, name,
+                        IMPVIZ_IMPORT_DYNAMIC | IMPVIZ_IMPORT_FROM);
             any = true;
         }
+        g_array_unref(kids);
     }
     if (!any && *lit)
-        add_import(w, sc, call, statement, level, lit, NULL, NULL, IMPVIZ_IMPORT_DYNAMIC);
+        add_dynamic(w, sc, call, statement, level, lit, NULL, IMPVIZ_IMPORT_DYNAMIC);
 }
 
 /* lazy_loader.attach(__name__, submodules=[...], submod_attrs={...}): lazy submodules. */
@@ -621,11 +535,11 @@ static void attach_call(walk *w, const scope *sc, TSNode args, TSNode call, TSNo
         TSNode val = lists[k];
         if (ts_node_is_null(val))
             continue;
-        uint32_t m = ts_node_named_child_count(val);
-        for (uint32_t j = 0; j < m; j++) {
-            TSNode item = ts_node_named_child(val, j);
+        GArray *kids = children(val, true);
+        for (guint j = 0; j < kids->len; j++) {
+            TSNode item = CHILD(kids, j);
             if (k == 1 && is_type(item, "pair"))
-                item = child_by_field(item, FIELD_KEY);
+                item = ts_node_child_by_field_name(item, "key", 3);
             const char *sub = string_literal(w, item);
             if (!sub || !*sub)
                 continue;
@@ -636,14 +550,31 @@ static void attach_call(walk *w, const scope *sc, TSNode args, TSNode call, TSNo
             if (imp->kind == IMPVIZ_EAGER)
                 imp->kind = IMPVIZ_LAZY;
         }
+        g_array_unref(kids);
     }
+}
+
+/* The source line a node starts on, stripped of indentation and trailing blanks: what a
+ * traceback shows for it. */
+static const char *line_text(walk *w, TSNode n)
+{
+    uint32_t a = ts_node_start_byte(n), b = a;
+    while (a > 0 && w->src[a - 1] != '\n')
+        a--;
+    while (b < w->len && w->src[b] != '\n')
+        b++;
+    while (a < b && (w->src[a] == ' ' || w->src[a] == '\t'))
+        a++;
+    while (b > a && (w->src[b - 1] == ' ' || w->src[b - 1] == '\t' || w->src[b - 1] == '\r'))
+        b--;
+    return g_string_chunk_insert_len(w->file->strings, w->src + a, b - a);
 }
 
 /* Dynamic imports with literal names: importlib.import_module, __import__, lazy_loader. */
 static void dynamic_call(walk *w, const scope *sc, TSNode call, TSNode stmt)
 {
-    TSNode fn = child_by_field(call, FIELD_FUNCTION);
-    TSNode args = child_by_field(call, FIELD_ARGUMENTS);
+    TSNode fn = ts_node_child_by_field_name(call, "function", 8);
+    TSNode args = ts_node_child_by_field_name(call, "arguments", 9);
     if (ts_node_is_null(args) || !is_type(args, "argument_list"))
         return;
     if (is_import_module(w, fn)) {
@@ -651,102 +582,120 @@ static void dynamic_call(walk *w, const scope *sc, TSNode call, TSNode stmt)
     } else if (is_type(fn, "identifier") && text_is(w, fn, "__import__")) {
         dunder_import_call(w, sc, args, call, stmt);
     } else if (is_type(fn, "attribute") &&
-               text_is(w, child_by_field(fn, FIELD_ATTRIBUTE), "attach")) {
-        TSNode obj = child_by_field(fn, FIELD_OBJECT);
+               text_is(w, ts_node_child_by_field_name(fn, "attribute", 9), "attach")) {
+        TSNode obj = ts_node_child_by_field_name(fn, "object", 6);
         if (text_is(w, obj, "lazy_loader") || in_set(w->lazy_loader_names, w, obj))
             attach_call(w, sc, args, call, stmt);
     }
 }
 
-/* Records the dotted chain an attribute expression reads, e.g. "pkg.mod.Base". */
-static void use_attribute(walk *w, const scope *sc, TSNode n, TSNode stmt)
+/* Records the dotted chain an attribute expression reads, e.g. "pkg.mod.Base"; false when the
+ * chain does not start at a name (a call's result, a subscript ...). */
+static bool use_attribute(walk *w, const scope *sc, TSNode n, TSNode stmt)
 {
     TSNode base = n;
     while (is_type(base, "attribute"))
-        base = child_by_field(base, FIELD_OBJECT);
+        base = ts_node_child_by_field_name(base, "object", 6);
     if (!is_type(base, "identifier"))
-        return;
-    add_event(w, sc, IMPVIZ_EV_USE, node_line(n), 0, node_text(w, n), statement_text(w, stmt));
+        return false;
+    (void)stmt;
+    add_event(w, sc, IMPVIZ_EV_USE, node_line(n), 0, node_text(w, n), line_text(w, n));
+    return true;
 }
 
 /* Walks an expression that runs at import time (module-level code): records attribute uses and
- * dynamic imports. Skips lambda bodies and comprehensions' deferred parts conservatively (a
- * lambda body runs later). Iterative: expressions can nest 10 000 deep. */
+ * dynamic imports. A lambda's body runs later: only its dynamic imports are looked for, as
+ * deferred ones. Iterative, lambdas included: expressions can nest 10 000 deep. */
 static void expression(walk *w, const scope *sc, TSNode root, TSNode stmt, bool want_uses,
                        bool want_calls)
 {
-    if (!want_uses && !want_calls) /* nothing to record: code in a function body */
-        return;
-    /* w->nodes above base is the stack of nodes still to visit, the next one on top */
-    guint base = w->nodes->len;
-    g_array_append_val(w->nodes, root);
-    while (w->nodes->len > base) {
-        TSNode n = child_at(w, w->nodes->len - 1);
-        pop_children(w, w->nodes->len - 1);
+    typedef struct {
+        TSNode node;
+        bool in_lambda; /* below a lambda: deferred, no uses */
+    } item;
+    scope deferred = *sc;
+    deferred.in_function = true;
+    GArray *stack = g_array_new(FALSE, FALSE, sizeof(item));
+    item first = {root, false};
+    g_array_append_val(stack, first);
+    while (stack->len) {
+        item it = g_array_index(stack, item, stack->len - 1);
+        g_array_set_size(stack, stack->len - 1);
+        TSNode n = it.node;
+        if (ts_node_is_null(n))
+            continue;
+        const scope *here = it.in_lambda ? &deferred : sc;
+        bool uses = want_uses && !it.in_lambda;
         const char *t = node_type(n);
         if (strcmp(t, "string") == 0 || strcmp(t, "comment") == 0)
             continue;
+        if (w->future_annotations && strcmp(t, "type") == 0)
+            continue; /* PEP 563: annotations are strings, never evaluated */
         if (strcmp(t, "lambda") == 0) {
-            if (want_calls) { /* a lambda's body runs later: only its dynamic imports matter */
-                scope inner = *sc;
-                inner.in_function = true;
-                TSNode body = child_by_field(n, FIELD_BODY);
-                if (!ts_node_is_null(body))
-                    expression(w, &inner, body, stmt, false, true);
+            TSNode body = ts_node_child_by_field_name(n, "body", 4);
+            if (want_calls && !ts_node_is_null(body)) {
+                item inner = {body, true};
+                g_array_append_val(stack, inner);
             }
             continue;
         }
-        if (strcmp(t, "attribute") == 0 && want_uses) {
-            use_attribute(w, sc, n, stmt);
-            /* arguments inside the chain, e.g. a.f(x).y, still need a look */
-        }
+        if (strcmp(t, "attribute") == 0 && uses && use_attribute(w, here, n, stmt))
+            continue; /* a plain chain a.b.X: its inner a.b is part of the one use */
+        /* otherwise arguments inside the chain, e.g. a.f(x).y, still need a look */
         if (strcmp(t, "call") == 0 && want_calls)
-            dynamic_call(w, sc, n, stmt);
-        bool skip_names = want_uses && strcmp(t, "attribute") == 0;
-        guint first = push_children(w, n), last = w->nodes->len, kept = first;
-        TSNode *nodes = (TSNode *)(void *)w->nodes->data;
-        for (guint i = first; i < last; i++) {
-            if (skip_names && is_type(nodes[i], "identifier"))
+            dynamic_call(w, here, n, stmt);
+        GArray *kids = children(n, true);
+        for (guint i = kids->len; i-- > 0;) {
+            TSNode c = CHILD(kids, i);
+            if (strcmp(t, "attribute") == 0 && uses && is_type(c, "identifier"))
                 continue;
-            /* only an attribute (which has a dot) or a dynamic import can be recorded below */
-            if ((want_uses && has_word(w, nodes[i], WORD_DOT)) ||
-                (want_calls && may_import_dynamically(w, nodes[i])))
-                nodes[kept++] = nodes[i];
+            item next = {c, it.in_lambda};
+            g_array_append_val(stack, next);
         }
-        for (guint i = first, j = kept; i + 1 < j; i++, j--) { /* first child on top */
-            TSNode c = nodes[i];
-            nodes[i] = nodes[j - 1];
-            nodes[j - 1] = c;
-        }
-        pop_children(w, kept);
+        g_array_unref(kids);
     }
+    g_array_unref(stack);
 }
 
-/* Names a target binds: identifiers in `a, (b, c) = ...`, `for x in`, `with ... as y`. */
-static void bind_targets(walk *w, const scope *sc, TSNode n)
+/* Names a target binds: identifiers in `a, (b, c) = ...`, `for x in`, `with ... as y`, in
+ * source order. Iterative: a target can nest 300 000 parentheses deep. */
+static void bind_targets(walk *w, const scope *sc, TSNode root)
 {
-    if (is_type(n, "identifier")) {
-        add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, n), NULL);
-        return;
+    GArray *stack = g_array_new(FALSE, FALSE, sizeof(TSNode));
+    g_array_append_val(stack, root);
+    while (stack->len) {
+        TSNode n = g_array_index(stack, TSNode, stack->len - 1);
+        g_array_set_size(stack, stack->len - 1);
+        if (ts_node_is_null(n))
+            continue;
+        if (is_type(n, "identifier")) {
+            add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, n), NULL);
+            continue;
+        }
+        if (is_type(n, "attribute") || is_type(n, "subscript"))
+            continue;
+        GArray *kids = children(n, true);
+        for (guint i = kids->len; i-- > 0;)
+            g_array_append_val(stack, CHILD(kids, i));
+        g_array_unref(kids);
     }
-    if (is_type(n, "attribute") || is_type(n, "subscript"))
-        return;
-    uint32_t k = ts_node_named_child_count(n);
-    for (uint32_t i = 0; i < k; i++)
-        bind_targets(w, sc, ts_node_named_child(n, i));
+    g_array_unref(stack);
 }
 
-static bool mentions(walk *w, TSNode n, const char *needle)
+/* The BIND events from index `from` on bind the value None (`x = None`, `a = b = None`). */
+static void mark_none(walk *w, guint from)
 {
-    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-    return g_strstr_len(w->src + a, b - a, needle) != NULL;
+    for (guint i = from; i < w->file->events->len; i++) {
+        impviz_event *ev = &g_array_index(w->file->events, impviz_event, i);
+        if (ev->type == IMPVIZ_EV_BIND)
+            ev->none = true;
+    }
 }
 
 static bool may_import_dynamically(walk *w, TSNode n)
 {
-    for (guint k = WORD_FIRST_DYNAMIC; k < N_WORDS; k++)
-        if (has_word(w, n, k))
-            return true;
+    if (mentions(w, n, "import_module") || mentions(w, n, "__import__") || mentions(w, n, "attach"))
+        return true;
     /* calls through an alias of import_module (from importlib import import_module as load) */
     if (w->import_module_names) {
         GHashTableIter it;
@@ -762,17 +711,18 @@ static bool may_import_dynamically(walk *w, TSNode n)
 /* __lazy_modules__ = ["a", "b.c"] at module level. */
 static void lazy_modules(walk *w, TSNode assign)
 {
-    TSNode right = child_by_field(assign, FIELD_RIGHT);
+    TSNode right = ts_node_child_by_field_name(assign, "right", 5);
     if (ts_node_is_null(right))
         return;
     if (!w->lazy_modules)
         w->lazy_modules = g_hash_table_new(g_str_hash, g_str_equal);
-    uint32_t k = ts_node_named_child_count(right);
-    for (uint32_t i = 0; i < k; i++) {
-        const char *s = string_literal(w, ts_node_named_child(right, i));
+    GArray *kids = children(right, true);
+    for (guint i = 0; i < kids->len; i++) {
+        const char *s = string_literal(w, CHILD(kids, i));
         if (s && *s)
             g_hash_table_add(w->lazy_modules, (gpointer)s);
     }
+    g_array_unref(kids);
 }
 
 /* ---- statements ------------------------------------------------------------------------- */
@@ -785,14 +735,14 @@ static bool is_type_checking(walk *w, TSNode cond)
     if (is_type(cond, "identifier"))
         return text_is(w, cond, "TYPE_CHECKING");
     if (is_type(cond, "attribute"))
-        return text_is(w, child_by_field(cond, FIELD_ATTRIBUTE), "TYPE_CHECKING");
+        return text_is(w, ts_node_child_by_field_name(cond, "attribute", 9), "TYPE_CHECKING");
     return false;
 }
 
 static bool is_not_type_checking(walk *w, TSNode cond)
 {
     return is_type(cond, "not_operator") &&
-           is_type_checking(w, child_by_field(cond, FIELD_ARGUMENT));
+           is_type_checking(w, ts_node_child_by_field_name(cond, "argument", 8));
 }
 
 /* `__name__ == "__main__"`: false whenever the module is imported. */
@@ -808,7 +758,7 @@ static bool is_main_guard(walk *w, TSNode cond)
 
 static void if_statement(walk *w, const scope *sc, TSNode n)
 {
-    TSNode cond = child_by_field(n, FIELD_CONDITION);
+    TSNode cond = ts_node_child_by_field_name(n, "condition", 9);
     bool tc = is_type_checking(w, cond), ntc = is_not_type_checking(w, cond);
     bool main_guard = is_main_guard(w, cond);
     if (!tc && !ntc)
@@ -822,12 +772,12 @@ static void if_statement(walk *w, const scope *sc, TSNode n)
     } else if (!ntc) {
         body.uncertain = true;
     }
-    TSNode cons = child_by_field(n, FIELD_CONSEQUENCE);
+    TSNode cons = ts_node_child_by_field_name(n, "consequence", 11);
     if (!ts_node_is_null(cons))
         block(w, &body, cons);
-    guint base = push_children(w, n), end = w->nodes->len;
-    for (guint i = base; i < end; i++) {
-        TSNode c = child_at(w, i);
+    GArray *kids = children(n, true);
+    for (guint i = 0; i < kids->len; i++) {
+        TSNode c = CHILD(kids, i);
         scope alt = *sc;
         alt.conditional = true;
         if (is_type(c, "else_clause")) {
@@ -835,15 +785,54 @@ static void if_statement(walk *w, const scope *sc, TSNode n)
                 alt.typing = true;
             else if (!tc && !main_guard)
                 alt.uncertain = true;
-            block(w, &alt, child_by_field(c, FIELD_BODY));
+            block(w, &alt, ts_node_child_by_field_name(c, "body", 4));
         } else if (is_type(c, "elif_clause")) {
             alt.uncertain = !tc;
-            TSNode ec = child_by_field(c, FIELD_CONDITION);
+            TSNode ec = ts_node_child_by_field_name(c, "condition", 9);
             expression(w, &alt, ec, c, !sc->in_function, may_import_dynamically(w, ec));
-            block(w, &alt, child_by_field(c, FIELD_CONSEQUENCE));
+            block(w, &alt, ts_node_child_by_field_name(c, "consequence", 11));
         }
     }
-    pop_children(w, base);
+    g_array_unref(kids);
+}
+
+/* What an except clause catches of the simulation's errors (ImportError, AttributeError). A bare
+ * except, Exception and BaseException catch both; ModuleNotFoundError alone does not catch the
+ * ImportError of a circular import. */
+static guint except_catches(walk *w, TSNode clause)
+{
+    TSNode what = ts_node_child_by_field_name(clause, "value", 5);
+    if (is_type(clause, "except_group_clause"))
+        what = ts_node_named_child(clause, 0);
+    if (ts_node_is_null(what) || is_type(what, "block"))
+        return IMPVIZ_CATCH_ALL; /* bare except: */
+    if (is_type(what, "as_pattern"))
+        what = ts_node_named_child(what, 0);
+    guint catches = 0;
+    GArray *stack = g_array_new(FALSE, FALSE, sizeof(TSNode));
+    g_array_append_val(stack, what);
+    while (stack->len) {
+        TSNode n = g_array_index(stack, TSNode, stack->len - 1);
+        g_array_set_size(stack, stack->len - 1);
+        if (is_type(n, "attribute"))
+            n = ts_node_child_by_field_name(n, "attribute", 9); /* builtins.ImportError */
+        if (is_type(n, "identifier")) {
+            if (text_is(w, n, "ImportError"))
+                catches |= IMPVIZ_CATCH_IMPORT;
+            else if (text_is(w, n, "AttributeError"))
+                catches |= IMPVIZ_CATCH_ATTRIBUTE;
+            else if (text_is(w, n, "Exception") || text_is(w, n, "BaseException"))
+                catches |= IMPVIZ_CATCH_ALL;
+            continue;
+        }
+        uint32_t k = ts_node_named_child_count(n);
+        for (uint32_t i = 0; i < k; i++) {
+            TSNode c = ts_node_named_child(n, i);
+            g_array_append_val(stack, c);
+        }
+    }
+    g_array_unref(stack);
+    return catches;
 }
 
 /* Does an except clause catch ImportError (or ModuleNotFoundError, or everything)? */
@@ -858,6 +847,24 @@ static bool catches_import_error(walk *w, TSNode clause)
            (is_type(what, "identifier") && text_is(w, what, "Exception"));
 }
 
+static void clause_blocks(walk *w, const scope *sc, TSNode clause)
+{
+    uint32_t m = ts_node_named_child_count(clause);
+    for (uint32_t j = 0; j < m; j++)
+        if (is_type(ts_node_named_child(clause, j), "block"))
+            block(w, sc, ts_node_named_child(clause, j));
+}
+
+/* Points the clause event at index `from` (if any) at the event about to be appended. */
+static void link_clause(walk *w, guint from)
+{
+    if (from != G_MAXUINT)
+        g_array_index(w->file->events, impviz_event, from).next = w->file->events->len;
+}
+
+/* A try statement becomes TRY, its body's events, one EXCEPT per except clause followed by the
+ * handler's events, ELSE and the else body, END, then the finally body: the simulation runs a
+ * handler only when an error it raises inside the body is caught there. */
 static void try_statement(walk *w, const scope *sc, TSNode n)
 {
     bool guarded = false;
@@ -872,49 +879,60 @@ static void try_statement(walk *w, const scope *sc, TSNode n)
     body.in_try = true;
     if (guarded)
         body.conditional = true;
-    block(w, &body, child_by_field(n, FIELD_BODY));
+    guint prev = add_event(w, sc, IMPVIZ_EV_TRY, node_line(n), 0, NULL, NULL);
+    block(w, &body, ts_node_child_by_field_name(n, "body", 4));
     for (uint32_t i = 0; i < k; i++) {
         TSNode c = ts_node_named_child(n, i);
         scope h = body;
         if (is_type(c, "except_clause") || is_type(c, "except_group_clause")) {
-            h.uncertain = true;
             h.conditional = true;
-            uint32_t m = ts_node_named_child_count(c);
-            for (uint32_t j = 0; j < m; j++)
-                if (is_type(ts_node_named_child(c, j), "block"))
-                    block(w, &h, ts_node_named_child(c, j));
-        } else if (is_type(c, "else_clause") || is_type(c, "finally_clause")) {
-            uint32_t m = ts_node_named_child_count(c);
-            for (uint32_t j = 0; j < m; j++)
-                if (is_type(ts_node_named_child(c, j), "block"))
-                    block(w, &h, ts_node_named_child(c, j));
+            link_clause(w, prev);
+            prev = add_event(w, sc, IMPVIZ_EV_EXCEPT, node_line(c), 0, NULL, NULL);
+            if (prev != G_MAXUINT)
+                g_array_index(w->file->events, impviz_event, prev).catches = except_catches(w, c);
+            clause_blocks(w, &h, c);
+        } else if (is_type(c, "else_clause")) {
+            link_clause(w, prev);
+            prev = add_event(w, sc, IMPVIZ_EV_ELSE, node_line(c), 0, NULL, NULL);
+            clause_blocks(w, &h, c);
         }
+    }
+    link_clause(w, prev);
+    add_event(w, sc, IMPVIZ_EV_END, ts_node_end_point(n).row + 1, 0, NULL, NULL);
+    for (uint32_t i = 0; i < k; i++) {
+        TSNode c = ts_node_named_child(n, i);
+        if (is_type(c, "finally_clause"))
+            clause_blocks(w, sc, c);
     }
 }
 
 static void function_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
 {
     /* defaults and annotations run when the def runs; the body runs later */
-    TSNode params = child_by_field(n, FIELD_PARAMETERS);
+    TSNode params = ts_node_child_by_field_name(n, "parameters", 10);
     if (!ts_node_is_null(params) && !sc->in_function)
         expression(w, sc, params, stmt, true, may_import_dynamically(w, params));
+    TSNode returns = ts_node_child_by_field_name(n, "return_type", 11);
+    if (!ts_node_is_null(returns) && !sc->in_function && !w->future_annotations)
+        expression(w, sc, returns, stmt, true, false);
     scope body = *sc;
     body.in_function = true;
-    block(w, &body, child_by_field(n, FIELD_BODY));
-    TSNode name = child_by_field(n, FIELD_NAME);
+    body.in_class = false;
+    block(w, &body, ts_node_child_by_field_name(n, "body", 4));
+    TSNode name = ts_node_child_by_field_name(n, "name", 4);
     if (!ts_node_is_null(name))
         add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, name), NULL);
 }
 
 static void class_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
 {
-    TSNode bases = child_by_field(n, FIELD_SUPERCLASSES);
+    TSNode bases = ts_node_child_by_field_name(n, "superclasses", 12);
     if (!ts_node_is_null(bases))
         expression(w, sc, bases, stmt, !sc->in_function, may_import_dynamically(w, bases));
-    scope body = *sc;
+    scope body = *sc; /* a class body runs at once, binding class attributes */
     body.in_class = true;
-    block(w, &body, child_by_field(n, FIELD_BODY)); /* a class body runs at once */
-    TSNode name = child_by_field(n, FIELD_NAME);
+    block(w, &body, ts_node_child_by_field_name(n, "body", 4));
+    TSNode name = ts_node_child_by_field_name(n, "name", 4);
     if (!ts_node_is_null(name))
         add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, name), NULL);
 }
@@ -945,17 +963,20 @@ static void statement(walk *w, const scope *sc, TSNode n)
         if (strcmp(t, "for_statement") == 0) {
             scope body = *sc;
             body.uncertain = true;
-            TSNode right = child_by_field(n, FIELD_RIGHT);
+            TSNode right = ts_node_child_by_field_name(n, "right", 5);
             expression(w, sc, right, n, !sc->in_function, may_import_dynamically(w, right));
-            bind_targets(w, &body, child_by_field(n, FIELD_LEFT));
-            block(w, &body, child_by_field(n, FIELD_BODY));
-            TSNode alt = child_by_field(n, FIELD_ALTERNATIVE);
+            bind_targets(w, &body, ts_node_child_by_field_name(n, "left", 4));
+            block(w, &body, ts_node_child_by_field_name(n, "body", 4));
+            TSNode alt = ts_node_child_by_field_name(n, "alternative", 11);
             if (!ts_node_is_null(alt))
-                block(w, &body, child_by_field(alt, FIELD_BODY));
+                block(w, &body, ts_node_child_by_field_name(alt, "body", 4));
             return;
         }
-        if (strcmp(t, "future_import_statement") == 0)
+        if (strcmp(t, "future_import_statement") == 0) {
+            if (mentions(w, n, "annotations"))
+                w->future_annotations = true;
             return;
+        }
         break;
     case 'c':
         if (strcmp(t, "class_definition") == 0) {
@@ -963,7 +984,7 @@ static void statement(walk *w, const scope *sc, TSNode n)
             return;
         }
         if (strcmp(t, "case_clause") == 0) { /* the arms of a match statement */
-            block(w, sc, child_by_field(n, FIELD_CONSEQUENCE));
+            block(w, sc, ts_node_child_by_field_name(n, "consequence", 11));
             return;
         }
         break;
@@ -975,7 +996,7 @@ static void statement(walk *w, const scope *sc, TSNode n)
                 if (is_type(c, "decorator"))
                     expression(w, sc, c, n, !sc->in_function, may_import_dynamically(w, c));
             }
-            TSNode def = child_by_field(n, FIELD_DEFINITION);
+            TSNode def = ts_node_child_by_field_name(n, "definition", 10);
             if (is_type(def, "function_definition"))
                 function_definition(w, sc, def, n);
             else if (is_type(def, "class_definition"))
@@ -994,9 +1015,9 @@ static void statement(walk *w, const scope *sc, TSNode n)
             scope body = *sc;
             body.uncertain = true;
             body.conditional = true;
-            TSNode cond = child_by_field(n, FIELD_CONDITION);
+            TSNode cond = ts_node_child_by_field_name(n, "condition", 9);
             expression(w, sc, cond, n, !sc->in_function, may_import_dynamically(w, cond));
-            block(w, &body, child_by_field(n, FIELD_BODY));
+            block(w, &body, ts_node_child_by_field_name(n, "body", 4));
             return;
         }
         if (strcmp(t, "with_statement") == 0) {
@@ -1008,13 +1029,13 @@ static void statement(walk *w, const scope *sc, TSNode n)
                     uint32_t m = ts_node_named_child_count(c);
                     for (uint32_t j = 0; j < m; j++) {
                         TSNode item = ts_node_named_child(c, j);
-                        TSNode v = child_by_field(item, FIELD_VALUE);
+                        TSNode v = ts_node_child_by_field_name(item, "value", 5);
                         if (!ts_node_is_null(v) && is_type(v, "as_pattern"))
-                            bind_targets(w, sc, child_by_field(v, FIELD_ALIAS));
+                            bind_targets(w, sc, ts_node_child_by_field_name(v, "alias", 5));
                     }
                 }
             }
-            block(w, sc, child_by_field(n, FIELD_BODY));
+            block(w, sc, ts_node_child_by_field_name(n, "body", 4));
             return;
         }
         break;
@@ -1023,7 +1044,7 @@ static void statement(walk *w, const scope *sc, TSNode n)
             scope body = *sc;
             body.uncertain = true;
             body.conditional = true;
-            block(w, &body, child_by_field(n, FIELD_BODY));
+            block(w, &body, ts_node_child_by_field_name(n, "body", 4));
             return;
         }
         break;
@@ -1048,17 +1069,26 @@ static void statement(walk *w, const scope *sc, TSNode n)
             TSNode e = ts_node_named_child(n, 0);
             if (top && !ts_node_is_null(e) &&
                 (is_type(e, "assignment") || is_type(e, "augmented_assignment"))) {
-                TSNode left = child_by_field(e, FIELD_LEFT);
-                TSNode right = child_by_field(e, FIELD_RIGHT);
+                TSNode left = ts_node_child_by_field_name(e, "left", 4);
+                TSNode right = ts_node_child_by_field_name(e, "right", 5);
                 if (is_type(left, "identifier") && text_is(w, left, "__lazy_modules__"))
                     lazy_modules(w, e);
                 if (!ts_node_is_null(right))
                     expression(w, sc, right, n, true, dyn);
-                TSNode type = child_by_field(e, FIELD_TYPE);
+                TSNode type = ts_node_child_by_field_name(e, "type", 4);
                 if (!ts_node_is_null(type))
                     expression(w, sc, type, n, true, false);
+                guint first = w->file->events->len;
                 if (!ts_node_is_null(right) || is_type(e, "augmented_assignment"))
                     bind_targets(w, sc, left);
+                /* a = b = value binds every target of the chain */
+                while (!ts_node_is_null(right) && is_type(right, "assignment")) {
+                    bind_targets(w, sc, ts_node_child_by_field_name(right, "left", 4));
+                    right = ts_node_child_by_field_name(right, "right", 5);
+                }
+                if (!ts_node_is_null(right) && is_type(right, "none") && is_type(e, "assignment") &&
+                    is_type(left, "identifier"))
+                    mark_none(w, first);
                 return;
             }
             expression(w, sc, n, n, top, dyn);
@@ -1081,10 +1111,10 @@ static void block(walk *w, const scope *sc, TSNode n)
     }
     scope inner = *sc;
     inner.depth++;
-    guint base = push_children(w, n), end = w->nodes->len;
-    for (guint i = base; i < end; i++)
-        statement(w, &inner, child_at(w, i));
-    pop_children(w, base);
+    GArray *kids = children(n, true);
+    for (guint i = 0; i < kids->len; i++)
+        statement(w, &inner, CHILD(kids, i));
+    g_array_unref(kids);
 }
 
 /* ---- source bytes ----------------------------------------------------------------------- */
@@ -1127,10 +1157,19 @@ static bool is_utf8_name(const char *enc)
            g_str_has_prefix(enc, "utf_8");
 }
 
+/* 1-based line of byte offset `at`. */
+static guint line_at(const char *bytes, size_t at)
+{
+    guint line = 1;
+    for (const char *p = bytes; (p = memchr(p, '\n', at - (size_t)(p - bytes))); p++)
+        line++;
+    return line;
+}
+
 /* Converts bytes in a Python codec to UTF-8; Python's names (latin-1, iso_8859_15, cp1252)
- * are mapped to iconv's. NULL with *why set when the codec is unknown or the bytes invalid. */
-static char *decode(const char *bytes, size_t len, const char *codec, size_t *out_len,
-                    const char **why)
+ * are mapped to iconv's. NULL with the reason in why when the codec is unknown or the bytes
+ * invalid. */
+static char *decode(const char *bytes, size_t len, const char *codec, size_t *out_len, GString *why)
 {
     static const struct {
         const char *python, *iconv;
@@ -1145,13 +1184,15 @@ static char *decode(const char *bytes, size_t len, const char *codec, size_t *ou
             break;
         }
     GError *err = NULL;
-    gsize n = 0;
-    char *out = g_convert(bytes, (gssize)len, "UTF-8", name, NULL, &n, &err);
+    gsize n = 0, read = 0;
+    char *out = g_convert(bytes, (gssize)len, "UTF-8", name, &read, &n, &err);
     if (!out) {
-        bool bad_bytes = err->code == G_CONVERT_ERROR_ILLEGAL_SEQUENCE ||
-                         err->code == G_CONVERT_ERROR_PARTIAL_INPUT;
-        *why = bad_bytes ? "bytes that its coding declaration cannot decode"
-                         : "unknown encoding in its coding declaration";
+        if (err->code == G_CONVERT_ERROR_ILLEGAL_SEQUENCE ||
+            err->code == G_CONVERT_ERROR_PARTIAL_INPUT)
+            g_string_printf(why, "line %u cannot be decoded as '%s', its declared encoding",
+                            line_at(bytes, MIN(read, len)), codec);
+        else
+            g_string_printf(why, "unknown encoding '%s' in its coding declaration", codec);
         g_error_free(err);
     }
     g_free(name);
@@ -1159,38 +1200,57 @@ static char *decode(const char *bytes, size_t len, const char *codec, size_t *ou
     return out;
 }
 
+/* Source bytes as UTF-8: a BOM skipped, a PEP 263 declaration honoured. *converted holds a new
+ * buffer when one was needed (caller frees). False, with *why set (borrowed from the parser
+ * until its next parse), when they are not Python text. */
+static bool decode_source(impviz_parser *parser, const char **bytes, size_t *len, char **converted,
+                          const char **why)
+{
+    *converted = NULL;
+    g_string_truncate(parser->why, 0);
+    const char *nul = memchr(*bytes, '\0', *len);
+    if (nul) {
+        g_string_printf(parser->why, "NUL byte at line %u: not Python source (binary file?)",
+                        line_at(*bytes, (size_t)(nul - *bytes)));
+        *why = parser->why->str;
+        return false;
+    }
+    if (*len >= 3 && memcmp(*bytes, "\xEF\xBB\xBF", 3) == 0) {
+        *bytes += 3;
+        *len -= 3;
+        return true;
+    }
+    char *enc = coding_declaration(*bytes, *len);
+    if (enc && !is_utf8_name(enc))
+        *converted = decode(*bytes, *len, enc, len, parser->why);
+    bool failed = enc && !is_utf8_name(enc) && !*converted;
+    g_free(enc);
+    if (failed) {
+        *why = parser->why->str;
+        return false;
+    }
+    if (*converted)
+        *bytes = *converted;
+    return true;
+}
+
 impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_t len,
                                  const char **why)
 {
     char *converted = NULL;
-    if (memchr(bytes, '\0', len)) {
-        *why = "source code contains NUL bytes (binary file?)";
+    if (!decode_source(parser, &bytes, &len, &converted, why))
         return NULL;
-    }
-    if (len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0) {
-        bytes += 3;
-        len -= 3;
-    } else {
-        char *enc = coding_declaration(bytes, len);
-        if (enc && !is_utf8_name(enc))
-            converted = decode(bytes, len, enc, &len, why);
-        bool failed = enc && !is_utf8_name(enc) && !converted;
-        g_free(enc);
-        if (failed)
-            return NULL;
-        if (converted)
-            bytes = converted;
-    }
 
     impviz_file *f = g_new0(impviz_file, 1);
     f->imports = g_array_new(FALSE, FALSE, sizeof(impviz_import));
     f->events = g_array_new(FALSE, FALSE, sizeof(impviz_event));
     f->strings = g_string_chunk_new(len / 8 + 256);
+    const char *bad = NULL;
+    if (!converted && !g_utf8_validate_len(bytes, len, &bad)) /* tree-sitter reads it anyway */
+        f->invalid_utf8_line = line_at(bytes, (size_t)(bad - bytes));
     TSTree *tree = ts_parser_parse_string(parser->ts, NULL, bytes, (uint32_t)len);
     TSNode root = ts_tree_root_node(tree);
-    walk w = {.src = bytes, .file = f, .cursor = ts_tree_cursor_new(root)};
-    w.nodes = g_array_sized_new(FALSE, FALSE, sizeof(TSNode), 256);
-    find_words(&w, len);
+    walk w = {.src = bytes, .len = len, .file = f};
     scope sc = {0};
     block(&w, &sc, root);
     if (ts_node_has_error(root)) {
@@ -1209,10 +1269,10 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
             }
             if (!ts_node_has_error(n))
                 continue;
-            for (uint32_t i = ts_node_child_count(n); i-- > 0;) {
-                TSNode c = ts_node_child(n, i);
-                g_array_append_val(stack, c);
-            }
+            GArray *kids = children(n, false);
+            for (guint i = kids->len; i-- > 0;)
+                g_array_append_val(stack, CHILD(kids, i));
+            g_array_unref(kids);
         }
         g_array_unref(stack);
     }
@@ -1242,11 +1302,197 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
         g_hash_table_unref(w.import_module_names);
     if (w.lazy_loader_names)
         g_hash_table_unref(w.lazy_loader_names);
-    ts_tree_cursor_delete(&w.cursor);
-    g_array_unref(w.nodes);
-    for (guint k = 0; k < N_WORDS; k++)
-        g_array_unref(w.word_at[k]);
     ts_tree_delete(tree);
     g_free(converted);
     return f;
+}
+
+/* ---- where names are used: for deferral suggestions ------------------------------------- */
+
+static void name_uses_clear(gpointer p)
+{
+    impviz_name_uses *u = p;
+    g_ptr_array_unref(u->functions);
+}
+
+static void user_free(gpointer p)
+{
+    impviz_user *u = p;
+    g_free(u->function);
+    g_free(u);
+}
+
+/* A node to visit, with the outermost function it runs in (-1: import time) and the qualified
+ * name prefix of the classes and functions around it. */
+typedef struct {
+    TSNode node;
+    gint function;
+    const char *prefix; /* interned in the walk's arena */
+} use_frame;
+
+static void push_use(GArray *stack, TSNode n, gint function, const char *prefix)
+{
+    if (ts_node_is_null(n))
+        return;
+    use_frame f = {n, function, prefix};
+    g_array_append_val(stack, f);
+}
+
+/* A named child and the field it fills (NULL when none). */
+typedef struct {
+    TSNode node;
+    const char *field;
+} fielded;
+
+/* The named children of n with their fields, in order, visited once with a cursor (see
+ * children()). Caller frees with g_array_unref. */
+static GArray *fielded_children(TSNode n)
+{
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(fielded));
+    TSTreeCursor c = ts_tree_cursor_new(n);
+    if (ts_tree_cursor_goto_first_child(&c)) {
+        do {
+            fielded k = {ts_tree_cursor_current_node(&c), ts_tree_cursor_current_field_name(&c)};
+            if (ts_node_is_named(k.node))
+                g_array_append_val(out, k);
+        } while (ts_tree_cursor_goto_next_sibling(&c));
+    }
+    ts_tree_cursor_delete(&c);
+    return out;
+}
+
+/* Pushes the children of n except those in fields that bind or name rather than read. */
+static void push_children(GArray *stack, TSNode n, gint function, const char *prefix)
+{
+    GArray *kids = fielded_children(n);
+    for (guint i = kids->len; i-- > 0;) {
+        const fielded *k = &g_array_index(kids, fielded, i);
+        if (k->field && (strcmp(k->field, "name") == 0 || strcmp(k->field, "attribute") == 0))
+            continue;
+        push_use(stack, k->node, function, prefix);
+    }
+    g_array_unref(kids);
+}
+
+GArray *impviz_parser_name_uses(impviz_parser *parser, const char *bytes, size_t len,
+                                const char *const *names, guint n_names)
+{
+    char *converted = NULL;
+    const char *why = NULL;
+    if (!decode_source(parser, &bytes, &len, &converted, &why))
+        return NULL;
+    GArray *out = g_array_sized_new(FALSE, TRUE, sizeof(impviz_name_uses), n_names);
+    g_array_set_clear_func(out, name_uses_clear);
+    for (guint i = 0; i < n_names; i++) {
+        impviz_name_uses u = {.functions = g_ptr_array_new()};
+        g_array_append_val(out, u);
+    }
+    GPtrArray *functions = g_ptr_array_new_with_free_func(user_free);
+    GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal); /* name*65536+fn */
+    impviz_file scratch = {.strings = g_string_chunk_new(1024)};
+    walk w = {.src = bytes, .len = len, .file = &scratch};
+    TSTree *tree = ts_parser_parse_string(parser->ts, NULL, bytes, (uint32_t)len);
+    GArray *stack = g_array_new(FALSE, FALSE, sizeof(use_frame));
+    push_use(stack, ts_tree_root_node(tree), -1, "");
+    while (stack->len) {
+        use_frame f = g_array_index(stack, use_frame, stack->len - 1);
+        g_array_set_size(stack, stack->len - 1);
+        TSNode n = f.node;
+        const char *t = node_type(n);
+        if (strcmp(t, "future_import_statement") == 0 && mentions(&w, n, "annotations"))
+            w.future_annotations = true;
+        if (strcmp(t, "import_statement") == 0 || strcmp(t, "import_from_statement") == 0 ||
+            strcmp(t, "future_import_statement") == 0 || strcmp(t, "string") == 0 ||
+            strcmp(t, "comment") == 0)
+            continue;
+        if (w.future_annotations && strcmp(t, "type") == 0)
+            continue;
+        if (strcmp(t, "identifier") == 0) {
+            for (guint i = 0; i < n_names; i++) {
+                if (!text_is(&w, n, names[i]))
+                    continue;
+                impviz_name_uses *u = &g_array_index(out, impviz_name_uses, i);
+                if (f.function < 0) {
+                    if (!u->import_time || node_line(n) < u->first_line)
+                        u->first_line = node_line(n);
+                    u->import_time = true;
+                    continue;
+                }
+                gpointer key = GSIZE_TO_POINTER((gsize)i * 65536u * 65536u + (gsize)f.function);
+                if (g_hash_table_add(seen, key))
+                    g_ptr_array_add(u->functions, g_ptr_array_index(functions, f.function));
+            }
+            continue;
+        }
+        if (strcmp(t, "function_definition") == 0 || strcmp(t, "class_definition") == 0) {
+            bool fn = t[0] == 'f';
+            TSNode name = ts_node_child_by_field_name(n, "name", 4);
+            const char *own = ts_node_is_null(name) ? "?" : node_text(&w, name);
+            char *joined = g_strconcat(f.prefix, own, fn ? ".<locals>." : ".", NULL);
+            const char *prefix = g_string_chunk_insert(scratch.strings, joined);
+            g_free(joined);
+            gint inner = f.function;
+            if (fn && inner < 0) {
+                impviz_user *u = g_new0(impviz_user, 1);
+                u->function = g_strconcat(f.prefix, own, NULL);
+                u->line = node_line(n);
+                g_ptr_array_add(functions, u);
+                inner = (gint)functions->len - 1;
+            }
+            GArray *kids = fielded_children(n);
+            for (guint i = kids->len; i-- > 0;) {
+                const fielded *k = &g_array_index(kids, fielded, i);
+                if (k->field && strcmp(k->field, "name") == 0)
+                    continue;
+                bool body = k->field && strcmp(k->field, "body") == 0;
+                push_use(stack, k->node, body ? inner : f.function, body ? prefix : f.prefix);
+            }
+            g_array_unref(kids);
+            continue;
+        }
+        if (strcmp(t, "parameters") == 0 || strcmp(t, "lambda_parameters") == 0) {
+            /* parameter names bind; their defaults and annotations are read */
+            GArray *kids = children(n, true);
+            for (guint i = 0; i < kids->len; i++) {
+                TSNode p = CHILD(kids, i);
+                push_use(stack, ts_node_child_by_field_name(p, "value", 5), f.function, f.prefix);
+                push_use(stack, ts_node_child_by_field_name(p, "type", 4), f.function, f.prefix);
+            }
+            g_array_unref(kids);
+            continue;
+        }
+        if (strcmp(t, "assignment") == 0 &&
+            is_type(ts_node_child_by_field_name(n, "left", 4), "identifier")) {
+            /* `name = ...` binds rather than reads (the handler of a failed import, say) */
+            push_use(stack, ts_node_child_by_field_name(n, "right", 5), f.function, f.prefix);
+            push_use(stack, ts_node_child_by_field_name(n, "type", 4), f.function, f.prefix);
+            continue;
+        }
+        if (strcmp(t, "keyword_argument") == 0) {
+            push_use(stack, ts_node_child_by_field_name(n, "value", 5), f.function, f.prefix);
+            continue;
+        }
+        push_children(stack, n, f.function, f.prefix);
+    }
+    g_array_unref(stack);
+    ts_tree_delete(tree);
+    /* every function is borrowed by the name_uses that list it: hand ownership over */
+    for (guint i = 0; i < n_names; i++) {
+        impviz_name_uses *u = &g_array_index(out, impviz_name_uses, i);
+        GPtrArray *owned = g_ptr_array_new_with_free_func(user_free);
+        for (guint j = 0; j < u->functions->len; j++) {
+            const impviz_user *src = g_ptr_array_index(u->functions, j);
+            impviz_user *copy = g_new0(impviz_user, 1);
+            copy->function = g_strdup(src->function);
+            copy->line = src->line;
+            g_ptr_array_add(owned, copy);
+        }
+        g_ptr_array_unref(u->functions);
+        u->functions = owned;
+    }
+    g_ptr_array_unref(functions);
+    g_hash_table_unref(seen);
+    g_string_chunk_free(scratch.strings);
+    g_free(converted);
+    return out;
 }

@@ -7,20 +7,14 @@
  * layout or lays it out and renders it in memory. Graphviz errors are caught with agseterrf and
  * become diagnostics. Debian's 2.4x headers take `char *`: the casts stay in this file.
  */
+#include "deadline.h"
 #include "impviz.h"
 
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 #include <string.h>
-
-/* Fill colours of import-time components (ColorBrewer Pastel1/Set3-like, distinguishable). */
-static const char *const component_fills[] = {
-    "#fbb4ae", "#b3cde3", "#ccebc5", "#decbe4", "#fed9a6", "#ffffcc",
-    "#e5d8bd", "#fddaec", "#8dd3c7", "#bebada", "#fb8072", "#80b1d3",
-};
-#define N_FILLS (sizeof(component_fills) / sizeof(component_fills[0]))
-#define CYCLE_COLOR "#d62728"
-#define RUNTIME_CYCLE_COLOR "#ff7f0e"
+#include <sys/resource.h>
+#include <unistd.h>
 
 /* ---- Graphviz error capture --------------------------------------------------------------- */
 
@@ -50,15 +44,23 @@ static void set(void *obj, const char *name, const char *value)
     agsafeset(obj, (char *)name, (char *)value, (char *)"");
 }
 
-/* Graphviz expands \N, \G, \l ... in labels, tooltips and URLs: double the backslashes. */
+/* Graphviz expands \N, \G, \l ... in labels, tooltips and URLs: double the backslashes.
+ * Graphviz escapes <, & and quotes itself but passes control characters and bad UTF-8 through
+ * into SVG, where they make the XML invalid: those are shown as \xNN (newlines stay). */
 static char *esc(const char *s)
 {
+    char *valid = g_utf8_make_valid(s, -1);
     GString *out = g_string_new(NULL);
-    for (; *s; s++) {
-        if (*s == '\\')
-            g_string_append_c(out, '\\');
-        g_string_append_c(out, *s);
+    for (const char *p = valid; *p; p++) {
+        guchar c = (guchar)*p;
+        if (c == '\\')
+            g_string_append(out, "\\\\");
+        else if ((c < 0x20 && c != '\n') || c == 0x7f)
+            g_string_append_printf(out, "\\\\x%02x", c);
+        else
+            g_string_append_c(out, (char)c);
     }
+    g_free(valid);
     return g_string_free(out, FALSE);
 }
 
@@ -111,10 +113,17 @@ static void style_change(void *obj, GString *cls, guint8 change, bool on_cycle, 
 
 typedef struct {
     const impviz_analysis *a;
+    const impviz_view *view;
     const impviz_render_opts *opts;
+    impviz_format format;
+    const char *engine;        /* Graphviz layout engine, chosen before the graph is built */
+    const impviz_theme *theme; /* opts->theme or the built-in light theme */
+    char **fills;              /* the theme's component fills, split */
+    guint n_fills;
     Agraph_t *g;
+    Agraph_t *externals;  /* subgraph of external nodes, made on first use */
     GHashTable *clusters; /* package name -> Agraph_t * */
-    Agnode_t **nodes;     /* per module */
+    Agnode_t **nodes;     /* per view node */
 } builder;
 
 /* The cluster of a package, created with its parents on first use. */
@@ -138,93 +147,318 @@ static Agraph_t *cluster_for(builder *b, const char *package)
     g_free(name);
     set_esc(c, "label", package);
     set(c, "class", "package");
-    set(c, "style", "rounded");
-    set(c, "color", "#9e9e9e");
-    set(c, "fontcolor", "#616161");
+    set(c, "style", "rounded,filled");
+    set(c, "color", b->theme->cluster_border);
+    set(c, "fillcolor", b->theme->cluster_fill);
+    set(c, "fontcolor", b->theme->cluster_text);
     g_hash_table_insert(b->clusters, g_strdup(package), c);
     return c;
 }
 
-static void add_nodes(builder *b)
+/* The Graphviz name of a view node, which SVG shows as its <title>: the dotted name for project
+ * nodes (unique in a view: a collapsed package absorbs the module of its name), "ext:NAME" for
+ * externals. Caller frees. */
+static char *gv_name(const impviz_view_node *node)
+{
+    bool ext = node->type == IMPVIZ_NODE_STDLIB || node->type == IMPVIZ_NODE_THIRD_PARTY;
+    return g_strconcat(ext ? "ext:" : "", node->name, NULL);
+}
+
+/* Tooltip of a project node: name, path, edges in and out, component. */
+static char *project_tooltip(const builder *b, const impviz_view_node *node)
+{
+    GString *tip = g_string_new(node->name);
+    if (node->type == IMPVIZ_NODE_MODULE) {
+        const impviz_module *m = module_at(b->a, g_array_index(node->modules, guint, 0));
+        g_string_append_printf(tip, "\n%s", m->path);
+    } else {
+        g_string_append_printf(tip, "\n%u modules collapsed", node->modules->len);
+    }
+    g_string_append_printf(tip, "\nimports %u, imported by %u",
+                           b->view->reversed ? node->in : node->out,
+                           b->view->reversed ? node->out : node->in);
+    if (node->component >= 0)
+        g_string_append_printf(tip, "\non import-time cycle %d", node->component + 1);
+    else if (node->runtime_component >= 0)
+        g_string_append_printf(tip, "\non runtime cycle %d", node->runtime_component + 1);
+    return g_string_free(tip, FALSE);
+}
+
+/* A URL made safe for Graphviz's SVG, which writes xlink:href without escaping it: bytes that
+ * cannot stand in a URL or an XML attribute are percent-encoded, and '&' (a query separator)
+ * becomes "&amp;" in pictures (Graphviz keeps an entity as it is) but stays '&' in DOT. */
+static char *url_safe(const char *url, bool xml)
+{
+    GString *out = g_string_new(NULL);
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
+        if (*p == '&')
+            g_string_append(out, xml ? "&amp;" : "&");
+        else if (*p <= ' ' || *p >= 0x7f || strchr("\"'<>\\`{}|^", *p))
+            g_string_append_printf(out, "%%%02X", *p);
+        else
+            g_string_append_c(out, (char)*p);
+    }
+    return g_string_free(out, FALSE);
+}
+
+static void set_node_link(const builder *b, Agnode_t *n, const impviz_view_node *node)
+{
+    if (!b->opts->link || !node->modules->len)
+        return;
+    char *url;
+    if (node->type == IMPVIZ_NODE_MODULE) {
+        const impviz_module *m = module_at(b->a, g_array_index(node->modules, guint, 0));
+        url = impviz_link_expand(b->opts->link, m->path, 1, m->name);
+    } else { /* a collapsed package: its directory */
+        char *dir = g_strdelimit(g_strdup(node->name), ".", '/');
+        url = impviz_link_expand(b->opts->link, dir, 1, node->name);
+        g_free(dir);
+    }
+    char *safe = url_safe(url, b->format != IMPVIZ_FORMAT_DOT);
+    set_esc(n, "URL", safe);
+    g_free(safe);
+    g_free(url);
+}
+
+/* An edge links to its first import statement. */
+static void set_edge_link(const builder *b, Agedge_t *edge, const impviz_view_edge *e)
+{
+    if (!b->opts->link || !e->refs->len)
+        return;
+    const impviz_ref *r = &g_array_index(b->a->refs, impviz_ref, g_array_index(e->refs, guint, 0));
+    const impviz_module *m = module_at(b->a, r->source);
+    char *url = impviz_link_expand(b->opts->link, m->path, r->import->line, m->name);
+    char *safe = url_safe(url, b->format != IMPVIZ_FORMAT_DOT);
+    set_esc(edge, "URL", safe);
+    g_free(safe);
+    g_free(url);
+}
+
+/* impviz diff: the change of a node or edge standing for several modules or edges is theirs when
+ * they all agree, else unchanged. */
+static guint8 node_change(const builder *b, const impviz_view_node *node)
+{
+    guint8 change = IMPVIZ_CHANGE_SAME;
+    for (guint i = 0; i < node->modules->len; i++) {
+        guint8 c = b->opts->module_changes[g_array_index(node->modules, guint, i)];
+        if (i && c != change)
+            return IMPVIZ_CHANGE_SAME;
+        change = c;
+    }
+    return change;
+}
+
+static guint8 edge_change(const builder *b, const impviz_view_edge *e)
 {
     const impviz_analysis *a = b->a;
-    const impviz_graph *gr = a->graph;
-    guint n = a->project->modules->len;
-    b->nodes = g_new0(Agnode_t *, n);
-    guint *in = g_new0(guint, n), *out = g_new0(guint, n);
-    for (guint k = 0; k < gr->edges->len; k++) {
-        const impviz_edge *e = &g_array_index(gr->edges, impviz_edge, k);
-        in[e->target]++;
-        out[e->source]++;
+    guint8 change = IMPVIZ_CHANGE_SAME;
+    bool first = true;
+    for (guint i = 0; i < e->refs->len; i++) {
+        const impviz_ref *r = &g_array_index(a->refs, impviz_ref, g_array_index(e->refs, guint, i));
+        if (r->target < 0)
+            return IMPVIZ_CHANGE_SAME;
+        const impviz_edge *ge = impviz_graph_edge(a->graph, r->source, (guint)r->target);
+        guint8 c = b->opts->edge_changes[ge - &g_array_index(a->graph->edges, impviz_edge, 0)];
+        if (!first && c != change)
+            return IMPVIZ_CHANGE_SAME;
+        change = c;
+        first = false;
+    }
+    return change;
+}
+
+static void add_nodes(builder *b)
+{
+    const impviz_view *v = b->view;
+    b->nodes = g_new0(Agnode_t *, v->nodes->len + 1);
+    for (guint k = 0; k < v->nodes->len; k++) {
+        const impviz_view_node *node = g_ptr_array_index(v->nodes, k);
+        char *key = impviz_view_node_id(node), *name = gv_name(node);
+        GString *cls = g_string_new(NULL);
+        Agnode_t *n;
+        if (node->type == IMPVIZ_NODE_STDLIB || node->type == IMPVIZ_NODE_THIRD_PARTY) {
+            if (!b->externals) {
+                b->externals = agsubg(b->g, (char *)"externals", 1);
+                set(b->externals, "rank", "sink");
+            }
+            n = agnode(b->externals, name, 1);
+            bool std = node->type == IMPVIZ_NODE_STDLIB;
+            set(n, "shape", "ellipse");
+            set(n, "style", "filled");
+            set(n, "fillcolor", std ? b->theme->stdlib_fill : b->theme->third_party_fill);
+            set(n, "color", std ? b->theme->stdlib_border : b->theme->third_party_border);
+            g_string_append(cls, std ? "external stdlib" : "external third-party");
+            char *tip = g_strdup_printf("%s\n%s, outside the project\nimported by %u", node->name,
+                                        std ? "standard library" : "third party",
+                                        v->reversed ? node->out : node->in);
+            set_esc(n, "tooltip", tip);
+            g_free(tip);
+        } else {
+            n = agnode(cluster_for(b, node->package), name, 1);
+            g_string_append(cls, "module");
+            if (node->is_package)
+                g_string_append(cls, " package");
+            if (node->type == IMPVIZ_NODE_COLLAPSED) {
+                g_string_append(cls, " collapsed");
+                set(n, "shape", "folder");
+            }
+            if (node->component >= 0) {
+                g_string_append(cls, " in-cycle");
+                set(n, "fillcolor", b->fills[(guint)node->component % b->n_fills]);
+                set(n, "color", b->theme->cycle);
+                set(n, "penwidth", "2");
+            } else if (node->runtime_component >= 0) {
+                g_string_append(cls, " in-runtime-cycle");
+                set(n, "fillcolor", b->theme->runtime_fill);
+                set(n, "color", b->theme->runtime_cycle);
+            }
+            char *tip = project_tooltip(b, node);
+            set_esc(n, "tooltip", tip);
+            g_free(tip);
+        }
+        b->nodes[k] = n;
+        set_node_link(b, n, node);
+        set_esc(n, "label", node->label);
+        set_esc(n, "id", key);
+        if (b->opts->module_changes && node->modules->len)
+            style_change(n, cls, node_change(b, node), node->component >= 0, true);
+        set(n, "class", cls->str);
+        g_string_free(cls, TRUE);
+        g_free(key);
+        g_free(name);
+    }
+}
+
+static bool is_external_node(const impviz_view *v, guint k)
+{
+    const impviz_view_node *node = g_ptr_array_index(v->nodes, k);
+    return node->type == IMPVIZ_NODE_STDLIB || node->type == IMPVIZ_NODE_THIRD_PARTY;
+}
+
+static bool is_collapsed_node(const impviz_view *v, guint k)
+{
+    return ((const impviz_view_node *)g_ptr_array_index(v->nodes, k))->type ==
+           IMPVIZ_NODE_COLLAPSED;
+}
+
+/* "path:line: statement (kind)", one line per import record behind the edge. */
+static char *edge_tooltip(const builder *b, const impviz_view_edge *e)
+{
+    const impviz_analysis *a = b->a;
+    GString *tip = g_string_new(NULL);
+    if (e->count > 1)
+        g_string_append_printf(tip, "%u imports\n", e->count);
+    for (guint i = 0; i < e->refs->len; i++) {
+        const impviz_ref *r = &g_array_index(a->refs, impviz_ref, g_array_index(e->refs, guint, i));
+        g_string_append_printf(tip, "%s%s:%u: %s (%s)", i ? "\n" : "",
+                               module_at(a, r->source)->path, r->import->line, r->import->statement,
+                               impviz_kind_str(r->import->kind));
+    }
+    return g_string_free(tip, FALSE);
+}
+
+/* ---- ranking hints ------------------------------------------------------------------------ */
+
+/* Edges that should not push their target down a rank: every non-eager import (ranks follow
+ * what runs at import time), and a small feedback set that makes the eager edges acyclic, found
+ * with the Eades-Lin-Smyth heuristic (sinks to the right, sources to the left, otherwise the
+ * node with the largest out-degree minus in-degree; ties by node index, so it is deterministic).
+ * Left to dot's own depth-first cycle breaking, the CPython standard library's graph gets twice
+ * as many ranks as its longest path and its layout several times slower. Caller frees. */
+static bool *unconstrained_edges(const impviz_view *v)
+{
+    guint n = v->nodes->len, m = v->edges->len;
+    bool *free_edge = g_new0(bool, m + 1);
+    gint *outdeg = g_new0(gint, n + 1), *indeg = g_new0(gint, n + 1);
+    guint *out_off = g_new0(guint, n + 2), *in_off = g_new0(guint, n + 2);
+    guint *out_edges = g_new(guint, m + 1), *in_edges = g_new(guint, m + 1);
+    for (guint k = 0; k < m; k++) {
+        const impviz_view_edge *e = &g_array_index(v->edges, impviz_view_edge, k);
+        if (e->kind != IMPVIZ_EAGER) {
+            free_edge[k] = true;
+            continue;
+        }
+        outdeg[e->source]++;
+        indeg[e->target]++;
     }
     for (guint i = 0; i < n; i++) {
-        const impviz_module *m = module_at(a, i);
-        char *package = g_strdup(m->name);
-        const char *label;
-        if (m->is_package) {
-            label = "__init__";
-        } else {
-            char *dot = strrchr(package, '.');
-            label = dot ? m->name + (dot - package) + 1 : m->name;
-            if (dot)
-                *dot = '\0';
-            else
-                *package = '\0';
-        }
-        Agraph_t *c = cluster_for(b, package);
-        g_free(package);
-        Agnode_t *node = agnode(c, (char *)m->name, 1);
-        b->nodes[i] = node;
-        set_esc(node, "label", label);
-        char *id = g_strconcat("m:", m->name, NULL);
-        set_esc(node, "id", id);
-        g_free(id);
-        gint it = gr->import_time.component_of[i], rt = gr->runtime.component_of[i];
-        GString *cls = g_string_new("module");
-        if (m->is_package)
-            g_string_append(cls, " package");
-        if (it >= 0) {
-            g_string_append(cls, " in-cycle");
-            set(node, "fillcolor", component_fills[it % N_FILLS]);
-            set(node, "color", CYCLE_COLOR);
-            set(node, "penwidth", "2");
-        } else if (rt >= 0) {
-            g_string_append(cls, " in-runtime-cycle");
-            set(node, "fillcolor", "#fff3e0");
-            set(node, "color", RUNTIME_CYCLE_COLOR);
-        }
-        if (b->opts->module_changes)
-            style_change(node, cls, b->opts->module_changes[i], it >= 0, true);
-        set(node, "class", cls->str);
-        g_string_free(cls, TRUE);
-        char *tip = g_strdup_printf("%s\n%s\nimports %u module%s, imported by %u%s%s", m->name,
-                                    m->path, out[i], out[i] == 1 ? "" : "s", in[i],
-                                    it >= 0 ? "\non an import-time cycle" : "",
-                                    it < 0 && rt >= 0 ? "\non a runtime cycle" : "");
-        set_esc(node, "tooltip", tip);
-        g_free(tip);
+        out_off[i + 1] = out_off[i] + (guint)outdeg[i];
+        in_off[i + 1] = in_off[i] + (guint)indeg[i];
     }
-    g_free(in);
-    g_free(out);
+    guint *out_fill = g_new0(guint, n + 1), *in_fill = g_new0(guint, n + 1);
+    for (guint k = 0; k < m; k++) {
+        const impviz_view_edge *e = &g_array_index(v->edges, impviz_view_edge, k);
+        if (free_edge[k])
+            continue;
+        out_edges[out_off[e->source] + out_fill[e->source]++] = k;
+        in_edges[in_off[e->target] + in_fill[e->target]++] = k;
+    }
+    /* pos: left part counts up from 0, right part down from n - 1 */
+    guint *pos = g_new(guint, n + 1);
+    bool *gone = g_new0(bool, n + 1);
+    guint left = 0, right = n, remaining = n;
+    while (remaining) {
+        bool changed = true;
+        while (changed) {
+            changed = false;
+            for (guint i = 0; i < n; i++) {
+                if (gone[i] || (outdeg[i] && indeg[i]))
+                    continue;
+                gone[i] = true;
+                remaining--;
+                changed = true;
+                pos[i] = outdeg[i] ? left++ : --right; /* a sink goes right, a source left */
+                for (guint k = out_off[i]; k < out_off[i + 1]; k++)
+                    indeg[g_array_index(v->edges, impviz_view_edge, out_edges[k]).target]--;
+                for (guint k = in_off[i]; k < in_off[i + 1]; k++)
+                    outdeg[g_array_index(v->edges, impviz_view_edge, in_edges[k]).source]--;
+            }
+        }
+        if (!remaining)
+            break;
+        guint best = G_MAXUINT;
+        for (guint i = 0; i < n; i++)
+            if (!gone[i] &&
+                (best == G_MAXUINT || outdeg[i] - indeg[i] > outdeg[best] - indeg[best]))
+                best = i;
+        gone[best] = true;
+        remaining--;
+        pos[best] = left++;
+        for (guint k = out_off[best]; k < out_off[best + 1]; k++)
+            indeg[g_array_index(v->edges, impviz_view_edge, out_edges[k]).target]--;
+        for (guint k = in_off[best]; k < in_off[best + 1]; k++)
+            outdeg[g_array_index(v->edges, impviz_view_edge, in_edges[k]).source]--;
+    }
+    for (guint k = 0; k < m; k++) {
+        const impviz_view_edge *e = &g_array_index(v->edges, impviz_view_edge, k);
+        if (!free_edge[k] && pos[e->source] > pos[e->target])
+            free_edge[k] = true;
+    }
+    g_free(pos);
+    g_free(gone);
+    g_free(outdeg);
+    g_free(indeg);
+    g_free(out_off);
+    g_free(in_off);
+    g_free(out_edges);
+    g_free(in_edges);
+    g_free(out_fill);
+    g_free(in_fill);
+    return free_edge;
 }
 
 static void add_edges(builder *b)
 {
-    const impviz_analysis *a = b->a;
-    const impviz_graph *gr = a->graph;
-    for (guint k = 0; k < gr->edges->len; k++) {
-        const impviz_edge *e = &g_array_index(gr->edges, impviz_edge, k);
+    const impviz_view *v = b->view;
+    bool *unconstrained = unconstrained_edges(v);
+    for (guint k = 0; k < v->edges->len; k++) {
+        const impviz_view_edge *e = &g_array_index(v->edges, impviz_view_edge, k);
         Agedge_t *edge = agedge(b->g, b->nodes[e->source], b->nodes[e->target], NULL, 1);
-        gint it_s = gr->import_time.component_of[e->source];
-        gint rt_s = gr->runtime.component_of[e->source];
-        bool cycle =
-            e->kind == IMPVIZ_EAGER && it_s >= 0 && it_s == gr->import_time.component_of[e->target];
-        bool runtime_cycle = !cycle && e->kind != IMPVIZ_TYPING && rt_s >= 0 &&
-                             rt_s == gr->runtime.component_of[e->target];
-        GString *cls = g_string_new(impviz_kind_str(e->kind));
-        if (cycle)
+        bool external = is_external_node(v, e->source) || is_external_node(v, e->target);
+        GString *cls = g_string_new(external ? "external" : impviz_kind_str(e->kind));
+        if (e->cycle)
             g_string_append(cls, " cycle");
-        else if (runtime_cycle)
+        else if (e->runtime_cycle)
             g_string_append(cls, " runtime-cycle");
         switch (e->kind) {
         case IMPVIZ_DEFERRED:
@@ -233,107 +467,125 @@ static void add_edges(builder *b)
             break;
         case IMPVIZ_TYPING:
             set(edge, "style", "dotted");
-            set(edge, "color", "#9e9e9e");
+            set(edge, "color", b->theme->edge_typing);
             break;
         default:
             break;
         }
-        if (cycle) {
-            set(edge, "color", CYCLE_COLOR);
-            set(edge, "penwidth", "2.5");
-        } else if (runtime_cycle) {
-            set(edge, "color", RUNTIME_CYCLE_COLOR);
+        if (external)
+            set(edge, "color", b->theme->edge_external);
+        /* an edge between collapsed packages is as thick as the imports behind it are many */
+        double width = 1.0;
+        if (e->count > 1 && (is_collapsed_node(v, e->source) || is_collapsed_node(v, e->target)))
+            width = MIN(1.0 + 0.3 * (g_bit_storage(e->count) - 1), 3.0); /* 1 + 0.3 log2 */
+        if (e->cycle) {
+            set(edge, "color", b->theme->cycle);
+            width = MAX(width, 2.5);
+        } else if (e->runtime_cycle) {
+            set(edge, "color", b->theme->runtime_cycle);
         }
-        if (b->opts->edge_changes)
-            style_change(edge, cls, b->opts->edge_changes[k], cycle, false);
+        if (width > 1.0) {
+            char pen[G_ASCII_DTOSTR_BUF_SIZE];
+            set(edge, "penwidth", g_ascii_formatd(pen, sizeof pen, "%.1f", width));
+        }
+        if (b->opts->edge_changes && !external)
+            style_change(edge, cls, edge_change(b, e), e->cycle, false);
         set(edge, "class", cls->str);
         g_string_free(cls, TRUE);
-        GString *tip = g_string_new(NULL);
-        for (guint i = 0; i < e->refs->len; i++) {
-            const impviz_ref *r =
-                &g_array_index(a->refs, impviz_ref, g_array_index(e->refs, guint, i));
-            g_string_append_printf(tip, "%s%s:%u: %s (%s)", i ? "\n" : "",
-                                   module_at(a, r->source)->path, r->import->line,
-                                   r->import->statement, impviz_kind_str(r->import->kind));
+        if (unconstrained[k])
+            set(edge, "constraint", "false");
+        if (e->count > 1) {
+            char weight[16];
+            g_snprintf(weight, sizeof weight, "%u", e->count);
+            set(edge, "weight", weight);
         }
-        set_esc(edge, "tooltip", tip->str);
-        g_string_free(tip, TRUE);
-        char *id = g_strdup_printf("e:%s->%s", module_at(a, e->source)->name,
-                                   module_at(a, e->target)->name);
+        set_edge_link(b, edge, e);
+        char *tip = edge_tooltip(b, e);
+        set_esc(edge, "tooltip", tip);
+        g_free(tip);
+        char *id = impviz_view_edge_id(v, e);
         set_esc(edge, "id", id);
         g_free(id);
     }
+    g_free(unconstrained);
 }
 
-/* One node per top-level external package, one edge per (module, package). */
-static void add_externals(builder *b)
+/* ---- the legend: one node with an HTML-like table, rows only for what the picture shows ---- */
+
+/* One legend row: a sample (a line drawn in `colour`, or a swatch filled with `fill` and edged
+ * with `colour`, its text in `text_colour`) and what it means. */
+static void legend_row(GString *h, const char *colour, const char *sample, const char *meaning,
+                       const char *fill, const char *text_colour)
 {
-    const impviz_analysis *a = b->a;
-    GHashTable *nodes = g_hash_table_new(g_str_hash, g_str_equal);
-    GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    Agraph_t *ext = agsubg(b->g, (char *)"externals", 1);
-    set(ext, "rank", "sink");
-    for (guint i = 0; i < a->refs->len; i++) {
-        const impviz_ref *r = &g_array_index(a->refs, impviz_ref, i);
-        if (!r->external)
-            continue;
-        Agnode_t *n = g_hash_table_lookup(nodes, r->external);
-        if (!n) {
-            char *name = g_strconcat("ext:", r->external, NULL);
-            n = agnode(ext, name, 1);
-            g_free(name);
-            set_esc(n, "label", r->external);
-            set(n, "shape", "ellipse");
-            set(n, "style", "filled");
-            bool std = r->cls == IMPVIZ_TARGET_STDLIB;
-            set(n, "fillcolor", std ? "#eeeeee" : "#e3f2fd");
-            set(n, "color", std ? "#bdbdbd" : "#90caf9");
-            set(n, "class", std ? "external stdlib" : "external third-party");
-            g_hash_table_insert(nodes, (gpointer)r->external, n);
-        }
-        char *key = g_strdup_printf("%u:%s", r->source, r->external);
-        if (g_hash_table_add(seen, key)) {
-            Agedge_t *e = agedge(b->g, b->nodes[r->source], n, NULL, 1);
-            set(e, "class", "external");
-            set(e, "color", "#bdbdbd");
-        }
-    }
-    g_hash_table_unref(seen);
-    g_hash_table_unref(nodes);
+    g_string_append(h, "<TR><TD");
+    if (fill)
+        g_string_append_printf(h, " BGCOLOR=\"%s\" BORDER=\"1\" COLOR=\"%s\"", fill, colour);
+    g_string_append_printf(h, "><FONT COLOR=\"%s\">%s</FONT></TD><TD ALIGN=\"LEFT\">%s</TD></TR>",
+                           fill ? text_colour : colour, sample, meaning);
 }
 
 static void add_legend(builder *b)
 {
-    Agraph_t *g = b->g;
-    Agraph_t *c = agsubg(g, (char *)"cluster_legend", 1);
-    set(c, "label", "legend");
-    set(c, "class", "legend");
-    set(c, "style", "rounded,dashed");
-    set(c, "color", "#bdbdbd");
-    set(c, "fontcolor", "#757575");
-    static const struct {
-        const char *from, *to, *label, *style, *color;
-    } rows[] = {
-        {"legend_a", "legend_b", "import-time cycle", "solid", CYCLE_COLOR},
-        {"legend_c", "legend_d", "deferred / lazy", "dashed", "#424242"},
-        {"legend_e", "legend_f", "TYPE_CHECKING only", "dotted", "#9e9e9e"},
-    };
-    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
-        Agnode_t *x = agnode(c, (char *)rows[i].from, 1), *y = agnode(c, (char *)rows[i].to, 1);
-        Agnode_t *both[] = {x, y};
-        for (int k = 0; k < 2; k++) {
-            set(both[k], "label", "");
-            set(both[k], "shape", "point");
-            set(both[k], "width", "0.05");
-            set(both[k], "class", "legend");
-        }
-        Agedge_t *e = agedge(c, x, y, NULL, 1);
-        set(e, "label", rows[i].label);
-        set(e, "style", rows[i].style);
-        set(e, "color", rows[i].color);
-        set(e, "fontcolor", "#616161");
-        set(e, "class", "legend");
+    const impviz_view *v = b->view;
+    const impviz_theme *t = b->theme;
+    bool cycle = false, runtime = false, deferred = false, typing = false, collapsed = false,
+         in_cycle = false, stdlib = false, third = false;
+    for (guint k = 0; k < v->edges->len; k++) {
+        const impviz_view_edge *e = &g_array_index(v->edges, impviz_view_edge, k);
+        cycle |= e->cycle;
+        runtime |= e->runtime_cycle;
+        deferred |= e->kind == IMPVIZ_DEFERRED || e->kind == IMPVIZ_LAZY;
+        typing |= e->kind == IMPVIZ_TYPING;
     }
+    for (guint k = 0; k < v->nodes->len; k++) {
+        const impviz_view_node *n = g_ptr_array_index(v->nodes, k);
+        collapsed |= n->type == IMPVIZ_NODE_COLLAPSED;
+        in_cycle |= n->component >= 0;
+        stdlib |= n->type == IMPVIZ_NODE_STDLIB;
+        third |= n->type == IMPVIZ_NODE_THIRD_PARTY;
+    }
+    GString *h = g_string_new(NULL);
+    g_string_append_printf(h,
+                           "<TABLE BORDER=\"1\" STYLE=\"ROUNDED\" CELLBORDER=\"0\" "
+                           "CELLSPACING=\"1\" CELLPADDING=\"2\" COLOR=\"%s\">",
+                           t->legend_border);
+    legend_row(h, t->edge, "&#8212;&#8212;&#9656;",
+               v->reversed ? "is imported by (at import time)" : "imports (at import time)", NULL,
+               NULL);
+    if (cycle)
+        legend_row(h, t->cycle, "<B>&#8212;&#8212;&#9656;</B>", "import-time cycle", NULL, NULL);
+    if (runtime)
+        legend_row(h, t->runtime_cycle, "&#8212;&#8212;&#9656;", "runtime-only cycle", NULL, NULL);
+    if (deferred)
+        legend_row(h, t->edge, "&#8211; &#8211; &#9656;", "deferred (in a function) or lazy", NULL,
+                   NULL);
+    if (typing)
+        legend_row(h, t->edge_typing, "&#183; &#183; &#183;&#9656;", "TYPE_CHECKING only", NULL,
+                   NULL);
+    if (in_cycle)
+        legend_row(h, t->cycle, "module", "on an import-time cycle", b->fills[0], t->module_text);
+    if (collapsed)
+        legend_row(h, t->module_border, "&#9633; pkg", "package collapsed (--depth)", NULL, NULL);
+    if (stdlib)
+        legend_row(h, t->stdlib_border, "stdlib", "standard library", t->stdlib_fill,
+                   t->module_text);
+    if (third)
+        legend_row(h, t->third_party_border, "pkg", "third party", t->third_party_fill,
+                   t->module_text);
+    g_string_append(h, "</TABLE>");
+    Agnode_t *n = agnode(b->g, (char *)"legend", 1);
+    set(n, "shape", "plaintext");
+    set(n, "style", "");
+    set(n, "margin", "0");
+    set(n, "class", "legend");
+    set(n, "id", "legend");
+    set(n, "fontsize", "9");
+    set(n, "fontcolor", t->legend_text);
+    set(n, "tooltip", "legend");
+    char *html = agstrdup_html(b->g, h->str);
+    agxset(n, agattr(b->g, AGNODE, (char *)"label", NULL), html);
+    agstrfree(b->g, html);
+    g_string_free(h, TRUE);
 }
 
 static int io_putstr(void *chan, const char *str)
@@ -348,38 +600,71 @@ static int io_flush(void *chan)
     return 0;
 }
 
+/* ---- layout choice ------------------------------------------------------------------------ */
+
+/* Past these sizes dot gets the faster settings below (measured: MEASUREMENTS.md). */
+#define LARGE_NODES 150
+#define LARGE_EDGES 600
+/* Past these, dot takes minutes even so (the stdlib with its tests: 1 700 modules, 9 000 edges,
+ * 100 s) and --layout auto switches to sfdp, which lays that out in about a second. The stdlib
+ * without tests (870 modules, 3 600 edges) stays with dot: about 12 s. */
+#define DOT_MAX_NODES 1200
+#define DOT_MAX_EDGES 5000
+
+static bool is_large(const impviz_view *v)
+{
+    return v->nodes->len > LARGE_NODES || v->edges->len > LARGE_EDGES;
+}
+
+const char *impviz_render_engine(const impviz_view *view, const char *layout)
+{
+    if (layout && strcmp(layout, "auto") != 0)
+        return layout;
+    return view->nodes->len <= DOT_MAX_NODES && view->edges->len <= DOT_MAX_EDGES ? "dot" : "sfdp";
+}
+
 static Agraph_t *build(builder *b, Agdisc_t *disc)
 {
-    const impviz_analysis *a = b->a;
     Agraph_t *g = agopen((char *)"impviz", Agdirected, disc);
     b->g = g;
     b->clusters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     set(g, "rankdir", b->opts->rankdir ? b->opts->rankdir : "TB");
-    set(g, "fontname", "Helvetica");
-    set(g, "fontsize", "11");
+    const impviz_theme *t = b->theme;
+    set(g, "bgcolor", t->background);
+    set(g, "fontname", t->font);
+    set(g, "fontsize", t->font_size);
+    set(g, "fontcolor", t->cluster_text);
     set(g, "class", "impviz");
     set(g, "newrank", "false");
+    agattr(g, AGNODE, (char *)"label", (char *)"\\N");
     agattr(g, AGNODE, (char *)"shape", (char *)"box");
     agattr(g, AGNODE, (char *)"style", (char *)"rounded,filled");
-    agattr(g, AGNODE, (char *)"fillcolor", (char *)"#ffffff");
-    agattr(g, AGNODE, (char *)"fontname", (char *)"Helvetica");
-    agattr(g, AGNODE, (char *)"fontsize", (char *)"11");
-    agattr(g, AGEDGE, (char *)"color", (char *)"#424242");
+    agattr(g, AGNODE, (char *)"fillcolor", t->module_fill);
+    agattr(g, AGNODE, (char *)"color", t->module_border);
+    agattr(g, AGNODE, (char *)"fontcolor", t->module_text);
+    agattr(g, AGNODE, (char *)"fontname", t->font);
+    agattr(g, AGNODE, (char *)"fontsize", t->font_size);
+    agattr(g, AGEDGE, (char *)"color", t->edge);
     agattr(g, AGEDGE, (char *)"arrowsize", (char *)"0.7");
-    agattr(g, AGEDGE, (char *)"fontname", (char *)"Helvetica");
+    agattr(g, AGEDGE, (char *)"fontname", t->font);
     agattr(g, AGEDGE, (char *)"fontsize", (char *)"9");
-    /* Large graphs: dot's crossing minimisation and network simplex dominate; these limits
-     * (measured in MEASUREMENTS.md) cut layout time several-fold for similar crossings. */
-    if (a->project->modules->len > 150) {
+    set(g, "layout", b->engine);
+    if (strcmp(b->engine, "dot") == 0 && is_large(b->view)) {
+        /* dot's crossing minimisation and network simplex dominate on large graphs; these
+         * limits cut layout time several-fold for a similar number of crossings */
         set(g, "mclimit", "0.1");
         set(g, "nslimit", "2");
         set(g, "nslimit1", "2");
         set(g, "remincross", "false");
+    } else if (strcmp(b->engine, "dot") != 0) {
+        /* force-directed and radial engines: no overlapping nodes, nodes drawn over edges */
+        set(g, "overlap", "prism");
+        set(g, "outputorder", "edgesfirst");
+        if (is_large(b->view))
+            set(g, "splines", "false");
     }
     add_nodes(b);
     add_edges(b);
-    if (b->opts->externals)
-        add_externals(b);
     if (b->opts->legend)
         add_legend(b);
     return g;
@@ -399,11 +684,106 @@ static const char *gv_format(impviz_format f)
     }
 }
 
+/* ---- layout and rendering ---------------------------------------------------------------- */
+
+typedef struct {
+    GVC_t *gvc;
+    Agraph_t *g;
+    const char *layout;
+    impviz_format format;
+} layout_job;
+
+/* Lays out and renders; an impviz_deadline_fn, so it may run in a child process. */
+static impviz_status layout_render(void *data, impviz_diags *diags, GBytes **out)
+{
+    layout_job *job = data;
+    impviz_diags *outer = errf_diags;
+    errf_diags = diags; /* in a child, Graphviz's messages go back through its own list */
+    impviz_status status = IMPVIZ_OK;
+    *out = NULL;
+    /* the graph's own `layout` attribute wins over gvLayout's argument: keep them one */
+    set(job->g, "layout", job->layout);
+    if (gvLayout(job->gvc, job->g, job->layout) != 0) {
+        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "graphviz cannot lay out with '%s'",
+                         job->layout);
+        status = IMPVIZ_ERENDER;
+        goto cleanup;
+    }
+    char *data_out = NULL;
+    unsigned int len = 0;
+    if (gvRenderData(job->gvc, job->g, gv_format(job->format), &data_out, &len) != 0 || !data_out) {
+        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "graphviz cannot render %s",
+                         gv_format(job->format));
+        status = IMPVIZ_ERENDER;
+    } else {
+        *out = g_bytes_new(data_out, len);
+    }
+    gvFreeRenderData(data_out);
+    gvFreeLayout(job->gvc, job->g);
+cleanup:
+    errf_hook((char *)"\n"); /* a last unterminated message belongs to this list */
+    errf_diags = outer;
+    return status;
+}
+
+/* A layout child may use a quarter of the machine's memory. */
+static guint64 layout_memory_limit(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    guint64 limit = pages > 0 && size > 0 ? (guint64)pages * (guint64)size / 4 : 0;
+    struct rlimit inherited;
+    if (getrlimit(RLIMIT_AS, &inherited) == 0 && inherited.rlim_cur != RLIM_INFINITY &&
+        (!limit || (guint64)inherited.rlim_cur < limit))
+        limit = inherited.rlim_cur; /* a tighter limit from `ulimit -v` applies anyway */
+    return limit;
+}
+
+/* The layout in a child process with a deadline and a memory cap; sfdp, which is fast and
+ * small on any size, gets one more try when another engine runs out of time or memory. */
+static impviz_status layout_render_within(layout_job *job, guint seconds, impviz_diags *diags,
+                                          GBytes **out)
+{
+    impviz_status status = IMPVIZ_ERENDER;
+    guint64 max_bytes = layout_memory_limit();
+    for (;;) {
+        char *why = NULL, *failure = NULL;
+        impviz_deadline_result r =
+            impviz_deadline_run(layout_render, job, seconds, max_bytes, diags, &status, out, &why);
+        if (r == IMPVIZ_DEADLINE_DONE)
+            return status;
+        if (r == IMPVIZ_DEADLINE_EXPIRED)
+            failure = g_strdup_printf("did not finish within %u second%s (see --timeout)", seconds,
+                                      seconds == 1 ? "" : "s");
+        else
+            failure = g_strdup_printf("failed (%s; memory is capped at %" G_GUINT64_FORMAT " MiB)",
+                                      why, max_bytes >> 20);
+        g_free(why);
+        bool last = strcmp(job->layout, "sfdp") == 0;
+        impviz_diags_add(diags, last ? IMPVIZ_ERROR : IMPVIZ_WARNING, NULL, 0,
+                         "graphviz layout '%s' %s; %s", job->layout, failure,
+                         last ? "nothing drawn" : "drawn with sfdp instead");
+        g_free(failure);
+        if (last)
+            return IMPVIZ_ERENDER;
+        job->layout = "sfdp";
+    }
+}
+
 impviz_status impviz_render(const impviz_analysis *a, const impviz_render_opts *opts,
                             impviz_format format, impviz_diags *diags, GBytes **out)
 {
+    if (format == IMPVIZ_FORMAT_HTML)
+        return impviz_html(a, opts, diags, out);
     impviz_status status = IMPVIZ_OK;
     *out = NULL;
+    guint n_edges = a->graph->edges->len;
+    if (format != IMPVIZ_FORMAT_DOT && opts->max_edges && n_edges > opts->max_edges) {
+        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0,
+                         "graph of %u edges is over the drawing limit of %u (see --max-edges); "
+                         "nothing drawn (-T dot, -T json and the text report have no limit)",
+                         n_edges, opts->max_edges);
+        return IMPVIZ_ERENDER;
+    }
     g_mutex_lock(&errf_lock);
     errf_diags = diags;
     errf_line = g_string_new(NULL);
@@ -414,7 +794,21 @@ impviz_status impviz_render(const impviz_analysis *a, const impviz_render_opts *
     io.putstr = io_putstr;
     io.flush = io_flush;
     Agdisc_t disc = {&AgMemDisc, &AgIdDisc, &io};
-    builder b = {.a = a, .opts = opts};
+    impviz_view *own_view = NULL;
+    if (!opts->view) {
+        impviz_view_opts vopts = {.externals = opts->externals ? IMPVIZ_EXTERNALS_TOP
+                                                               : IMPVIZ_EXTERNALS_NONE};
+        impviz_view_new(a, &vopts, diags, &own_view);
+    }
+    builder b = {.a = a, .view = opts->view ? opts->view : own_view, .opts = opts};
+    b.engine = impviz_render_engine(b.view, opts->layout);
+    b.format = format;
+    impviz_theme *own_theme = opts->theme ? NULL : impviz_theme_new();
+    b.theme = opts->theme ? opts->theme : own_theme;
+    b.fills = g_strsplit(b.theme->component_fills, ";", -1);
+    for (char **f = b.fills; *f; f++)
+        g_strstrip(*f);
+    b.n_fills = g_strv_length(b.fills);
     GVC_t *gvc = gvContext();
     Agraph_t *g = build(&b, &disc);
 
@@ -423,28 +817,17 @@ impviz_status impviz_render(const impviz_analysis *a, const impviz_render_opts *
         *out = g_bytes_new(dot_text->str, dot_text->len);
         goto cleanup;
     }
-    const char *layout = opts->layout ? opts->layout : "dot";
-    if (gvLayout(gvc, g, layout) != 0) {
-        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "graphviz cannot lay out with '%s'", layout);
-        status = IMPVIZ_ERENDER;
-        goto cleanup;
-    }
-    char *data = NULL;
-    unsigned int len = 0;
-    if (gvRenderData(gvc, g, gv_format(format), &data, &len) != 0 || !data) {
-        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "graphviz cannot render %s",
-                         gv_format(format));
-        status = IMPVIZ_ERENDER;
-    } else {
-        *out = g_bytes_new(data, len);
-    }
-    gvFreeRenderData(data);
-    gvFreeLayout(gvc, g);
+    layout_job job = {gvc, g, b.engine, format};
+    status = opts->timeout ? layout_render_within(&job, opts->timeout, diags, out)
+                           : layout_render(&job, diags, out);
 cleanup:
     agclose(g);
     gvFreeContext(gvc);
     g_hash_table_unref(b.clusters);
     g_free(b.nodes);
+    impviz_view_free(own_view);
+    impviz_theme_free(own_theme);
+    g_strfreev(b.fills);
     g_string_free(dot_text, TRUE);
     errf_hook((char *)"\n"); /* flush a last unterminated message */
     agseterrf(previous);

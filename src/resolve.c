@@ -69,6 +69,16 @@ static gint longest_module_prefix(const impviz_project *p, char *name)
     }
 }
 
+char *impviz_resolve_absolute(const impviz_project *p, guint source, const impviz_import *imp)
+{
+    char *full = absolute_name(g_ptr_array_index(p->modules, source), imp);
+    if (full && !*full) {
+        g_free(full);
+        return NULL;
+    }
+    return full;
+}
+
 impviz_ref impviz_resolve_one(const impviz_project *p, guint source, const impviz_import *imp)
 {
     impviz_ref ref = {.source = source, .target = -1, .import = imp};

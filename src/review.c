@@ -122,9 +122,80 @@ static void md_chain(GString *out, const impviz_analysis *a, const GArray *steps
     }
 }
 
-/* The step whose deferral is the usual fix: the import back into the first member. */
-static void md_suggestion(GString *out, const impviz_analysis *a, const GArray *steps)
+/* What the diagnosis says of component `index`: the entry points predicted to raise and the
+ * imports to change; without a diagnosis, the usual fix at the import that closes the chain. */
+static void md_suggestion(GString *out, const impviz_analysis *a, guint index, const GArray *steps)
 {
+    const impviz_cycle_diagnosis *c = a->diagnosis && index < a->diagnosis->cycles->len
+                                          ? g_ptr_array_index(a->diagnosis->cycles, index)
+                                          : NULL;
+    if (c) {
+        bool any = false;
+        for (guint k = 0; k < c->entries->len; k++) {
+            const impviz_prediction *p = g_ptr_array_index(c->entries, k);
+            if (p->type == IMPVIZ_ERROR_NONE)
+                continue;
+            if (!any)
+                g_string_append(out, "\n**Predicted errors:**\n\n");
+            any = true;
+            g_string_append(out, "- ");
+            char *what = g_strdup_printf("import %s", p->module);
+            impviz_markdown_code(out, what);
+            g_free(what);
+            g_string_append(out, " raises ");
+            char *err = g_strdup_printf("%s: %s", impviz_error_type_str(p->type), p->message);
+            impviz_markdown_code(out, err);
+            g_free(err);
+            if (p->chain->len) {
+                const impviz_frame *f = &g_array_index(p->chain, impviz_frame, p->chain->len - 1);
+                char *path = impviz_module_display_path(module_at(a, f->module));
+                char *where = g_strdup_printf("%s:%u", path, f->line);
+                g_string_append(out, " at ");
+                impviz_markdown_code(out, where);
+                g_free(where);
+                g_free(path);
+            }
+            g_string_append_c(out, '\n');
+        }
+        if (!any)
+            g_string_append(out, "\n**No error today:** every member imports, but the cycle is "
+                                 "fragile (a reordered import can make it raise).\n");
+        if (c->suggestions->len)
+            g_string_append_printf(out, "\n**Suggestion** (%s):\n\n",
+                                   c->minimum ? "the fewest imports to change" : "a heuristic");
+        for (guint k = 0; k < c->suggestions->len; k++) {
+            const impviz_suggestion *sg = g_ptr_array_index(c->suggestions, k);
+            char *path = impviz_module_display_path(module_at(a, sg->module));
+            char *where = g_strdup_printf("%s:%u", path, sg->line);
+            g_string_append(out, "- ");
+            impviz_markdown_code(out, where);
+            g_string_append_c(out, ' ');
+            impviz_markdown_code(out, sg->statement);
+            if (sg->action == IMPVIZ_FIX_DEFER && sg->functions->len) {
+                g_string_append(out, ": defer it into ");
+                for (guint f = 0; f < sg->functions->len; f++) {
+                    const impviz_user *u = g_ptr_array_index(sg->functions, f);
+                    char *fn = g_strdup_printf("%s (line %u)", u->function, u->line);
+                    g_string_append(out, f ? ", " : "");
+                    impviz_markdown_code(out, fn);
+                    g_free(fn);
+                }
+            } else if (sg->action == IMPVIZ_FIX_DEFER) {
+                g_string_append(out, ": defer it (its names are not used at import time)");
+            } else {
+                g_string_append(out, ": restructure: move what needs ");
+                for (guint f = 0; f < sg->names->len; f++) {
+                    g_string_append(out, f ? ", " : "");
+                    impviz_markdown_code(out, g_ptr_array_index(sg->names, f));
+                }
+                g_string_append(out, " into a third module that imports neither");
+            }
+            g_string_append_c(out, '\n');
+            g_free(where);
+            g_free(path);
+        }
+        return;
+    }
     if (!steps->len)
         return;
     const impviz_step *last = &g_array_index(steps, impviz_step, steps->len - 1);
@@ -185,7 +256,7 @@ static void markdown(GString *out, const impviz_analysis *a)
         g_string_append_printf(out, "\n### Cycle %u: %u modules\n\n", i + 1, c->len);
         GArray *steps = impviz_cycle_steps(a, i);
         md_chain(out, a, steps);
-        md_suggestion(out, a, steps);
+        md_suggestion(out, a, i, steps);
         g_array_unref(steps);
         g_string_append(out, "\n```mermaid\n");
         impviz_mermaid_append(out, a, (gint)i);

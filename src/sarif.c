@@ -3,7 +3,8 @@
  * sarif.c - findings at import lines: SARIF 2.1.0 for code scanning, and GitHub Actions
  * workflow commands for the log.
  *
- * One result per import-time cycle, located at the import that starts its shortest chain, with
+ * One result per import-time cycle (and one per entry point predicted to raise), located at the
+ * import that starts its shortest chain (the traceback's last frame), with
  * every step of the chain as a related location. SARIF is built with jansson (which escapes
  * JSON); file locations are URI references with every byte outside the unreserved set and "/"
  * percent-encoded. Workflow commands escape data (%, CR, LF) and properties (also ":" and ",")
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #define RULE_CYCLE "import-time-cycle"
+#define RULE_ERROR "predicted-import-error"
 
 static const impviz_module *module_at(const impviz_analysis *a, guint i)
 {
@@ -105,6 +107,49 @@ static json_t *cycle_result(const impviz_analysis *a, guint component)
     return result;
 }
 
+static json_t *frame_location(const impviz_analysis *a, const impviz_frame *f)
+{
+    char *path = impviz_module_display_path(module_at(a, f->module));
+    char *uri = path_uri(path);
+    json_t *loc = json_pack("{s:{s:o}, s:{s:i, s:{s:o}}}", "artifactLocation", "uri", jstr(uri),
+                            "region", "startLine", (json_int_t)f->line, "snippet", "text",
+                            jstr(f->statement ? f->statement : ""));
+    g_free(uri);
+    g_free(path);
+    return loc;
+}
+
+/* One result per entry point predicted to raise: located where CPython's traceback ends, the
+ * frames that lead there as related locations. */
+static json_t *prediction_result(const impviz_analysis *a, const impviz_prediction *p)
+{
+    char *msg = g_strdup_printf("import %s raises %s: %s%s", p->module,
+                                impviz_error_type_str(p->type), p->message,
+                                p->assumptions ? " (the prediction assumes that conditional code "
+                                                 "runs)"
+                                               : "");
+    json_t *related = json_array();
+    for (guint i = 0; i < p->chain->len; i++) {
+        const impviz_frame *f = &g_array_index(p->chain, impviz_frame, i);
+        char *what = g_strdup_printf("frame %u: %s", i + 1, module_at(a, f->module)->name);
+        json_array_append_new(related, json_pack("{s:i, s:o, s:o}", "id", (json_int_t)(i + 1),
+                                                 "physicalLocation", frame_location(a, f),
+                                                 "message", text_message(what)));
+        g_free(what);
+    }
+    const impviz_frame *last =
+        p->chain->len ? &g_array_index(p->chain, impviz_frame, p->chain->len - 1) : NULL;
+    char *digest = g_compute_checksum_for_string(G_CHECKSUM_SHA256, p->module, -1);
+    json_t *result =
+        json_pack("{s:s, s:i, s:s, s:o, s:[{s:o}], s:o, s:{s:s}}", "ruleId", RULE_ERROR,
+                  "ruleIndex", 1, "level", "error", "message", text_message(msg), "locations",
+                  "physicalLocation", last ? frame_location(a, last) : json_object(),
+                  "relatedLocations", related, "partialFingerprints", "impvizEntry/v1", digest);
+    g_free(digest);
+    g_free(msg);
+    return result;
+}
+
 void impviz_sarif_append(GString *out, const impviz_analysis *a)
 {
     json_t *rules = json_array();
@@ -120,9 +165,30 @@ void impviz_sarif_append(GString *out, const impviz_analysis *a)
                   "Defer one import of the cycle into the functions that use it, or move what "
                   "the modules share into a module that imports none of them.",
                   "defaultConfiguration", "level", "error"));
+    json_array_append_new(
+        rules, json_pack("{s:s, s:s, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}", "id", RULE_ERROR, "name",
+                         "PredictedImportError", "shortDescription", "text",
+                         "Importing this module raises, predicted by replaying CPython's import",
+                         "fullDescription", "text",
+                         "impviz replays CPython's import system over the cycle: importing this "
+                         "module reaches a name of a partially initialised module before that "
+                         "module binds it.",
+                         "help", "text",
+                         "Defer the suggested import into the functions that use it, or move "
+                         "the composition into a third module.",
+                         "defaultConfiguration", "level", "error"));
     json_t *results = json_array();
-    for (guint i = 0; i < a->graph->import_time.components->len; i++)
+    for (guint i = 0; i < a->graph->import_time.components->len; i++) {
         json_array_append_new(results, cycle_result(a, i));
+        if (!a->diagnosis || i >= a->diagnosis->cycles->len)
+            continue;
+        const impviz_cycle_diagnosis *c = g_ptr_array_index(a->diagnosis->cycles, i);
+        for (guint k = 0; k < c->entries->len; k++) {
+            const impviz_prediction *p = g_ptr_array_index(c->entries, k);
+            if (p->type != IMPVIZ_ERROR_NONE)
+                json_array_append_new(results, prediction_result(a, p));
+        }
+    }
     json_t *root = json_pack("{s:s, s:s, s:[{s:{s:{s:s, s:s, s:o}}, s:o, s:s}]}", "$schema",
                              "https://json.schemastore.org/sarif-2.1.0.json", "version", "2.1.0",
                              "runs", "tool", "driver", "name", "impviz", "version", IMPVIZ_VERSION,

@@ -30,10 +30,10 @@ def usage(argv, message):
 usage(["--no-such-option", BEFORE], "Unknown option --no-such-option")
 usage([], "no PATH given")
 usage([os.path.join(tmp, "missing")], f"cannot read '{os.path.join(tmp, 'missing')}': No such file or directory")
-usage([BEFORE, "-T", "bmp"], "unknown format 'bmp' (try text, json, dot, svg, png, pdf, sarif, github, markdown or mermaid)")
+usage([BEFORE, "-T", "bmp"], "unknown format 'bmp' (try text, json, dot, svg, png, pdf, html, sarif, github, markdown or mermaid)")
 usage([BEFORE, "-o", os.path.join(tmp, "g.bmp")],
       f"cannot tell the format of '{os.path.join(tmp, 'g.bmp')}' from its extension (use -T)")
-usage([BEFORE, "--layout", "nope"], "unknown layout engine 'nope' (try dot, neato, fdp, sfdp, circo or twopi)")
+usage([BEFORE, "--layout", "nope"], "unknown layout engine 'nope' (try auto, dot, neato, fdp, sfdp, circo or twopi)")
 usage([BEFORE, "--rankdir", "UP"], "unknown rank direction 'UP' (try TB, LR, BT or RL)")
 usage([BEFORE, "-o", os.path.join(tmp, "no/such/dir/g.svg")],
       f"cannot write '{os.path.join(tmp, 'no/such/dir/g.svg')}': No such file or directory")
@@ -108,7 +108,7 @@ rc, out, err = run(A.impviz, proj)
 equal(rc, 0, "a broken file does not abort the run")
 check("impviz: warning: 1 file with syntax errors (Python 2, newer syntax or broken code): imports outside the broken parts were read; -v lists them" in err, f"syntax error summary: {err}")
 check("pkg/a.py:2" not in err, "without -v the broken file is not listed")
-check("impviz: warning: pkg/b.py: not analysed: source code contains NUL bytes (binary file?)" in err, f"binary file warning: {err}")
+check("impviz: warning: pkg/b.py: not analysed: NUL byte at line 1: not Python source (binary file?)" in err, f"binary file warning: {err}")
 rc, out, err = run(A.impviz, proj, "-q")
 equal(err, "", "-q prints no warnings")
 rc, out, err = run(A.impviz, proj, "-v")
@@ -119,6 +119,31 @@ check("impviz: note: pkg/a.py:2: syntax error; imports outside the broken part a
 data = run_json(A.impviz, proj)
 check({"source": "pkg.a", "target": "pkg.b", "kind": "eager", "count": 1} in data["edges"],
       "imports after a syntax error are still read")
+
+# --fail-on error: only cycles predicted to raise fail; a benign cycle passes (CPython agrees)
+benign = os.path.join(tmp, "benign")
+os.makedirs(os.path.join(benign, "pkg"))
+open(os.path.join(benign, "pkg", "__init__.py"), "w").close()
+with open(os.path.join(benign, "pkg", "a.py"), "w") as f:
+    f.write("import pkg.b\n\ndef f():\n    return pkg.b.g()\n")
+with open(os.path.join(benign, "pkg", "b.py"), "w") as f:
+    f.write("import pkg.a\n\ndef g():\n    return 1\n")
+import subprocess, sys
+for m in ("pkg.a", "pkg.b"):
+    p = subprocess.run([sys.executable, "-c", f"import {m}"], cwd=benign, capture_output=True)
+    equal(p.returncode, 0, f"CPython imports {m} of the benign cycle")
+equal(run(A.impviz, benign, "--check")[0], 1, "--check fails on a benign import-time cycle")
+equal(run(A.impviz, benign, "--check", "--fail-on", "error")[0], 0, "--fail-on error passes it")
+equal(run(A.impviz, BEFORE, "--check", "--fail-on", "error")[0], 1, "--fail-on error fails a raising cycle")
+equal(run(A.impviz, BEFORE, "--check", "--fail-on=cycle")[0], 1, "--fail-on cycle")
+usage([BEFORE, "--check", "--fail-on", "never"], "unknown --fail-on 'never' (try cycle or error)")
+base = os.path.join(tmp, "base.json")
+equal(run(A.impviz, os.path.join(A.source, "samples/activation_utils/after"), "--write-baseline", base)[0], 0,
+      "baseline of a project without cycles")
+equal(run(A.impviz, benign, "--baseline", base, "--fail-on", "error")[0], 0,
+      "--baseline --fail-on error: a new benign cycle passes")
+equal(run(A.impviz, BEFORE, "--baseline", base, "--fail-on", "error")[0], 1,
+      "--baseline --fail-on error: a new raising cycle fails")
 
 shutil.rmtree(tmp, ignore_errors=True)
 done("cli")

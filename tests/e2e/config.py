@@ -79,9 +79,9 @@ config_error("[tool.impviz]\ncheck = 'yes'\n", 2, "'check' must be a boolean, no
 config_error("[tool.impviz]\nexclude = 'x'\n", 2, "'exclude' must be an array of strings, not a string")
 config_error("[tool.impviz]\njobs = -1\n", 2, "'jobs' must be a number from 0 to 4096")
 config_error("[tool.impviz]\nlayout = 'dott'\n", 2,
-             "'layout' must be one of dot, neato, fdp, sfdp, circo, twopi, osage, patchwork, not 'dott'")
+             "'layout' must be one of auto, dot, neato, fdp, sfdp, circo, twopi, osage, patchwork, not 'dott'")
 config_error("[tool.impviz]\nrankdir = 'UP'\n", 2, "'rankdir' must be one of TB, LR, BT, RL, not 'UP'")
-config_error("[tool.impviz]\nfail-on = 'warning'\n", 2, "'fail-on' must be one of cycle, not 'warning'")
+config_error("[tool.impviz]\nfail-on = 'warning'\n", 2, "'fail-on' must be one of cycle, error, not 'warning'")
 config_error("[tool.impviz]\ncheck = true\ncheck = false\n", 3,
              "key 'check' is defined twice in [tool.impviz] (first on line 5)")
 config_error("[tool.impviz\ncheck = true\n", 1, "invalid TOML: syntax error near '[tool.impviz'")

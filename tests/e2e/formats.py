@@ -34,7 +34,14 @@ eager = {(i["source"], i["target"]): i for i in report["imports"] if i["kind"] =
 # the chain as the text report prints it: "      path:line: statement" lines
 text = out("text")
 import_time_part = text.split("runtime-only cycles")[0]
-chain_lines = [l.strip() for l in import_time_part.splitlines() if re.match(r"\s{6}\S.*:\d+: ", l)]
+# (the lines right after "a -> b -> a"; the cycle's diagnosis follows them)
+text_lines = import_time_part.splitlines()
+first = next((i for i, l in enumerate(text_lines) if " -> " in l), len(text_lines))
+chain_lines = []
+for l in text_lines[first + 1:]:
+    if not re.match(r"\s{6}\S.*:\d+: ", l):
+        break
+    chain_lines.append(l.strip())
 check(len(chain_lines) >= 2, f"text report chain: {text}")
 
 # ---- SARIF --------------------------------------------------------------------------------------
@@ -42,9 +49,20 @@ sarif = json.loads(out("sarif"))
 equal(sarif["version"], "2.1.0", "SARIF version")
 run0 = sarif["runs"][0]
 equal(run0["tool"]["driver"]["name"], "impviz", "tool name")
-equal([r["id"] for r in run0["tool"]["driver"]["rules"]], ["import-time-cycle"], "rules")
-results = run0["results"]
+equal([r["id"] for r in run0["tool"]["driver"]["rules"]],
+      ["import-time-cycle", "predicted-import-error"], "rules")
+results = [r for r in run0["results"] if r["ruleId"] == "import-time-cycle"]
 equal(len(results), len(components), "one result per import-time cycle")
+# one result per entry point the diagnosis predicts to raise, located where the traceback ends
+predicted = [e for c in report["cycles"] for e in c["entries"] if e["error"]]
+error_results = [r for r in run0["results"] if r["ruleId"] == "predicted-import-error"]
+equal(len(error_results), len(predicted), "one result per predicted error")
+for r, e in zip(error_results, predicted):
+    phys = r["locations"][0]["physicalLocation"]
+    equal((urllib.parse.unquote(phys["artifactLocation"]["uri"]), phys["region"]["startLine"]),
+          (f"{rel}/{e['error']['path']}", e["error"]["line"]), f"predicted error of {e['module']} located")
+    check(e["error"]["message"] in r["message"]["text"] and e["module"] in r["message"]["text"],
+          f"predicted error message: {r['message']}")
 
 
 def location(loc):
@@ -86,7 +104,13 @@ check(re.search(r"^\d+ modules, \d+ imports between them; \*\*1 import-time cycl
 steps = [code_spans(l) for l in lines if re.match(r"\d+\. `", l)]
 equal([f"{a[len(rel) + 1:]}: {b}" for a, b in steps[:2]], chain_lines, "numbered steps as code spans")
 check(all(a.startswith(rel + "/") for a, b in steps), "steps carry the hostile path literally")
-check("**Suggestion:**" in md, "a suggestion per cycle")
+check(md.count("**Suggestion** (") == len(report["cycles"]), "a suggestion per cycle, from the diagnosis")
+for c in report["cycles"]:
+    for sg in c["suggestions"]:
+        check(f"`{sg['statement']}`" in md or sg["statement"] in md, f"suggested import in the comment: {sg}")
+    for e in c["entries"]:
+        if e["error"]:
+            check(e["module"] in md and e["error"]["type"] in md, f"predicted error in the comment: {e}")
 blocks = mermaid_blocks(md)
 equal(len(blocks), len(components), "one Mermaid chart per import-time cycle")
 chart = parse_mermaid(blocks[0])

@@ -53,7 +53,14 @@ for name, (pkg, cycle, runtime_after) in SAMPLES.items():
             check(" -> ".join([cycle[0], cycle[1], cycle[0]]) in out
                   or " -> ".join([cycle[1], cycle[0], cycle[1]]) in out,
                   f"{where}: text report shows the chain a -> b -> a:\n{out}")
-            steps = [l.strip() for l in out.splitlines() if ".py:" in l]
+            # the steps are the lines right after the "a -> b -> a" line
+            lines = out.splitlines()
+            at = next(i for i, l in enumerate(lines) if " -> " in l)
+            steps = []
+            for l in lines[at + 1:]:
+                if ".py:" not in l or l.strip().split(":")[0].count(" "):
+                    break
+                steps.append(l.strip())
             equal(len(steps), 2, f"{where}: two file:line steps in the chain")
             for step in steps:
                 path, line, stmt = step.split(":", 2)

@@ -24,8 +24,10 @@ for name, path, cwd in (("hostile", HOSTILE_DIR, tmp),
     rc, _, err = run(A.impviz, "--no-config", "-q", path, "-o", out, cwd=cwd)
     check(rc == 0, f"{name}: {rc} {err}")
     files.append(out)
-results = [len(json.load(open(f))["runs"][0]["results"]) for f in files]
-equal(results, [1, 1, 1, 0], "results per file")
+results = [[r["ruleId"] for r in json.load(open(f))["runs"][0]["results"]] for f in files]
+equal([rs.count("import-time-cycle") for rs in results], [1, 1, 1, 0], "cycle results per file")
+check(results[2].count("predicted-import-error") == 2,
+      f"both entry points of cross_layers predicted to raise: {results[2]}")
 
 p = subprocess.run(["node", validator, *files], capture_output=True, text=True)
 equal(p.returncode, 0, f"schema validation:\n{p.stdout}{p.stderr}")

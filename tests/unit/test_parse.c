@@ -62,6 +62,8 @@ static void run_case(impviz_parser *parser, const char *file, const char *name, 
         }
         if (f->error_count)
             g_string_append_printf(got, "errors from line %u\n", f->first_error_line);
+        if (f->invalid_utf8_line)
+            g_string_append_printf(got, "invalid UTF-8 at line %u\n", f->invalid_utf8_line);
     }
     check_count++;
     if (strcmp(got->str, expected) != 0) {

@@ -1,0 +1,3 @@
+import os
+x = 'ÿþ'
+from . import a

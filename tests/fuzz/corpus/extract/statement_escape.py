@@ -1,0 +1,3 @@
+import importlib
+x = importlib.import_module('pkg.a') or '''
+[31m'''
