@@ -10,38 +10,108 @@
 #include "impviz.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct {
     const impviz_project *project;
     impviz_diags *diags;
     impviz_file **files;
-    guint *order; /* module indices, largest file first */
-    gint next;    /* atomic: next position in order */
+    impviz_cache *cache; /* or NULL */
+    char **keys;         /* per module: its absolute path, the cache's key (with a cache) */
+    impviz_stat *stats;  /* per module, taken before reading (so a later change shows) */
+    gboolean *stat_ok;   /* per module: stats[i] is valid */
+    guint *order;        /* module indices, largest file first */
+    gint next;           /* atomic: next position in order */
+    gint parsed, cached; /* atomic: files parsed, files taken from the cache */
 } parse_job;
 
-/* Reads and parses one module's file; problems become warnings and a NULL slot. */
-static impviz_file *parse_module(impviz_parser *parser, const impviz_module *m, impviz_diags *diags)
+/* A worker's read buffer, reused from file to file: one large allocation per file would make
+ * the allocator consolidate the parser's many small freed blocks each time. */
+typedef struct {
+    char *data;
+    gsize size;
+} buffer;
+
+/* Reads path into buf; false with *code set to an errno value on failure. */
+static bool read_file(const char *path, buffer *buf, gsize *len, int *code)
 {
-    char *bytes = NULL;
-    gsize len = 0;
-    GError *err = NULL;
-    if (!g_file_get_contents(m->file, &bytes, &len, &err)) {
-        int code = err->code == G_FILE_ERROR_ACCES   ? EACCES
-                   : err->code == G_FILE_ERROR_NOENT ? ENOENT
-                   : err->code == G_FILE_ERROR_ISDIR ? EISDIR
-                                                     : EIO;
-        impviz_diags_add(diags, IMPVIZ_WARNING, m->path, 0, "cannot read file: %s",
-                         g_strerror(code));
-        g_error_free(err);
-        return NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        *code = errno;
+        return false;
     }
-    const char *why = NULL;
-    impviz_file *f = impviz_parser_parse(parser, bytes, len, &why);
-    if (!f)
-        impviz_diags_add(diags, IMPVIZ_WARNING, m->path, 0, "not analysed: %s", why);
-    else if (f->error_count) /* listed with -v; the run warns once with the count */
+    struct stat st;
+    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+        *code = S_ISDIR(st.st_mode) ? EISDIR : errno;
+        close(fd);
+        return false;
+    }
+    gsize used = 0;
+    for (;;) {
+        if (buf->size < MAX((gsize)st.st_size, used) + 4096) { /* room to see the end */
+            buf->size = MAX(buf->size * 2, (gsize)st.st_size + 4096);
+            buf->data = g_realloc(buf->data, buf->size);
+        }
+        ssize_t n = read(fd, buf->data + used, buf->size - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            *code = errno;
+            close(fd);
+            return false;
+        }
+        if (n == 0)
+            break;
+        used += (gsize)n;
+        if (used == buf->size) /* the file grew while being read */
+            st.st_size = (off_t)used * 2;
+    }
+    close(fd);
+    *len = used;
+    return true;
+}
+
+/* Reads and parses module i's file, or takes its parse from the cache; problems become
+ * warnings and a NULL slot. */
+static impviz_file *parse_module(impviz_parser *parser, buffer *buf, parse_job *job, guint i)
+{
+    const impviz_module *m = g_ptr_array_index(job->project->modules, i);
+    impviz_diags *diags = job->diags;
+    bool cached = job->cache && job->stat_ok[i];
+    impviz_file *f = NULL;
+    if (cached)
+        f = impviz_cache_get(job->cache, i, job->keys[i], &job->stats[i], NULL);
+    if (!f) {
+        gsize len = 0;
+        int code = 0;
+        if (!read_file(m->file, buf, &len, &code)) {
+            impviz_diags_add(diags, IMPVIZ_WARNING, m->path, 0, "cannot read file: %s",
+                             g_strerror(code));
+            return NULL;
+        }
+        guint64 hash = cached ? impviz_hash_bytes(buf->data, len) : 0;
+        if (cached) /* stat says changed: the content may not be */
+            f = impviz_cache_get(job->cache, i, job->keys[i], &job->stats[i], &hash);
+        if (!f) {
+            const char *why = NULL;
+            f = impviz_parser_parse(parser, buf->data, len, &why);
+            g_atomic_int_inc(&job->parsed);
+            if (!f) {
+                impviz_diags_add(diags, IMPVIZ_WARNING, m->path, 0, "not analysed: %s", why);
+                return NULL;
+            }
+            if (cached)
+                impviz_cache_put(job->cache, i, job->keys[i], &job->stats[i], hash, f);
+        } else {
+            g_atomic_int_inc(&job->cached);
+        }
+    } else {
+        g_atomic_int_inc(&job->cached);
+    }
+    if (f->error_count) /* listed with -v; the run warns once with the count */
         impviz_diags_add(diags, IMPVIZ_NOTE, m->path, (int)f->first_error_line,
                          "syntax error%s; imports outside the broken part%s are still read",
                          f->error_count > 1 ? "s" : "", f->error_count > 1 ? "s" : "");
@@ -52,7 +122,6 @@ static impviz_file *parse_module(impviz_parser *parser, const impviz_module *m, 
     if (f && f->too_deep)
         impviz_diags_add(diags, IMPVIZ_WARNING, m->path, 0,
                          "nested too deeply; imports below the nesting limit are not read");
-    g_free(bytes);
     return f;
 }
 
@@ -61,40 +130,72 @@ static void parse_worker(gpointer data, gpointer user_data)
     (void)data;
     parse_job *job = user_data;
     impviz_parser *parser = impviz_parser_new();
+    buffer buf = {NULL, 0};
     guint n = job->project->modules->len;
     for (;;) {
         gint i = g_atomic_int_add(&job->next, 1);
         if ((guint)i >= n)
             break;
         guint m = job->order[i];
-        job->files[m] =
-            parse_module(parser, g_ptr_array_index(job->project->modules, m), job->diags);
+        job->files[m] = parse_module(parser, &buf, job, m);
     }
+    g_free(buf.data);
     impviz_parser_free(parser);
 }
 
 static gint by_size_desc(gconstpointer a, gconstpointer b, gpointer data)
 {
-    const goffset *sizes = data;
+    const impviz_stat *stats = data;
     guint x = *(const guint *)a, y = *(const guint *)b;
-    if (sizes[x] != sizes[y])
-        return sizes[x] > sizes[y] ? -1 : 1;
+    if (stats[x].size != stats[y].size)
+        return stats[x].size > stats[y].size ? -1 : 1;
     return x < y ? -1 : x > y;
 }
 
-static void parse_all(const impviz_project *p, guint jobs, impviz_diags *diags, impviz_file **files)
+/* The cache directory opts ask for, or NULL for none (new string). */
+static char *cache_dir(const impviz_analysis_opts *opts, const impviz_project *p)
 {
+    switch (opts->cache) {
+    case IMPVIZ_CACHE_USER:
+        return impviz_cache_default_dir(p->roots);
+    case IMPVIZ_CACHE_LOCAL:
+        return g_build_filename(g_ptr_array_index(p->roots, 0), ".impviz_cache", NULL);
+    case IMPVIZ_CACHE_DIR:
+        return g_strdup(opts->cache_dir);
+    default:
+        return NULL;
+    }
+}
+
+static void parse_all(const impviz_analysis_opts *opts, impviz_analysis *a, impviz_diags *diags)
+{
+    const impviz_project *p = a->project;
     guint n = p->modules->len;
-    parse_job job = {.project = p, .diags = diags, .files = files, .order = g_new(guint, n)};
-    goffset *sizes = g_new0(goffset, n);
+    parse_job job = {.project = p,
+                     .diags = diags,
+                     .files = (impviz_file **)a->files->pdata,
+                     .stats = g_new0(impviz_stat, n),
+                     .stat_ok = g_new0(gboolean, n),
+                     .order = g_new(guint, n)};
+    char *dir = cache_dir(opts, p);
+    if (dir) { /* opened before the first stat: its time stamp must come first */
+        job.cache = impviz_cache_open(dir, n, diags);
+        job.keys = g_new0(char *, n + 1);
+    }
+    char **abs_roots = g_new0(char *, p->roots->len + 1);
+    for (guint r = 0; job.cache && r < p->roots->len; r++)
+        abs_roots[r] = g_canonicalize_filename(g_ptr_array_index(p->roots, r), NULL);
     for (guint i = 0; i < n; i++) {
-        struct stat st;
         const impviz_module *m = g_ptr_array_index(p->modules, i);
-        sizes[i] = stat(m->file, &st) == 0 ? st.st_size : 0;
+        job.stat_ok[i] = impviz_stat_path(m->file, &job.stats[i]);
+        if (job.cache)
+            job.keys[i] = g_build_filename(abs_roots[m->root], m->path, NULL);
         job.order[i] = i;
     }
-    g_qsort_with_data(job.order, (gint)n, sizeof(guint), by_size_desc, sizes);
+    g_strfreev(abs_roots);
+    g_qsort_with_data(job.order, (gint)n, sizeof(guint), by_size_desc, job.stats);
 
+    guint jobs = opts->jobs;
     if (jobs == 0)
         jobs = g_get_num_processors();
     if (jobs > n)
@@ -107,7 +208,16 @@ static void parse_all(const impviz_project *p, guint jobs, impviz_diags *diags, 
             g_thread_pool_push(pool, GUINT_TO_POINTER(t + 1), NULL);
         g_thread_pool_free(pool, FALSE, TRUE);
     }
-    g_free(sizes);
+    a->n_parsed = (guint)job.parsed;
+    a->n_from_cache = (guint)job.cached;
+    if (job.cache) {
+        impviz_cache_save(job.cache, diags);
+        impviz_cache_free(job.cache);
+    }
+    g_strfreev(job.keys);
+    g_free(dir);
+    g_free(job.stats);
+    g_free(job.stat_ok);
     g_free(job.order);
 }
 
@@ -124,7 +234,7 @@ impviz_status impviz_analysis_run(const impviz_analysis_opts *opts, impviz_diags
     guint n = project->modules->len;
     a->files = g_ptr_array_new_full(n, (GDestroyNotify)impviz_file_free);
     g_ptr_array_set_size(a->files, n);
-    parse_all(project, opts->jobs, diags, (impviz_file **)a->files->pdata);
+    parse_all(opts, a, diags);
     guint broken = 0;
     for (guint i = 0; i < n; i++) {
         const impviz_file *f = g_ptr_array_index(a->files, i);

@@ -40,6 +40,45 @@ typedef struct {
     char **paths;
 } options;
 
+/* ---- cache options ---------------------------------------------------------------------- */
+
+static struct {
+    char *dir;
+    gboolean local;
+    gboolean off;
+} cache_opts;
+
+static GOptionEntry cache_entries[] = {
+    {"cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &cache_opts.dir,
+     "Keep parse results between runs in DIR (default: a directory per project under "
+     "$XDG_CACHE_HOME/impviz)",
+     "DIR"},
+    {"cache-local", 0, 0, G_OPTION_ARG_NONE, &cache_opts.local,
+     "Keep parse results in .impviz_cache/ beside the project (in its first import root)", NULL},
+    {"no-cache", 0, 0, G_OPTION_ARG_NONE, &cache_opts.off,
+     "Parse every file; read and write no cache", NULL},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+/* Sets the analysis' cache from the options; false when they contradict each other. */
+static bool cache_options_apply(impviz_analysis_opts *aopts)
+{
+    if (cache_opts.off + cache_opts.local + (cache_opts.dir != NULL) > 1)
+        return false;
+    aopts->cache = cache_opts.off     ? IMPVIZ_CACHE_OFF
+                   : cache_opts.local ? IMPVIZ_CACHE_LOCAL
+                   : cache_opts.dir   ? IMPVIZ_CACHE_DIR
+                                      : IMPVIZ_CACHE_USER;
+    aopts->cache_dir = cache_opts.dir;
+    return true;
+}
+
+static void cache_options_release(void)
+{
+    g_free(cache_opts.dir);
+    memset(&cache_opts, 0, sizeof cache_opts);
+}
+
 static const char *const layouts[] = {"auto",  "dot",   "neato", "fdp",       "sfdp",
                                       "circo", "twopi", "osage", "patchwork", NULL};
 static const char *const rankdirs[] = {"TB", "LR", "BT", "RL", NULL};
@@ -971,6 +1010,7 @@ int impviz_cli_main(int argc, char **argv)
     g_option_context_add_main_entries(ctx, view_entries, NULL);
     view_args_reset();
     view_fix_argv(argc, argv);
+    g_option_context_add_main_entries(ctx, cache_entries, NULL);
     g_option_context_add_main_entries(ctx, gate_entries, NULL);
     gate_args_reset();
     limits = (limit_options){.timeout = 300, .max_edges = 50000};
@@ -1054,10 +1094,18 @@ int impviz_cli_main(int argc, char **argv)
             },
         .jobs = (guint)o.jobs,
     };
+    if (!cache_options_apply(&aopts)) {
+        rc = usage_error("%s", "--no-cache, --cache-dir and --cache-local exclude each other");
+        goto cleanup;
+    }
     if (impviz_analysis_run(&aopts, diags, &analysis) != IMPVIZ_OK) {
         rc = EXIT_USAGE;
         goto cleanup;
     }
+    if (o.verbose)
+        impviz_diags_add(diags, IMPVIZ_NOTE, NULL, 0, "parsed %u of %u files (%u from cache)",
+                         analysis->n_parsed, analysis->project->modules->len,
+                         analysis->n_from_cache);
     if (!diagnose(analysis, diags)) {
         rc = EXIT_USAGE;
         goto cleanup;
@@ -1119,6 +1167,7 @@ cleanup:
     options_free(&o);
     g_clear_pointer(&entry_module, g_free);
     view_args_reset();
+    cache_options_release();
     gate_args_reset();
     g_free(diff_args.git);
     return rc;

@@ -6,11 +6,13 @@
  * no file is read except .gitignore. Invariants of the result: modules are sorted by name, names
  * are unique (the first root wins, like sys.path), every name is a chain of Python identifiers.
  */
+#define _DEFAULT_SOURCE /* d_type, DT_REG */
 #include "impviz.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 typedef struct {
@@ -206,21 +208,34 @@ static gint str_cmp(gconstpointer a, gconstpointer b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Lists a directory's entries sorted by name, so nothing depends on readdir order. */
-static GPtrArray *list_dir(walker *w, const char *dir, const char *rel)
+static bool is_python_name(const char *n)
 {
-    GError *err = NULL;
-    GDir *d = g_dir_open(dir, 0, &err);
+    return g_str_has_suffix(n, ".py") || g_str_has_suffix(n, ".pyi");
+}
+
+/* Lists a directory's entries sorted by name, so nothing depends on readdir order. Names that
+ * readdir already says are regular files but not Python (data, templates, translations: most of
+ * some trees) also go into not_python, so they cost no stat. */
+static GPtrArray *list_dir(walker *w, const char *dir, const char *rel, GHashTable *not_python)
+{
+    DIR *d = opendir(dir);
     if (!d) {
         impviz_diags_add(w->diags, IMPVIZ_WARNING, *rel ? rel : dir, 0, "cannot read directory: %s",
-                         g_strerror(err->code == G_FILE_ERROR_ACCES ? EACCES : ENOENT));
-        g_error_free(err);
+                         g_strerror(errno == EACCES ? EACCES : ENOENT));
         return NULL;
     }
     GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-    for (const char *n; (n = g_dir_read_name(d));)
-        g_ptr_array_add(names, g_strdup(n));
-    g_dir_close(d);
+    for (struct dirent *e; (e = readdir(d));) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char *n = g_strdup(e->d_name);
+        g_ptr_array_add(names, n);
+#ifdef _DIRENT_HAVE_D_TYPE
+        if (e->d_type == DT_REG && !is_python_name(n))
+            g_hash_table_add(not_python, n);
+#endif
+    }
+    closedir(d);
     g_ptr_array_sort(names, str_cmp);
     return names;
 }
@@ -259,15 +274,20 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
             dir_id self = {st.st_dev, st.st_ino};
             g_array_append_val(cur->ancestors, self);
         }
-        GPtrArray *names = list_dir(w, dir, cur->rel);
-        if (!names)
+        GHashTable *not_python = g_hash_table_new(g_str_hash, g_str_equal);
+        GPtrArray *names = list_dir(w, dir, cur->rel, not_python);
+        if (!names) {
+            g_hash_table_unref(not_python);
             goto next;
+        }
         GHashTable *entries = g_hash_table_new(g_str_hash, g_str_equal);
         for (guint i = 0; i < names->len; i++)
             g_hash_table_add(entries, g_ptr_array_index(names, i));
         /* a directory at the walk's start that is a package has its __init__ registered here */
         for (guint i = 0; i < names->len; i++) {
             const char *n = g_ptr_array_index(names, i);
+            if (g_hash_table_contains(not_python, n))
+                continue; /* a regular file the stat below would only reject */
             char *full = g_build_filename(dir, n, NULL);
             char *rel = join(cur->rel, n);
             struct stat lst;
@@ -349,7 +369,8 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
                 } else {
                     /* a regular package of the same name wins over mod.py, as in CPython */
                     char *init = g_build_filename(dir, stem, "__init__.py", NULL);
-                    bool shadowed = g_file_test(init, G_FILE_TEST_IS_REGULAR);
+                    bool shadowed = g_hash_table_contains(entries, stem) && /* no stat else */
+                                    g_file_test(init, G_FILE_TEST_IS_REGULAR);
                     g_free(init);
                     char *name =
                         *cur->name ? g_strconcat(cur->name, ".", stem, NULL) : g_strdup(stem);
@@ -367,6 +388,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
             g_free(rel);
         }
         g_hash_table_unref(entries);
+        g_hash_table_unref(not_python);
         g_ptr_array_unref(names);
     next:
         g_free(dir);

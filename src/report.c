@@ -269,8 +269,9 @@ static void text_report(GString *out, const impviz_analysis *a)
  * U+FFFD rather than losing the whole value. */
 static json_t *jstr(const char *s)
 {
-    if (g_utf8_validate(s, -1, NULL))
-        return json_string(s);
+    size_t len = strlen(s);
+    if (g_utf8_validate(s, (gssize)len, NULL))
+        return json_stringn_nocheck(s, len); /* checked just now */
     char *valid = g_utf8_make_valid(s, -1);
     json_t *j = json_string(valid);
     g_free(valid);
@@ -532,7 +533,6 @@ GString *impviz_report_with_view(const impviz_analysis *a, const impviz_view *vi
         char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
         g_string_append(out, text);
         g_string_append_c(out, '\n');
-        free(text);
         json_decref(root);
     } else {
         text_report(out, a);

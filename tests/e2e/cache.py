@@ -1,0 +1,167 @@
+"""End-to-end: the parse cache gives the same bytes as parsing, and parses only what changed."""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+from common import args, check, done, equal, run
+
+A = args()
+tmp = tempfile.mkdtemp(prefix="impviz-cache-e2e-")
+proj = os.path.join(tmp, "proj")
+FILES = {
+    "pkg/__init__.py": "from pkg import a\n",
+    "pkg/a.py": "import os\nfrom pkg import b\n\nclass A(b.Base):\n    pass\n",
+    "pkg/b.py": "from pkg import a\n\nclass Base:\n    pass\n",
+    "pkg/c.py": "def f():\n    from pkg import d\n    return d\n",
+    "pkg/d.py": "import importlib\nmod = importlib.import_module('pkg.c')\n",
+    "pkg/sub/__init__.py": "",
+    "pkg/sub/e.py": "from .. import a\nfrom ..c import f\n",
+    "pkg/sub/broken.py": "import pkg.a\ndef oops(:\n",
+}
+for rel, text in FILES.items():
+    path = os.path.join(proj, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+N = len(FILES)
+PKG = os.path.join(proj, "pkg")
+cache = os.path.join(tmp, "cache")
+
+
+def counts(err):
+    """(parsed, total, from cache) from -v's note."""
+    m = re.search(r"impviz: note: parsed (\d+) of (\d+) files \((\d+) from cache\)", err)
+    check(m is not None, f"-v reports parse counts: {err!r}")
+    return tuple(int(x) for x in m.groups()) if m else None
+
+
+def analyse(*extra, env=None):
+    rc, out, err = run(A.impviz, "-v", "-T", "json", *extra, PKG, env=env)
+    check(rc == 0, f"impviz {' '.join(extra)} exited {rc}: {err}")
+    return out, err
+
+
+truth, err = analyse("--no-cache")
+equal(counts(err), (N, N, 0), "--no-cache parses everything")
+
+# cold, then warm: same bytes, and the warm run parses nothing
+out, err = analyse("--cache-dir", cache)
+equal(counts(err), (N, N, 0), "cold run parses every file")
+check(out == truth, "cold run with a cache gives the bytes of --no-cache")
+check(os.path.isfile(os.path.join(cache, "parse.cache")), "the cache file is written")
+for j in ("1", "2", "3"):
+    out, err = analyse("--cache-dir", cache, "-j", j)
+    equal(counts(err), (0, N, N), f"warm run -j {j} parses nothing")
+    check(out == truth, f"warm run -j {j} gives the same bytes")
+
+# one file changed: exactly one parse, and the output follows the change
+with open(os.path.join(PKG, "c.py"), "a") as f:
+    f.write("import json\n")
+fresh, err = analyse("--no-cache")
+out, err = analyse("--cache-dir", cache)
+equal(counts(err), (1, N, N - 1), "after changing one file, only it is parsed")
+check(out == fresh and out != truth, "the changed import shows, as without a cache")
+out, err = analyse("--cache-dir", cache)
+equal(counts(err), (0, N, N), "and the next run parses nothing")
+
+# touched without a change (new time stamp, same bytes): no parse
+os.utime(os.path.join(PKG, "b.py"), (1e9, 1e9))
+out, err = analyse("--cache-dir", cache)
+equal(counts(err), (0, N, N), "a touched but unchanged file is not parsed again")
+check(out == fresh, "touching changes nothing")
+
+# same size, same time stamp, different bytes: the content hash is what decides when the
+# entry is too recent to trust stat
+path = os.path.join(PKG, "d.py")
+st = os.stat(path)
+with open(path, "r+") as f:
+    text = f.read()
+    f.seek(0)
+    f.write(text.replace("pkg.c", "pkg.a"))
+os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+out, err = analyse("--cache-dir", cache)
+check(out == analyse("--no-cache")[0], "a same-size edit within the same time stamp is seen")
+with open(path, "w") as f:
+    f.write(text)
+out, err = analyse("--cache-dir", cache)
+check(out == fresh, "and undoing it too")
+
+# a removed file drops out; an added file is parsed
+os.remove(os.path.join(PKG, "sub", "broken.py"))
+out, err = analyse("--cache-dir", cache)
+equal(counts(err), (0, N - 1, N - 1), "removing a file parses nothing")
+check(out == analyse("--no-cache")[0], "and gives the bytes of --no-cache")
+with open(os.path.join(PKG, "sub", "broken.py"), "w") as f:
+    f.write(FILES["pkg/sub/broken.py"])
+
+# a corrupt cache (or one from another version) is ignored, said with -v, and rebuilt
+with open(os.path.join(cache, "parse.cache"), "r+b") as f:
+    f.seek(100)
+    f.write(b"\xff" * 64)
+out, err = analyse("--cache-dir", cache)
+check(out == fresh, "a damaged cache gives the right bytes")
+check("ignored and rebuilt" in err, f"and -v says it was ignored: {err!r}")
+equal(counts(err)[0], N, "everything is parsed again")
+out, err = analyse("--cache-dir", cache)
+equal(counts(err), (0, N, N), "the rebuilt cache is good")
+with open(os.path.join(cache, "parse.cache"), "wb") as f:
+    f.write(b"garbage")
+out, err = analyse("--cache-dir", cache)
+check(out == fresh and "ignored and rebuilt" in err, "a garbage cache file is replaced")
+
+# two runs at once on the same project: both right, and the cache stays good
+procs = [subprocess.Popen([A.impviz, "-T", "json", "--cache-dir", cache, "-j", "1", PKG],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+for p in procs:
+    o, e = p.communicate()
+    check(p.returncode == 0 and o.decode() == fresh, f"concurrent run: {e.decode()}")
+out, err = analyse("--cache-dir", cache)
+equal(counts(err), (0, N, N), "after concurrent runs the cache is whole")
+leftovers = [n for n in os.listdir(cache) if n.startswith(".parse.cache")]
+equal(leftovers, [], "no temporary files are left")
+
+# the default: a directory per project under $XDG_CACHE_HOME/impviz
+xdg = os.path.join(tmp, "xdg")
+env = {"XDG_CACHE_HOME": xdg}
+out, err = analyse(env=env)
+check(out == fresh, "default cache: same bytes")
+dirs = os.listdir(os.path.join(xdg, "impviz"))
+check(len(dirs) == 1 and re.fullmatch(r"[0-9a-f]{16}", dirs[0]) is not None,
+      f"one directory named by the project's roots: {dirs}")
+out, err = analyse(env=env)
+equal(counts(err), (0, N, N), "the default cache is used")
+shutil.rmtree(xdg)
+out, err = analyse("--no-cache", env=env)
+check(not os.path.exists(xdg), "--no-cache writes no cache")
+
+# --cache-local: .impviz_cache/ in the import root, marked as a cache, never analysed
+out, err = analyse("--cache-local", env=env)
+local = os.path.join(proj, ".impviz_cache")
+check(os.path.isfile(os.path.join(local, "parse.cache")), "--cache-local writes .impviz_cache/")
+check(os.path.isfile(os.path.join(local, "CACHEDIR.TAG")), "marked with CACHEDIR.TAG")
+with open(os.path.join(local, ".gitignore")) as f:
+    check("*" in f.read().split(), "ignored by git")
+out, err = analyse("--cache-local", env=env)
+equal(counts(err), (0, N, N), "--cache-local is used")
+check(out == fresh, "--cache-local gives the same bytes")
+check(not os.path.exists(xdg), "--cache-local leaves $XDG_CACHE_HOME alone")
+
+# options that contradict each other
+rc, out, err = run(A.impviz, "--no-cache", "--cache-local", PKG)
+equal(rc, 2, "--no-cache with --cache-local is a usage error")
+equal(err.splitlines()[0],
+      "impviz: error: --no-cache, --cache-dir and --cache-local exclude each other",
+      "its message")
+
+# a cache directory that cannot be made (below a file: fails even for root) never fails the run
+blocker = os.path.join(tmp, "a-file")
+with open(blocker, "w") as f:
+    f.write("x")
+out, err = analyse("--cache-dir", os.path.join(blocker, "sub"))
+check(out == fresh, "an unwritable cache directory only costs the cache")
+check("cache not saved" in err, f"-v says the cache was not saved: {err!r}")
+
+shutil.rmtree(tmp)
+done("cache")
