@@ -115,11 +115,11 @@ static impviz_file *parse_module(impviz_parser *parser, buffer *buf, parse_job *
         impviz_diags_add(diags, IMPVIZ_NOTE, m->path, (int)f->first_error_line,
                          "syntax error%s; imports outside the broken part%s are still read",
                          f->error_count > 1 ? "s" : "", f->error_count > 1 ? "s" : "");
-    if (f->invalid_utf8_line)
+    if (f && f->invalid_utf8_line)
         impviz_diags_add(diags, IMPVIZ_WARNING, m->path, (int)f->invalid_utf8_line,
                          "invalid UTF-8: Python cannot import this file; its imports were "
                          "read anyway");
-    if (f->too_deep)
+    if (f && f->too_deep)
         impviz_diags_add(diags, IMPVIZ_WARNING, m->path, 0,
                          "nested too deeply; imports below the nesting limit are not read");
     return f;

@@ -22,7 +22,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,8 +41,8 @@
  * reminder. Sizes as on LP64 platforms. */
 #if GLIB_SIZEOF_VOID_P == 8
 G_STATIC_ASSERT(sizeof(impviz_import) == 56);
-G_STATIC_ASSERT(sizeof(impviz_event) == 48 && offsetof(impviz_event, catches) == 40);
-G_STATIC_ASSERT(sizeof(impviz_file) == 40 && offsetof(impviz_file, invalid_utf8_line) == 28);
+G_STATIC_ASSERT(sizeof(impviz_event) == 48);
+G_STATIC_ASSERT(sizeof(impviz_file) == 40);
 #endif
 
 typedef struct {
@@ -138,11 +137,11 @@ bool impviz_stat_path(const char *path, impviz_stat *st)
 
 /* ---- one parse result as bytes ------------------------------------------------------------ */
 /*
- * u32 error_count, first_error_line, too_deep, invalid_utf8_line, n_imports, n_events,
- *     strings_len
+ * u32 error_count, first_error_line, too_deep, n_imports, n_events, strings_len,
+ *     invalid_utf8_line
  * n_imports x u32 line, kind, level, flags, module, name, asname, statement
  * n_events  x u32 type, line, import_index, name, context, bits (uncertain 1, class_body 2,
- *                 none 4), next, catches
+ *     none 4), next, catches
  * strings_len bytes: NUL-terminated strings, each stored once; strings are offsets into them
  * (NO_STRING for NULL).
  */
@@ -195,9 +194,8 @@ GBytes *impviz_file_serialize(const impviz_file *f)
         *p++ = e->next;
         *p++ = e->catches;
     }
-    guint32 head[FILE_HEAD] = {f->error_count,       f->first_error_line, f->too_deep,
-                               f->invalid_utf8_line, n_imports,           n_events,
-                               t.strings->len};
+    guint32 head[FILE_HEAD] = {f->error_count, f->first_error_line, f->too_deep,         n_imports,
+                               n_events,       t.strings->len,      f->invalid_utf8_line};
     memcpy(w, head, sizeof head);
     GByteArray *out = g_byte_array_sized_new((guint)(words * 4 + t.strings->len));
     g_byte_array_append(out, (const guint8 *)w, (guint)(words * 4));
@@ -231,7 +229,7 @@ impviz_file *impviz_file_deserialize(const void *data, size_t len)
     const guchar *d = data;
     if (len < FILE_HEAD * 4)
         return NULL;
-    guint32 n_imports = word_at(d, 4), n_events = word_at(d, 5), strings_len = word_at(d, 6);
+    guint32 n_imports = word_at(d, 3), n_events = word_at(d, 4), strings_len = word_at(d, 5);
     guint64 words = FILE_HEAD + (guint64)n_imports * IMPORT_WORDS + (guint64)n_events * EVENT_WORDS;
     if (words * 4 + strings_len != len || word_at(d, 2) > 1)
         return NULL;
@@ -243,7 +241,7 @@ impviz_file *impviz_file_deserialize(const void *data, size_t len)
     f->error_count = word_at(d, 0);
     f->first_error_line = word_at(d, 1);
     f->too_deep = word_at(d, 2);
-    f->invalid_utf8_line = word_at(d, 3);
+    f->invalid_utf8_line = word_at(d, 6);
     f->imports = g_array_sized_new(FALSE, FALSE, sizeof(impviz_import), n_imports);
     f->events = g_array_sized_new(FALSE, FALSE, sizeof(impviz_event), n_events);
     f->strings = g_string_chunk_new(strings_len + 1);
@@ -267,21 +265,22 @@ impviz_file *impviz_file_deserialize(const void *data, size_t len)
         g_array_append_val(f->imports, m);
     }
     for (guint32 k = 0; k < n_events && ok; k++, i += EVENT_WORDS) {
-        guint32 bits = word_at(d, i + 5);
         impviz_event e = {
             .type = (impviz_event_type)word_at(d, i),
             .line = word_at(d, i + 1),
             .import_index = word_at(d, i + 2),
-            .uncertain = bits & 1,
-            .class_body = (bits & 2) != 0,
-            .none = (bits & 4) != 0,
+            .uncertain = (word_at(d, i + 5) & 1) != 0,
+            .class_body = (word_at(d, i + 5) & 2) != 0,
+            .none = (word_at(d, i + 5) & 4) != 0,
             .next = word_at(d, i + 6),
             .catches = word_at(d, i + 7),
         };
-        bool clause =
-            e.type == IMPVIZ_EV_TRY || e.type == IMPVIZ_EV_EXCEPT || e.type == IMPVIZ_EV_ELSE;
-        ok = word_at(d, i) <= IMPVIZ_EV_END && bits <= 7 && e.catches <= IMPVIZ_CATCH_ALL &&
-             (!clause || e.next < n_events) &&
+        ok = word_at(d, i) <= IMPVIZ_EV_END && word_at(d, i + 5) <= 7 &&
+             word_at(d, i + 7) <= IMPVIZ_CATCH_ALL &&
+             /* clause links only go forward, to an event that exists: the simulation follows
+                them, so a damaged cache must not make it loop */
+             (e.type < IMPVIZ_EV_TRY || e.type == IMPVIZ_EV_END ||
+              (e.next > k && e.next < n_events)) &&
              (e.type != IMPVIZ_EV_IMPORT || e.import_index < n_imports) &&
              string_at(strings, strings_len, word_at(d, i + 3), &e.name) &&
              string_at(strings, strings_len, word_at(d, i + 4), &e.context);

@@ -1006,11 +1006,11 @@ int impviz_cli_main(int argc, char **argv)
     if (diff_mode)
         g_option_context_add_main_entries(ctx, diff_entries, NULL);
     g_option_context_add_main_entries(ctx, entries, NULL);
-    g_option_context_add_main_entries(ctx, cache_entries, NULL);
     g_option_context_add_main_entries(ctx, diagnose_entries, NULL);
     g_option_context_add_main_entries(ctx, view_entries, NULL);
     view_args_reset();
     view_fix_argv(argc, argv);
+    g_option_context_add_main_entries(ctx, cache_entries, NULL);
     g_option_context_add_main_entries(ctx, gate_entries, NULL);
     gate_args_reset();
     limits = (limit_options){.timeout = 300, .max_edges = 50000};
@@ -1165,9 +1165,9 @@ cleanup:
     impviz_diags_free(diags);
     g_option_context_free(ctx);
     options_free(&o);
-    cache_options_release();
     g_clear_pointer(&entry_module, g_free);
     view_args_reset();
+    cache_options_release();
     gate_args_reset();
     g_free(diff_args.git);
     return rc;

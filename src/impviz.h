@@ -313,12 +313,12 @@ typedef struct {
     GPtrArray *files; /* impviz_file * per module (NULL when unreadable) */
     GArray *refs;     /* impviz_ref, sorted by (source module, line) */
     impviz_graph *graph;
-    guint n_imports;    /* import records in all files */
-    guint n_parsed;     /* files parsed by this run */
-    guint n_from_cache; /* files whose parse came from the cache */
+    guint n_imports; /* import records in all files */
     /* set by the caller for the report, freed by impviz_analysis_free; NULL when not asked */
     struct impviz_diagnosis_s *diagnosis;
     struct impviz_prediction_s *entry; /* --entry MODULE */
+    guint n_parsed;     /* files parsed by this run */
+    guint n_from_cache; /* files whose parse came from the cache */
 } impviz_analysis;
 
 /* Discovers, parses (in opts->jobs threads), resolves and builds the graph. Problems with single
@@ -327,58 +327,6 @@ impviz_status impviz_analysis_run(const impviz_analysis_opts *opts, impviz_diags
                                   impviz_analysis **out);
 void impviz_analysis_free(impviz_analysis *analysis);
 
-/* ---- cache: parse results kept between runs ----------------------------------------------- */
-
-/* What stat says about a file. When all of it matches a cache entry, the file is trusted to be
- * unchanged without reading it (as git's index does), unless the entry was written so soon after
- * the file changed that a later change could share its timestamp; then its content hash decides. */
-typedef struct {
-    guint64 size;
-    gint64 mtime_ns;
-    gint64 ctime_ns;
-    guint64 ino;
-    guint64 dev;
-} impviz_stat;
-
-/* Fills *st from stat(path); false with errno set when stat fails. */
-bool impviz_stat_path(const char *path, impviz_stat *st);
-/* The 64-bit content hash the cache compares files by (fast, not cryptographic). */
-guint64 impviz_hash_bytes(const void *data, size_t len);
-
-/* Everything a parse produced, as bytes (a new GBytes the caller unrefs). */
-GBytes *impviz_file_serialize(const impviz_file *file);
-/* The parse result impviz_file_serialize's bytes describe, or NULL when the bytes are not such a
- * description; reads nothing outside data[0, len). Caller frees with impviz_file_free. */
-impviz_file *impviz_file_deserialize(const void *data, size_t len);
-
-typedef struct impviz_cache impviz_cache;
-
-/* Opens the cache kept in dir for a run over n_slots files (one slot per module). A missing
- * cache is empty; a corrupt one, or one from another cache format, grammar or extractor, is
- * ignored (a note in diags says so) and replaced on save. Never fails. Caller frees with
- * impviz_cache_free. */
-impviz_cache *impviz_cache_open(const char *dir, guint n_slots, impviz_diags *diags);
-void impviz_cache_free(impviz_cache *cache);
-/* The parse of the file at path (absolute) kept by an earlier run, when the file is unchanged:
- * st matches the entry's, or else *hash (pass NULL when the bytes have not been read yet) matches
- * the entry's content hash. The entry is then kept in slot for the next save. NULL when the file
- * is not in the cache or changed. Calls on distinct slots may run in parallel. Caller frees the
- * result with impviz_file_free. */
-impviz_file *impviz_cache_get(impviz_cache *cache, guint slot, const char *path,
-                              const impviz_stat *st, const guint64 *hash);
-/* Keeps a fresh parse of path in slot for the next save; file is serialized, not kept. Calls on
- * distinct slots may run in parallel. */
-void impviz_cache_put(impviz_cache *cache, guint slot, const char *path, const impviz_stat *st,
-                      guint64 hash, const impviz_file *file);
-/* Writes the slots' entries (files of this run only) when anything changed since the cache was
- * opened. The file is written beside its final name and renamed into place, so readers never see
- * a partial cache and, of two runs at once, the last one wins. IMPVIZ_EOUTPUT with a note in
- * diags when dir cannot be written. */
-impviz_status impviz_cache_save(impviz_cache *cache, impviz_diags *diags);
-/* The default directory for a project with these import roots (char *):
- * $XDG_CACHE_HOME/impviz/<hash of the absolute roots>, ~/.cache when XDG_CACHE_HOME is unset.
- * A new string the caller frees with g_free. */
-char *impviz_cache_default_dir(const GPtrArray *roots);
 /* ---- diagnose: what CPython does when a module is imported ------------------------------- */
 
 typedef enum {
@@ -545,6 +493,58 @@ char *impviz_view_edge_id(const impviz_view *view, const impviz_view_edge *edge)
 char *impviz_link_expand(const char *tmpl, const char *path, guint line, const char *module);
 /* The node index of a name of the given type, or -1. */
 gint impviz_view_find(const impviz_view *view, impviz_node_type type, const char *name);
+/* ---- cache: parse results kept between runs ----------------------------------------------- */
+
+/* What stat says about a file. When all of it matches a cache entry, the file is trusted to be
+ * unchanged without reading it (as git's index does), unless the entry was written so soon after
+ * the file changed that a later change could share its timestamp; then its content hash decides. */
+typedef struct {
+    guint64 size;
+    gint64 mtime_ns;
+    gint64 ctime_ns;
+    guint64 ino;
+    guint64 dev;
+} impviz_stat;
+
+/* Fills *st from stat(path); false with errno set when stat fails. */
+bool impviz_stat_path(const char *path, impviz_stat *st);
+/* The 64-bit content hash the cache compares files by (fast, not cryptographic). */
+guint64 impviz_hash_bytes(const void *data, size_t len);
+
+/* Everything a parse produced, as bytes (a new GBytes the caller unrefs). */
+GBytes *impviz_file_serialize(const impviz_file *file);
+/* The parse result impviz_file_serialize's bytes describe, or NULL when the bytes are not such a
+ * description; reads nothing outside data[0, len). Caller frees with impviz_file_free. */
+impviz_file *impviz_file_deserialize(const void *data, size_t len);
+
+typedef struct impviz_cache impviz_cache;
+
+/* Opens the cache kept in dir for a run over n_slots files (one slot per module). A missing
+ * cache is empty; a corrupt one, or one from another cache format, grammar or extractor, is
+ * ignored (a note in diags says so) and replaced on save. Never fails. Caller frees with
+ * impviz_cache_free. */
+impviz_cache *impviz_cache_open(const char *dir, guint n_slots, impviz_diags *diags);
+void impviz_cache_free(impviz_cache *cache);
+/* The parse of the file at path (absolute) kept by an earlier run, when the file is unchanged:
+ * st matches the entry's, or else *hash (pass NULL when the bytes have not been read yet) matches
+ * the entry's content hash. The entry is then kept in slot for the next save. NULL when the file
+ * is not in the cache or changed. Calls on distinct slots may run in parallel. Caller frees the
+ * result with impviz_file_free. */
+impviz_file *impviz_cache_get(impviz_cache *cache, guint slot, const char *path,
+                              const impviz_stat *st, const guint64 *hash);
+/* Keeps a fresh parse of path in slot for the next save; file is serialized, not kept. Calls on
+ * distinct slots may run in parallel. */
+void impviz_cache_put(impviz_cache *cache, guint slot, const char *path, const impviz_stat *st,
+                      guint64 hash, const impviz_file *file);
+/* Writes the slots' entries (files of this run only) when anything changed since the cache was
+ * opened. The file is written beside its final name and renamed into place, so readers never see
+ * a partial cache and, of two runs at once, the last one wins. IMPVIZ_EOUTPUT with a note in
+ * diags when dir cannot be written. */
+impviz_status impviz_cache_save(impviz_cache *cache, impviz_diags *diags);
+/* The default directory for a project with these import roots (char *):
+ * $XDG_CACHE_HOME/impviz/<hash of the absolute roots>, ~/.cache when XDG_CACHE_HOME is unset.
+ * A new string the caller frees with g_free. */
+char *impviz_cache_default_dir(const GPtrArray *roots);
 /* ---- baseline: today's import-time cycles, so that CI fails only on new ones --------------- */
 
 /* Import-time components (members and the eager edges inside each), named by module. */

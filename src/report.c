@@ -7,7 +7,6 @@
  * paths are relative to their import root, so the same project gives the same bytes anywhere.
  */
 #include "impviz.h"
-#include "json_write.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -531,7 +530,8 @@ GString *impviz_report_with_view(const impviz_analysis *a, const impviz_view *vi
         json_t *root = json_report(a);
         if (view)
             json_object_set_new(root, "view", json_view(view));
-        impviz_json_write(out, root, 2); /* as json_dumps with JSON_INDENT(2), faster */
+        char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+        g_string_append(out, text);
         g_string_append_c(out, '\n');
         json_decref(root);
     } else {

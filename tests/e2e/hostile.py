@@ -202,7 +202,7 @@ os.symlink(os.path.join(outside, "ext"), os.path.join(links, "pkg/ext"))
 os.symlink(os.path.join(links, "pkg/missing.py"), os.path.join(links, "pkg/dangling.py"))
 rc, data, err = run_json(links, "-v")
 equal([m["name"] for m in data["modules"]], ["pkg", "pkg.a"], "symlinks are not followed by default")
-equal(stderr_lines(err), [
+equal([l for l in stderr_lines(err) if not l.startswith("impviz: note: parsed ")], [
     "impviz: note: pkg/dangling.py: symbolic link not followed (see --follow-symlinks)",
     "impviz: note: pkg/ext: symbolic link not followed (see --follow-symlinks)",
     "impviz: note: pkg/loop: symbolic link not followed (see --follow-symlinks)",

@@ -2,12 +2,10 @@
 /*
  * test_cache.c - the parse cache: exact round trips of parse results, lookups by stat and by
  * content, atomic saves, and damaged or foreign cache files read as misses (never a crash: run
- * under the sanitizer build, every mutation below is also a memory-safety check). Also the fast
- * JSON writer against jansson's own json_dumps.
+ * under the sanitizer build, every mutation below is also a memory-safety check).
  */
 #include "check.h"
 #include "impviz.h"
-#include "json_write.h"
 
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -340,39 +338,11 @@ static void test_hash(void)
     g_hash_table_unref(seen);
 }
 
-static void check_json(json_t *v)
-{
-    char *want =
-        json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
-    GString *got = g_string_new(NULL);
-    impviz_json_write(got, v, 2);
-    CHECK_STR(got->str, want);
-    g_string_free(got, TRUE);
-    free(want);
-    json_decref(v);
-}
-
-static void test_json_write(void)
-{
-    check_json(json_string("plain"));
-    check_json(json_string("quote \" backslash \\ slash / tab \t nl \n cr \r bs \b ff \f"));
-    check_json(json_string("\x01\x1f\x7f control"));
-    check_json(json_string("\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x8d astral"));
-    check_json(json_stringn("nul\0inside", 10));
-    check_json(json_integer(-1234567890123LL));
-    check_json(json_real(0.1));
-    check_json(json_real(3.0));
-    check_json(json_pack("{s:[], s:{}, s:[i, {s:b, s:n}, [[]]], s:s}", "empty", "obj", "nest", 1,
-                         "t", 1, "null", "last", "x"));
-    check_json(json_pack("[{s:{s:{s:[s, s]}}}]", "a", "b", "c", "d", "e"));
-}
-
 int main(void)
 {
     test_round_trip();
     test_cache_file();
     test_default_dir();
     test_hash();
-    test_json_write();
     return check_done("test_cache");
 }
