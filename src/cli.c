@@ -1127,7 +1127,7 @@ int impviz_cli_main(int argc, char **argv)
         report = impviz_report_with_view(analysis, view, format, o.verbose);
         st = impviz_output_write(output, report->str, report->len, diags);
     } else if (impviz_format_is_review(format)) {
-        report = impviz_review(analysis, format);
+        report = impviz_review(analysis, format, view);
         st = impviz_output_write(output, report->str, report->len, diags);
     } else {
         impviz_render_opts ropts = {.layout = o.layout,

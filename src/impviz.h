@@ -317,8 +317,8 @@ typedef struct {
     /* set by the caller for the report, freed by impviz_analysis_free; NULL when not asked */
     struct impviz_diagnosis_s *diagnosis;
     struct impviz_prediction_s *entry; /* --entry MODULE */
-    guint n_parsed;     /* files parsed by this run */
-    guint n_from_cache; /* files whose parse came from the cache */
+    guint n_parsed;                    /* files parsed by this run */
+    guint n_from_cache;                /* files whose parse came from the cache */
 } impviz_analysis;
 
 /* Discovers, parses (in opts->jobs threads), resolves and builds the graph. Problems with single
@@ -749,8 +749,10 @@ void impviz_text_escape(GString *out, const char *s);
 bool impviz_format_is_review(impviz_format format);
 /* The analysis as SARIF, GitHub annotations, a Markdown pull-request comment or Mermaid, into a
  * new GString that the caller frees with g_string_free. Every string from the code (names,
- * paths, statements) is escaped for the format. */
-GString *impviz_review(const impviz_analysis *analysis, impviz_format format);
+ * paths, statements) is escaped for the format. view (borrowed, may be NULL) narrows the Mermaid
+ * chart to the modules it draws one by one (--focus, --only, --exclude, --cycles-only). */
+GString *impviz_review(const impviz_analysis *analysis, impviz_format format,
+                       const impviz_view *view);
 
 /* One step of a cycle: module source imports target with import (borrowed from the analysis). */
 typedef struct {
@@ -768,6 +770,9 @@ char *impviz_module_display_path(const impviz_module *module);
  * component's members and the imports among them. Cycle edges are styled, deferred and
  * TYPE_CHECKING edges dotted; every label is entity-encoded. */
 void impviz_mermaid_append(GString *out, const impviz_analysis *analysis, gint component);
+/* The same, showing only the modules that view (borrowed; NULL: all) draws as module nodes. */
+void impviz_mermaid_append_view(GString *out, const impviz_analysis *analysis, gint component,
+                                const impviz_view *view);
 /* Appends s as a Markdown code span that shows it literally: a fence longer than any run of
  * backticks in s, control characters replaced, invalid UTF-8 repaired. */
 void impviz_markdown_code(GString *out, const char *s);

@@ -122,11 +122,27 @@ static void emit_nodes(chart *c, bool nested)
 
 void impviz_mermaid_append(GString *out, const impviz_analysis *a, gint component)
 {
+    impviz_mermaid_append_view(out, a, component, NULL);
+}
+
+void impviz_mermaid_append_view(GString *out, const impviz_analysis *a, gint component,
+                                const impviz_view *view)
+{
     const impviz_graph *g = a->graph;
     guint n = a->project->modules->len;
     bool *shown = g_new0(bool, n + 1);
     for (guint i = 0; i < n; i++)
-        shown[i] = component < 0 || g->import_time.component_of[i] == component;
+        shown[i] = (component < 0 || g->import_time.component_of[i] == component) && !view;
+    /* a view (--focus, --only, --exclude, --cycles-only) keeps the modules it draws one by one */
+    for (guint k = 0; view && k < view->nodes->len; k++) {
+        const impviz_view_node *node = g_ptr_array_index(view->nodes, k);
+        if (node->type != IMPVIZ_NODE_MODULE)
+            continue;
+        for (guint j = 0; j < node->modules->len; j++) {
+            guint i = g_array_index(node->modules, guint, j);
+            shown[i] = component < 0 || g->import_time.component_of[i] == component;
+        }
+    }
     chart c = {.a = a, .out = out, .shown = shown};
     g_string_append(out, component < 0 ? "flowchart TB\n" : "flowchart LR\n");
     emit_nodes(&c, component < 0);

@@ -279,7 +279,7 @@ static void markdown(GString *out, const impviz_analysis *a)
 
 /* ---- dispatch ------------------------------------------------------------------------------ */
 
-GString *impviz_review(const impviz_analysis *a, impviz_format format)
+GString *impviz_review(const impviz_analysis *a, impviz_format format, const impviz_view *view)
 {
     GString *out = g_string_new(NULL);
     switch (format) {
@@ -293,7 +293,7 @@ GString *impviz_review(const impviz_analysis *a, impviz_format format)
         markdown(out, a);
         break;
     case IMPVIZ_FORMAT_MERMAID:
-        impviz_mermaid_append(out, a, -1);
+        impviz_mermaid_append_view(out, a, -1, view);
         break;
     default:
         break;

@@ -145,5 +145,15 @@ equal(run(A.impviz, benign, "--baseline", base, "--fail-on", "error")[0], 0,
 equal(run(A.impviz, BEFORE, "--baseline", base, "--fail-on", "error")[0], 1,
       "--baseline --fail-on error: a new raising cycle fails")
 
+# Mermaid of a focused view: exactly the modules the view draws
+import re as _re
+bm = os.path.join(A.source, "samples/base_model/before")
+view = run_json(A.impviz, bm, "--focus", "basemodels.base", "--up", "1", "--down", "0")["view"]
+want = sorted(n["label"] for n in view["nodes"] if n["type"] == "module")
+rc, mmd, _ = run(A.impviz, bm, "-T", "mermaid", "--focus", "basemodels.base", "--up", "1", "--down", "0")
+got = sorted(_re.findall(r'^\s+m\d+\["([^"]+)"\]$', mmd, _re.M))
+equal(got, want, "mermaid --focus shows the view's modules")
+check(len(got) < len(run_json(A.impviz, bm)["modules"]), "the focused chart is smaller than the project")
+
 shutil.rmtree(tmp, ignore_errors=True)
 done("cli")
