@@ -533,6 +533,7 @@ GString *impviz_report_with_view(const impviz_analysis *a, const impviz_view *vi
         char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
         g_string_append(out, text);
         g_string_append_c(out, '\n');
+        free(text);
         json_decref(root);
     } else {
         text_report(out, a);
