@@ -26,21 +26,21 @@ static void change_under_feet(const char *path)
     }
 }
 
-#define WRAP(name)                                                                             \
-    int name(const char *path, int flags, ...)                                                 \
-    {                                                                                          \
-        static int (*real)(const char *, int, ...);                                            \
-        if (!real)                                                                             \
-            real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, #name);                   \
-        mode_t mode = 0;                                                                       \
-        if (flags & O_CREAT) {                                                                 \
-            va_list ap;                                                                        \
-            va_start(ap, flags);                                                               \
-            mode = (mode_t)va_arg(ap, int);                                                    \
-            va_end(ap);                                                                        \
-        }                                                                                      \
-        change_under_feet(path);                                                               \
-        return real(path, flags, mode);                                                        \
+#define WRAP(name)                                                                                 \
+    int name(const char *path, int flags, ...)                                                     \
+    {                                                                                              \
+        static int (*real)(const char *, int, ...);                                                \
+        if (!real)                                                                                 \
+            real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, #name);                       \
+        mode_t mode = 0;                                                                           \
+        if (flags & O_CREAT) {                                                                     \
+            va_list ap;                                                                            \
+            va_start(ap, flags);                                                                   \
+            mode = (mode_t)va_arg(ap, int);                                                        \
+            va_end(ap);                                                                            \
+        }                                                                                          \
+        change_under_feet(path);                                                                   \
+        return real(path, flags, mode);                                                            \
     }
 
 WRAP(open)

@@ -12,35 +12,35 @@
 static int check_failures;
 static int check_count;
 
-#define CHECK(cond)                                                                           \
-    do {                                                                                      \
-        check_count++;                                                                        \
-        if (!(cond)) {                                                                        \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
-            check_failures++;                                                                 \
-        }                                                                                     \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        check_count++;                                                                             \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
+            check_failures++;                                                                      \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_INT(a, b)                                                                       \
-    do {                                                                                      \
-        long long check_a_ = (long long)(a), check_b_ = (long long)(b);                       \
-        check_count++;                                                                        \
-        if (check_a_ != check_b_) {                                                           \
-            fprintf(stderr, "%s:%d: %s == %s: %lld != %lld\n", __FILE__, __LINE__, #a, #b,    \
-                    check_a_, check_b_);                                                      \
-            check_failures++;                                                                 \
-        }                                                                                     \
+#define CHECK_INT(a, b)                                                                            \
+    do {                                                                                           \
+        long long check_a_ = (long long)(a), check_b_ = (long long)(b);                            \
+        check_count++;                                                                             \
+        if (check_a_ != check_b_) {                                                                \
+            fprintf(stderr, "%s:%d: %s == %s: %lld != %lld\n", __FILE__, __LINE__, #a, #b,         \
+                    check_a_, check_b_);                                                           \
+            check_failures++;                                                                      \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_STR(a, b)                                                                       \
-    do {                                                                                      \
-        const char *check_a_ = (a), *check_b_ = (b);                                          \
-        check_count++;                                                                        \
-        if (!check_a_ || !check_b_ || strcmp(check_a_, check_b_) != 0) {                     \
-            fprintf(stderr, "%s:%d: %s == %s: \"%s\" != \"%s\"\n", __FILE__, __LINE__, #a, #b, \
-                    check_a_ ? check_a_ : "(null)", check_b_ ? check_b_ : "(null)");          \
-            check_failures++;                                                                 \
-        }                                                                                     \
+#define CHECK_STR(a, b)                                                                            \
+    do {                                                                                           \
+        const char *check_a_ = (a), *check_b_ = (b);                                               \
+        check_count++;                                                                             \
+        if (!check_a_ || !check_b_ || strcmp(check_a_, check_b_) != 0) {                           \
+            fprintf(stderr, "%s:%d: %s == %s: \"%s\" != \"%s\"\n", __FILE__, __LINE__, #a, #b,     \
+                    check_a_ ? check_a_ : "(null)", check_b_ ? check_b_ : "(null)");               \
+            check_failures++;                                                                      \
+        }                                                                                          \
     } while (0)
 
 static inline int check_done(const char *name)
