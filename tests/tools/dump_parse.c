@@ -34,8 +34,8 @@ int main(void)
             g_free(bytes);
             continue;
         }
-        printf("%s: errors %u first %u too_deep %d\n", line, f->error_count, f->first_error_line,
-               f->too_deep);
+        printf("%s: errors %u first %u too_deep %d utf8 %u\n", line, f->error_count,
+               f->first_error_line, f->too_deep, f->invalid_utf8_line);
         for (guint i = 0; i < f->imports->len; i++) {
             const impviz_import *m = &g_array_index(f->imports, impviz_import, i);
             printf(" I %u %d %u [%s] [%s] [%s] [%s] %u\n", m->line, m->kind, m->level, s(m->module),
@@ -43,8 +43,9 @@ int main(void)
         }
         for (guint i = 0; i < f->events->len; i++) {
             const impviz_event *e = &g_array_index(f->events, impviz_event, i);
-            printf(" E %d %u %u [%s] [%s] %d\n", e->type, e->line, e->import_index, s(e->name),
-                   s(e->context), e->uncertain);
+            printf(" E %d %u %u [%s] [%s] %d %d %d %u %u\n", e->type, e->line, e->import_index,
+                   s(e->name), s(e->context), e->uncertain, e->class_body, e->none, e->next,
+                   e->catches);
         }
         impviz_file_free(f);
         g_free(bytes);

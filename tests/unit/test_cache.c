@@ -21,6 +21,10 @@ static const char source[] = "import os, a.b as ab\n"
                              "    import fast\n"
                              "except ImportError:\n"
                              "    fast = None\n"
+                             "except (AttributeError, KeyError):\n"
+                             "    pass\n"
+                             "else:\n"
+                             "    slow = None\n"
                              "if TYPE_CHECKING:\n"
                              "    from typing_only import T\n"
                              "class C(os.PathLike, metaclass=ab.Meta):\n"
@@ -40,8 +44,8 @@ static bool same_str(const char *a, const char *b)
 static bool same_file(const impviz_file *a, const impviz_file *b)
 {
     if (a->error_count != b->error_count || a->first_error_line != b->first_error_line ||
-        a->too_deep != b->too_deep || a->imports->len != b->imports->len ||
-        a->events->len != b->events->len)
+        a->too_deep != b->too_deep || a->invalid_utf8_line != b->invalid_utf8_line ||
+        a->imports->len != b->imports->len || a->events->len != b->events->len)
         return false;
     for (guint i = 0; i < a->imports->len; i++) {
         const impviz_import *x = &g_array_index(a->imports, impviz_import, i);
@@ -56,7 +60,8 @@ static bool same_file(const impviz_file *a, const impviz_file *b)
         const impviz_event *x = &g_array_index(a->events, impviz_event, i);
         const impviz_event *y = &g_array_index(b->events, impviz_event, i);
         if (x->type != y->type || x->line != y->line || x->import_index != y->import_index ||
-            x->uncertain != y->uncertain || !same_str(x->name, y->name) ||
+            x->uncertain != y->uncertain || x->class_body != y->class_body || x->none != y->none ||
+            x->next != y->next || x->catches != y->catches || !same_str(x->name, y->name) ||
             !same_str(x->context, y->context))
             return false;
     }
