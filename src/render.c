@@ -37,6 +37,97 @@ static int errf_hook(char *msg)
     return 0;
 }
 
+/* ---- object IDs in creation order --------------------------------------------------------- */
+
+/* Graphviz 2.42's default ID discipline uses the address of the interned name as the ID, and
+ * cgraph keeps subgraphs ordered by ID: cluster order, and with it the layout, followed the
+ * heap's layout (an SVG changed with malloc tunables or thread timing). This discipline numbers
+ * names in the order they are first seen instead: named objects get even IDs, anonymous ones
+ * odd IDs, as in the default one. */
+typedef struct {
+    Agraph_t *root;
+    GHashTable *ids;  /* name -> index + 1 */
+    GPtrArray *names; /* index -> name, a reference to a string of root's (its writer reads the
+                         "HTML-like" flag stored with interned strings) */
+    IDTYPE anonymous; /* the last odd ID handed out */
+} id_state;
+
+static void *id_open(Agraph_t *g, Agdisc_t *disc)
+{
+    (void)disc;
+    id_state *s = g_new0(id_state, 1);
+    s->root = g;
+    s->ids = g_hash_table_new(g_str_hash, g_str_equal);
+    s->names = g_ptr_array_new();
+    s->anonymous = 1;
+    return s;
+}
+
+static long id_map(void *state, int objtype, char *str, IDTYPE *id, int createflag)
+{
+    (void)objtype;
+    id_state *s = state;
+    if (!str) {
+        *id = s->anonymous += 2;
+        return TRUE;
+    }
+    guint index = GPOINTER_TO_UINT(g_hash_table_lookup(s->ids, str));
+    if (!index) {
+        if (!createflag)
+            return FALSE;
+        char *name = agstrdup(s->root, str);
+        g_ptr_array_add(s->names, name);
+        index = s->names->len;
+        g_hash_table_insert(s->ids, name, GUINT_TO_POINTER(index));
+    }
+    *id = (IDTYPE)index * 2;
+    return TRUE;
+}
+
+static long id_alloc(void *state, int objtype, IDTYPE request)
+{
+    (void)state;
+    (void)objtype;
+    (void)request;
+    return FALSE; /* no IDs chosen by the caller, as in the default discipline */
+}
+
+static void id_free(void *state, int objtype, IDTYPE id)
+{
+    (void)state;
+    (void)objtype;
+    (void)id; /* names live until the graph closes: a name may be reused for another type */
+}
+
+static char *id_print(void *state, int objtype, IDTYPE id)
+{
+    (void)objtype;
+    id_state *s = state;
+    if (id % 2 || id == 0 || id / 2 > s->names->len)
+        return NULL;
+    return g_ptr_array_index(s->names, id / 2 - 1);
+}
+
+static void id_close(void *state)
+{
+    id_state *s = state;
+    for (guint i = 0; i < s->names->len; i++)
+        agstrfree(s->root, g_ptr_array_index(s->names, i));
+    g_hash_table_unref(s->ids);
+    g_ptr_array_unref(s->names);
+    g_free(s);
+}
+
+static void id_register(void *state, int objtype, void *obj)
+{
+    (void)state;
+    (void)objtype;
+    (void)obj;
+}
+
+static Agiddisc_t ordered_ids = {id_open,  id_map,   id_alloc,   id_free,
+                                 id_print, id_close, id_register};
+
 /* ---- attributes ------------------------------------------------------------------------- */
 
 static void set(void *obj, const char *name, const char *value)
@@ -793,7 +884,7 @@ impviz_status impviz_render(const impviz_analysis *a, const impviz_render_opts *
     Agiodisc_t io = AgIoDisc;
     io.putstr = io_putstr;
     io.flush = io_flush;
-    Agdisc_t disc = {&AgMemDisc, &AgIdDisc, &io};
+    Agdisc_t disc = {&AgMemDisc, &ordered_ids, &io};
     impviz_view *own_view = NULL;
     if (!opts->view) {
         impviz_view_opts vopts = {.externals = opts->externals ? IMPVIZ_EXTERNALS_TOP

@@ -78,6 +78,11 @@ check(open(path).read().lstrip().startswith("{"), "-T json overrides the .svg ex
 for fmt in ("json", "dot", "svg", "text"):
     outs = [run(A.impviz, os.path.join(A.source, "samples"), "-T", fmt, "-j", j)[1] for j in ("1", "2", "2")]
     check(outs[0] == outs[1] == outs[2] and outs[0], f"{fmt} output identical across runs and -j")
+    # another heap layout (allocations by mmap, top-down) must not change a byte either: Graphviz
+    # once ordered clusters by the addresses of their names
+    moved = run(A.impviz, os.path.join(A.source, "samples"), "-T", fmt,
+                env={"GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=0"})[1]
+    check(moved == outs[0], f"{fmt} output independent of the heap's layout")
 
 # --exclude matches paths relative to the root; -q silences warnings; --externals adds nodes
 data = run_json(A.impviz, BEFORE, "--exclude", "netlayers/layer_b.py")
