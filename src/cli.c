@@ -278,8 +278,9 @@ static int usage_error(const char *fmt, const char *arg)
 /* ---- limits that protect the machine (issue 7) ---------------------------------------------- */
 
 typedef struct {
-    gint timeout;   /* seconds for a layout; 0: no limit */
-    gint max_edges; /* edges a picture may have; 0: no limit */
+    gint timeout;          /* seconds for a layout; 0: no limit */
+    gint max_edges;        /* edges a picture may have; 0: no limit */
+    gint64 max_simulation; /* statements the cycle diagnosis may simulate; 0: no limit */
 } limit_options;
 
 static limit_options limits;
@@ -292,6 +293,10 @@ static GOptionEntry limit_entries[] = {
     {"max-edges", 0, 0, G_OPTION_ARG_INT, &limits.max_edges,
      "Refuse to lay out a picture of more than N edges (default 50000; 0: no limit; -T dot and "
      "json are never limited)",
+     "N"},
+    {"max-simulation", 0, 0, G_OPTION_ARG_INT64, &limits.max_simulation,
+     "Stop predicting import errors after N simulated statements in all (default 20000000; 0: "
+     "no limit): cycle members left get no prediction",
      "N"},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
@@ -320,7 +325,13 @@ static GOptionEntry diagnose_entries[] = {
 /* Diagnoses the import-time cycles and the --entry module; false on an unknown module. */
 static bool diagnose(impviz_analysis *analysis, impviz_diags *diags)
 {
-    analysis->diagnosis = impviz_diagnose(analysis);
+    analysis->diagnosis = impviz_diagnose(analysis, (guint64)limits.max_simulation);
+    const impviz_diagnosis *d = analysis->diagnosis;
+    if (d->omitted)
+        impviz_diags_add(diags, IMPVIZ_WARNING, NULL, 0,
+                         "the import simulation stopped at its limit of %" G_GINT64_FORMAT
+                         " statements (see --max-simulation): %u cycle member%s not predicted",
+                         limits.max_simulation, d->omitted, d->omitted == 1 ? " was" : "s were");
     if (entry_module &&
         impviz_predict_import(analysis, entry_module, diags, &analysis->entry) != IMPVIZ_OK)
         return false;
@@ -487,8 +498,6 @@ static bool config_apply(const impviz_config *c, options *o, impviz_diags *diags
     return ok;
 }
 
-/* Reads pyproject.toml (unless --no-config), fills unset options, applies defaults, reads the
- * baseline. EXIT_OK or EXIT_USAGE (with diagnostics). */
 /* --fail-on error: does importing some member of import-time component `index` raise? */
 static bool component_raises(const impviz_analysis *a, guint index)
 {
@@ -503,6 +512,8 @@ static bool component_raises(const impviz_analysis *a, guint index)
     return c->entries_omitted > 0; /* members not simulated might raise: fail safe */
 }
 
+/* Reads pyproject.toml (unless --no-config), fills unset options, applies defaults, reads the
+ * baseline. EXIT_OK or EXIT_USAGE (with diagnostics). */
 static int gate_setup(options *o, impviz_diags *diags)
 {
     impviz_config *config = NULL;
@@ -1013,7 +1024,8 @@ int impviz_cli_main(int argc, char **argv)
     g_option_context_add_main_entries(ctx, cache_entries, NULL);
     g_option_context_add_main_entries(ctx, gate_entries, NULL);
     gate_args_reset();
-    limits = (limit_options){.timeout = 300, .max_edges = 50000};
+    limits = (limit_options){
+        .timeout = 300, .max_edges = 50000, .max_simulation = IMPVIZ_MAX_SIMULATION};
     g_option_context_add_main_entries(ctx, limit_entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
         rc = usage_error("%s", err->message);
@@ -1067,8 +1079,8 @@ int impviz_cli_main(int argc, char **argv)
         rc = EXIT_USAGE;
         goto cleanup;
     }
-    if (limits.timeout < 0 || limits.max_edges < 0) {
-        rc = usage_error("%s", "--timeout and --max-edges take numbers >= 0");
+    if (limits.timeout < 0 || limits.max_edges < 0 || limits.max_simulation < 0) {
+        rc = usage_error("%s", "--timeout, --max-edges and --max-simulation take numbers >= 0");
         goto cleanup;
     }
     const char *output = o.output ? o.output : "-";

@@ -90,6 +90,8 @@ typedef struct {
     bool truncated; /* an import chain went deeper than MAX_IMPORT_DEPTH: not followed */
     guint depth;
     guint64 work;          /* events run */
+    guint64 limit;         /* stop after this many events (the run's budget); 0: no limit */
+    bool exhausted;        /* stopped at the limit: no prediction */
     GStringChunk *strings; /* names of module objects and namespace keys, deduplicated */
 } state;
 
@@ -473,6 +475,11 @@ static bool exec_module(state *s, object *o)
     bool ok = true;
     for (guint i = 0; i < events->len; i++) {
         const impviz_event *ev = &g_array_index(events, impviz_event, i);
+        if (s->exhausted || (s->limit && s->work >= s->limit)) {
+            s->exhausted = true;
+            ok = false;
+            break;
+        }
         s->work++;
         impviz_frame *top = &g_array_index(s->frames, impviz_frame, depth);
         top->line = ev->line;
@@ -522,6 +529,8 @@ static bool exec_module(state *s, object *o)
             continue;
         /* an exception: the innermost try whose handler catches it takes it */
         bool caught = false;
+        if (s->exhausted)
+            tries->len = 0; /* not an exception: the simulation stops here */
         while (tries->len && !caught) {
             guint t = g_array_index(tries, guint, tries->len - 1);
             g_array_set_size(tries, tries->len - 1);
@@ -576,11 +585,13 @@ void impviz_prediction_free(impviz_prediction *p)
 }
 
 /* `import name` in a fresh interpreter. Name must be a project module. Adds the events run to
- * *work when work is not NULL. */
-static impviz_prediction *predict(const impviz_analysis *a, const char *name, guint64 *work)
+ * *work; NULL when more than limit events (0: no limit) would be needed. */
+static impviz_prediction *predict(const impviz_analysis *a, const char *name, guint64 *work,
+                                  guint64 limit)
 {
     state s;
     state_init(&s, a);
+    s.limit = limit;
     impviz_prediction *p = g_new0(impviz_prediction, 1);
     p->module = g_strdup(name);
     object *ignored = NULL;
@@ -592,8 +603,9 @@ static impviz_prediction *predict(const impviz_analysis *a, const char *name, gu
         p->chain = g_steal_pointer(&s.error.chain);
     }
     p->assumptions = s.assumptions;
-    if (work)
-        *work += s.work;
+    *work += s.work;
+    if (s.exhausted)
+        g_clear_pointer(&p, impviz_prediction_free);
     state_release(&s);
     return p;
 }
@@ -607,7 +619,8 @@ impviz_status impviz_predict_import(const impviz_analysis *a, const char *module
                          "unknown module '%s': no such module or package in the project", module);
         return IMPVIZ_EUSAGE;
     }
-    *out = predict(a, module, NULL);
+    guint64 work = 0;
+    *out = predict(a, module, &work, 0); /* one module asked for by name: no budget */
     return IMPVIZ_OK;
 }
 
@@ -1043,7 +1056,7 @@ static void cycle_diagnosis_free(gpointer p)
     g_free(c);
 }
 
-impviz_diagnosis *impviz_diagnose(const impviz_analysis *a)
+impviz_diagnosis *impviz_diagnose(const impviz_analysis *a, guint64 max_steps)
 {
     impviz_diagnosis *d = g_new0(impviz_diagnosis, 1);
     d->cycles = g_ptr_array_new_with_free_func(cycle_diagnosis_free);
@@ -1060,13 +1073,22 @@ impviz_diagnosis *impviz_diagnose(const impviz_analysis *a)
         c->entries = g_ptr_array_new_with_free_func((GDestroyNotify)impviz_prediction_free);
         guint64 work = 0;
         for (guint j = 0; j < comp->len; j++) {
-            if (work > PREDICT_BUDGET) {
+            impviz_prediction *p = NULL;
+            /* the run's budget (max_steps) stops a simulation midway; a component's only
+             * between two */
+            if (work <= PREDICT_BUDGET && (!max_steps || d->steps + work < max_steps))
+                p = predict(a, module_at(a, g_array_index(comp, guint, j))->name, &work,
+                            max_steps ? max_steps - d->steps : 0);
+            if (!p) {
                 c->entries_omitted = comp->len - j;
+                if (work > PREDICT_BUDGET)
+                    break;
+                d->omitted += c->entries_omitted;
                 break;
             }
-            g_ptr_array_add(c->entries,
-                            predict(a, module_at(a, g_array_index(comp, guint, j))->name, &work));
+            g_ptr_array_add(c->entries, p);
         }
+        d->steps += work;
         c->suggestions = suggest(a, comp, exported, parser, &c->minimum);
         g_ptr_array_add(d->cycles, c);
     }

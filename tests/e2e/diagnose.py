@@ -158,4 +158,30 @@ with tempfile.TemporaryDirectory() as root:
     check("app/a.py:6: from app.b import B" not in out, "no invented lines")
     check("defer: move it into A.make (line 5)" in out, f"text suggestion:\n{out}")
     check("warning: fragile" in out, "benign cycles are still a warning")
+
+    # --max-simulation: the simulations stop at the run's budget, and say so
+    full = run_json(A.impviz, root)
+    steps = {len(c["entries"]) for c in full["cycles"]}
+    check(steps == {2} and not any("entries_omitted" in c for c in full["cycles"]),
+          "by default every member is predicted")
+    rc, out, err = run(A.impviz, "--max-simulation", "1", "-T", "json", root)
+    cut = json.loads(out)
+    equal([(len(c["entries"]), c.get("entries_omitted")) for c in cut["cycles"]],
+          [(0, 2)] * len(full["cycles"]), "--max-simulation 1: no member predicted")
+    check("impviz: warning: the import simulation stopped at its limit of 1 statements "
+          "(see --max-simulation): 6 cycle members were not predicted" in err,
+          f"the budget's warning: {err!r}")
+    benign = tempfile.mkdtemp(prefix="impviz-benign-")
+    for path in ("app/__init__.py", "app/e.py", "app/f.py"):
+        os.makedirs(os.path.join(benign, os.path.dirname(path)), exist_ok=True)
+        with open(os.path.join(benign, path), "w") as f:
+            f.write(textwrap.dedent(FILES[path]))
+    equal(run(A.impviz, "--check", "--fail-on", "error", benign)[0], 0,
+          "--fail-on error passes a benign cycle")
+    equal(run(A.impviz, "--check", "--fail-on", "error", "--max-simulation", "1", benign)[0], 1,
+          "--fail-on error fails safe on members not predicted")
+    equal(run_json(A.impviz, "--max-simulation", "0", root)["cycles"], full["cycles"],
+          "--max-simulation 0: no limit")
+    rc, out, err = run(A.impviz, "--max-simulation", "-5", root)
+    check(rc == 2 and "--max-simulation take numbers >= 0" in err, f"negative budget: {err!r}")
 done("diagnose")
