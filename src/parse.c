@@ -24,8 +24,9 @@ const TSLanguage *tree_sitter_python(void);
 /* The node types and fields the walk tells apart, by their names in the grammar. */
 #define WALK_SYMBOLS(X)                                                                            \
     X(aliased_import)                                                                              \
-    X(argument_list) X(as_pattern) X(assignment) X(attribute) X(augmented_assignment) X(block)     \
-        X(call) X(case_clause) X(class_definition) X(comment) X(comparison_operator)               \
+    X(argument_list)                                                                               \
+    X(as_pattern) X(assignment) X(attribute) X(augmented_assignment) X(block) X(call)              \
+        X(case_clause) X(class_definition) X(comment) X(comparison_operator)                       \
             X(decorated_definition) X(decorator) X(dictionary_splat) X(dotted_name) X(elif_clause) \
                 X(else_clause) X(except_clause) X(except_group_clause) X(expression_statement)     \
                     X(finally_clause) X(for_statement) X(function_definition)                      \
@@ -39,9 +40,10 @@ const TSLanguage *tree_sitter_python(void);
                                                     X(with_clause) X(with_statement)
 #define WALK_FIELDS(X)                                                                             \
     X(alias)                                                                                       \
-    X(alternative) X(argument) X(arguments) X(attribute) X(body) X(condition) X(consequence)       \
-        X(definition) X(function) X(key) X(left) X(module_name) X(name) X(object) X(parameters)    \
-            X(return_type) X(right) X(superclasses) X(type) X(value)
+    X(alternative)                                                                                 \
+    X(argument) X(arguments) X(attribute) X(body) X(condition) X(consequence) X(definition)        \
+        X(function) X(key) X(left) X(module_name) X(name) X(object) X(parameters) X(return_type)   \
+            X(right) X(superclasses) X(type) X(value)
 
 /* Node type ids as ts_node_symbol returns them (named, public), so comparing ids says what
  * comparing ts_node_type names said. */
@@ -88,6 +90,7 @@ typedef struct {
     const fields *field;             /* borrowed from the parser */
     impviz_parser *parser;           /* its cursor pool and scratch stack */
     guint cursors_used;              /* cursors of the pool taken, the last one on top */
+    GArray *imports;                 /* uint32_t offsets of the word "import", ascending */
     GArray *words;                   /* span: import_module, __import__, attach, by start */
     GArray *dots;                    /* uint32_t offsets of '.' in ascending order, or NULL */
     GHashTable *lazy_modules;        /* names in __lazy_modules__ -> NULL, or NULL */
@@ -285,29 +288,58 @@ static gint span_order(gconstpointer a, gconstpointer b)
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
-/* Every occurrence of the dynamic-import words, overlapping ones included, found once per file:
- * import_module and __import__ around each "import", attach on its own. */
-static void find_dynamic_words(walk *w)
+/* Every occurrence of the words that matter, overlapping ones included, found once per file:
+ * "import" (its 'p' is rarer than its other letters), and around it import_module and
+ * __import__; attach (by its 'h'). */
+static void find_words(walk *w)
 {
+    w->imports = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     w->words = g_array_new(FALSE, FALSE, sizeof(span));
     const char *s = w->src, *end = w->src + w->len;
-    for (const char *p = s; (p = memmem(p, (size_t)(end - p), "import", 6)); p++) {
-        uint32_t at = (uint32_t)(p - s);
-        if (end - p >= 13 && memcmp(p + 6, "_module", 7) == 0) {
+    for (const char *p = s; (p = memchr(p, 'p', (size_t)(end - p))); p++) {
+        if (p - s < 2 || end - p < 4 || memcmp(p - 2, "import", 6) != 0)
+            continue;
+        uint32_t at = (uint32_t)(p - 2 - s);
+        g_array_append_val(w->imports, at);
+        if (end - p >= 11 && memcmp(p + 4, "_module", 7) == 0) {
             span m = {at, at + 13};
             g_array_append_val(w->words, m);
         }
-        if (p - s >= 2 && end - p >= 8 && memcmp(p - 2, "__", 2) == 0 &&
-            memcmp(p + 6, "__", 2) == 0) {
+        if (at >= 2 && end - p >= 6 && memcmp(p - 4, "__", 2) == 0 && memcmp(p + 4, "__", 2) == 0) {
             span d = {at - 2, at + 8};
             g_array_append_val(w->words, d);
         }
     }
-    for (const char *p = s; (p = memmem(p, (size_t)(end - p), "attach", 6)); p++) {
-        span a = {(uint32_t)(p - s), (uint32_t)(p - s) + 6};
-        g_array_append_val(w->words, a);
+    for (const char *p = s; (p = memchr(p, 'h', (size_t)(end - p))); p++) {
+        if (p - s >= 5 && memcmp(p - 5, "attach", 6) == 0) {
+            span a = {(uint32_t)(p - 5 - s), (uint32_t)(p + 1 - s)};
+            g_array_append_val(w->words, a);
+        }
     }
     g_array_sort(w->words, span_order);
+}
+
+/* The index of the first of the n ascending offsets at[] that is >= a (n when none is). */
+static guint first_at_or_after(const uint32_t *at, guint n, uint32_t a)
+{
+    guint lo = 0, hi = n;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (at[mid] < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Does n's text hold the word "import"? Every import statement does. */
+static bool mentions_import(walk *w, TSNode n)
+{
+    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+    const uint32_t *at = (const uint32_t *)(void *)w->imports->data;
+    guint i = first_at_or_after(at, w->imports->len, a);
+    return i < w->imports->len && at[i] + 6 <= b;
 }
 
 /* Does n's text mention import_module, __import__, attach or a name bound to
@@ -353,15 +385,8 @@ static bool has_dot(walk *w, TSNode n)
     }
     uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
     const uint32_t *dots = (const uint32_t *)(void *)w->dots->data;
-    guint lo = 0, hi = w->dots->len;
-    while (lo < hi) {
-        guint mid = lo + (hi - lo) / 2;
-        if (dots[mid] < a)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < w->dots->len && dots[lo] < b;
+    guint i = first_at_or_after(dots, w->dots->len, a);
+    return i < w->dots->len && dots[i] < b;
 }
 
 /* A statement's text on one line: whitespace runs collapsed, comments and backslash
@@ -1166,6 +1191,16 @@ static void try_statement(walk *w, const scope *sc, TSNode n)
     cursor_give_back(w);
 }
 
+/* Can a function body be passed over? Inside a function only imports (each with the word
+ * "import") and dynamic imports count, and the nesting limit: without a syntax error every
+ * level of nesting takes at least a keyword's bytes, so a short body cannot reach it. */
+static bool body_is_inert(walk *w, const scope *sc, TSNode body)
+{
+    return !ts_node_has_error(body) &&
+           sc->depth + (ts_node_end_byte(body) - ts_node_start_byte(body)) < MAX_DEPTH &&
+           !mentions_import(w, body) && !may_import_dynamically(w, body);
+}
+
 static void function_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
 {
     /* defaults and annotations run when the def runs; the body runs later */
@@ -1180,7 +1215,11 @@ static void function_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
     scope body = *sc;
     body.in_function = true;
     body.in_class = false;
-    block(w, &body, field(n, w->field->body));
+    TSNode code = field(n, w->field->body);
+    if (!ts_node_is_null(code) && !body_is_inert(w, &body, code))
+        block(w, &body, code);
+    if (sc->in_function)
+        return; /* add_event would drop the BIND of its name */
     TSNode name = field(n, w->field->name);
     if (!ts_node_is_null(name))
         add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, name), NULL);
@@ -1487,7 +1526,7 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
               .sym = &parser->sym,
               .field = &parser->field,
               .parser = parser};
-    find_dynamic_words(&w);
+    find_words(&w);
     scope sc = {0};
     block(&w, &sc, root);
     if (ts_node_has_error(root)) {
@@ -1539,6 +1578,7 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
         g_hash_table_unref(w.import_module_names);
     if (w.lazy_loader_names)
         g_hash_table_unref(w.lazy_loader_names);
+    g_array_unref(w.imports);
     g_array_unref(w.words);
     if (w.dots)
         g_array_unref(w.dots);
