@@ -25,25 +25,27 @@ const TSLanguage *tree_sitter_python(void);
 #define WALK_SYMBOLS(X)                                                                            \
     X(aliased_import)                                                                              \
     X(argument_list)                                                                               \
-    X(as_pattern) X(assignment) X(attribute) X(augmented_assignment) X(block) X(call)              \
-        X(case_clause) X(class_definition) X(comment) X(comparison_operator)                       \
-            X(decorated_definition) X(decorator) X(dictionary_splat) X(dotted_name) X(elif_clause) \
-                X(else_clause) X(except_clause) X(except_group_clause) X(expression_statement)     \
-                    X(finally_clause) X(for_statement) X(function_definition)                      \
-                        X(future_import_statement) X(identifier) X(if_statement)                   \
-                            X(import_from_statement) X(import_prefix) X(import_statement)          \
-                                X(integer) X(interpolation) X(keyword_argument) X(lambda) X(list)  \
-                                    X(list_splat) X(match_statement) X(none) X(not_operator)       \
-                                        X(pair) X(relative_import) X(string) X(string_content)     \
-                                            X(string_start) X(subscript) X(try_statement) X(tuple) \
-                                                X(type) X(while_statement) X(wildcard_import)      \
-                                                    X(with_clause) X(with_statement)
+    X(as_pattern)                                                                                  \
+    X(assignment) X(attribute) X(augmented_assignment) X(block) X(call) X(case_clause)             \
+        X(class_definition) X(comment) X(comparison_operator) X(decorated_definition) X(decorator) \
+            X(dictionary_splat) X(dotted_name) X(elif_clause) X(else_clause) X(except_clause)      \
+                X(except_group_clause) X(expression_statement) X(finally_clause) X(for_statement)  \
+                    X(function_definition) X(future_import_statement) X(identifier)                \
+                        X(if_statement) X(import_from_statement) X(import_prefix)                  \
+                            X(import_statement) X(integer) X(interpolation) X(keyword_argument)    \
+                                X(lambda) X(list) X(list_splat) X(match_statement) X(none)         \
+                                    X(not_operator) X(pair) X(relative_import) X(string)           \
+                                        X(string_content) X(string_start) X(subscript)             \
+                                            X(try_statement) X(tuple) X(type) X(while_statement)   \
+                                                X(wildcard_import) X(with_clause)                  \
+                                                    X(with_statement)
 #define WALK_FIELDS(X)                                                                             \
     X(alias)                                                                                       \
     X(alternative)                                                                                 \
-    X(argument) X(arguments) X(attribute) X(body) X(condition) X(consequence) X(definition)        \
-        X(function) X(key) X(left) X(module_name) X(name) X(object) X(parameters) X(return_type)   \
-            X(right) X(superclasses) X(type) X(value)
+    X(argument)                                                                                    \
+    X(arguments) X(attribute) X(body) X(condition) X(consequence) X(definition) X(function) X(key) \
+        X(left) X(module_name) X(name) X(object) X(parameters) X(return_type) X(right)             \
+            X(superclasses) X(type) X(value)
 
 /* Node type ids as ts_node_symbol returns them (named, public), so comparing ids says what
  * comparing ts_node_type names said. */
@@ -96,6 +98,7 @@ typedef struct {
     GHashTable *lazy_modules;        /* names in __lazy_modules__ -> NULL, or NULL */
     GHashTable *importlib_names;     /* names bound to the importlib module */
     GHashTable *import_module_names; /* names bound to importlib.import_module */
+    bool import_module_aliased;      /* ... other than import_module itself */
     GHashTable *lazy_loader_names;   /* names bound to the lazy_loader module */
     bool too_deep;
     bool future_annotations; /* `from __future__ import annotations`: annotations never run */
@@ -333,13 +336,23 @@ static guint first_at_or_after(const uint32_t *at, guint n, uint32_t a)
     return lo;
 }
 
-/* Does n's text hold the word "import"? Every import statement does. */
-static bool mentions_import(walk *w, TSNode n)
+/* The first offset at or after a where "import" or a dynamic-import word starts; UINT32_MAX when
+ * there is none. */
+static uint32_t next_word(walk *w, uint32_t a)
 {
-    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-    const uint32_t *at = (const uint32_t *)(void *)w->imports->data;
-    guint i = first_at_or_after(at, w->imports->len, a);
-    return i < w->imports->len && at[i] + 6 <= b;
+    const uint32_t *imports = (const uint32_t *)(void *)w->imports->data;
+    guint i = first_at_or_after(imports, w->imports->len, a);
+    uint32_t next = i < w->imports->len ? imports[i] : UINT32_MAX;
+    const span *words = (const span *)(void *)w->words->data;
+    guint lo = 0, hi = w->words->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (words[mid].start < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < w->words->len && words[lo].start < next ? words[lo].start : next;
 }
 
 /* Does n's text mention import_module, __import__, attach or a name bound to
@@ -360,7 +373,7 @@ static bool may_import_dynamically(walk *w, TSNode n)
         if (words[i].end <= b)
             return true;
     /* calls through an alias of import_module (from importlib import import_module as load) */
-    if (w->import_module_names) {
+    if (w->import_module_aliased) {
         GHashTableIter it;
         gpointer key;
         g_hash_table_iter_init(&it, w->import_module_names);
@@ -532,6 +545,8 @@ static void note_importlib(walk *w, const char *module, const char *name, const 
     if (!*set)
         *set = g_hash_table_new(g_str_hash, g_str_equal);
     g_hash_table_add(*set, (gpointer)bound);
+    if (set == &w->import_module_names && strcmp(bound, "import_module") != 0)
+        w->import_module_aliased = true;
 }
 
 static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
@@ -1191,16 +1206,6 @@ static void try_statement(walk *w, const scope *sc, TSNode n)
     cursor_give_back(w);
 }
 
-/* Can a function body be passed over? Inside a function only imports (each with the word
- * "import") and dynamic imports count, and the nesting limit: without a syntax error every
- * level of nesting takes at least a keyword's bytes, so a short body cannot reach it. */
-static bool body_is_inert(walk *w, const scope *sc, TSNode body)
-{
-    return !ts_node_has_error(body) &&
-           sc->depth + (ts_node_end_byte(body) - ts_node_start_byte(body)) < MAX_DEPTH &&
-           !mentions_import(w, body) && !may_import_dynamically(w, body);
-}
-
 static void function_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
 {
     /* defaults and annotations run when the def runs; the body runs later */
@@ -1215,9 +1220,7 @@ static void function_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
     scope body = *sc;
     body.in_function = true;
     body.in_class = false;
-    TSNode code = field(n, w->field->body);
-    if (!ts_node_is_null(code) && !body_is_inert(w, &body, code))
-        block(w, &body, code);
+    block(w, &body, field(n, w->field->body));
     if (sc->in_function)
         return; /* add_event would drop the BIND of its name */
     TSNode name = field(n, w->field->name);
@@ -1357,6 +1360,17 @@ static void statement(walk *w, const scope *sc, TSNode n)
     }
 }
 
+/* Can block n be walked by jumping from word to word, passing over the statements between? In a
+ * function only imports (each with the word "import") and dynamic imports (with theirs, unless
+ * import_module has an alias) add anything, and reaching the nesting limit. Without a syntax
+ * error each level of nesting but the first starts on a new line, so a block of few lines
+ * cannot reach it. */
+static bool can_jump(walk *w, const scope *sc, TSNode n)
+{
+    return sc->in_function && !w->import_module_aliased && !ts_node_has_error(n) &&
+           sc->depth + (ts_node_end_point(n).row - ts_node_start_point(n).row) + 1 < MAX_DEPTH;
+}
+
 static void block(walk *w, const scope *sc, TSNode n)
 {
     if (ts_node_is_null(n))
@@ -1367,8 +1381,27 @@ static void block(walk *w, const scope *sc, TSNode n)
     }
     scope inner = *sc;
     inner.depth++;
-    TSTreeCursor *cur = cursor_take(w, n);
     TSNode c;
+    if (can_jump(w, sc, n)) {
+        uint32_t end = ts_node_end_byte(n), at = next_word(w, ts_node_start_byte(n));
+        if (at >= end)
+            return;
+        TSTreeCursor *cur = cursor_take(w, n);
+        while (at < end) {
+            /* the statement holding byte `at`: the first child ending after it; logarithmic
+             * where a long run of statements is held in tree-sitter's hidden repeat nodes */
+            ts_tree_cursor_reset(cur, n);
+            if (ts_tree_cursor_goto_first_child_for_byte(cur, at + 1) < 0)
+                break;
+            c = ts_tree_cursor_current_node(cur);
+            if (ts_node_is_named(c))
+                statement(w, &inner, c);
+            at = next_word(w, MAX(ts_node_end_byte(c), at + 1));
+        }
+        cursor_give_back(w);
+        return;
+    }
+    TSTreeCursor *cur = cursor_take(w, n);
     for (bool more = next_named(cur, true, &c); more; more = next_named(cur, false, &c))
         statement(w, &inner, c);
     cursor_give_back(w);
