@@ -26,26 +26,27 @@ const TSLanguage *tree_sitter_python(void);
     X(aliased_import)                                                                              \
     X(argument_list)                                                                               \
     X(as_pattern)                                                                                  \
-    X(assignment) X(attribute) X(augmented_assignment) X(block) X(call) X(case_clause)             \
-        X(class_definition) X(comment) X(comparison_operator) X(decorated_definition) X(decorator) \
-            X(dictionary_splat) X(dotted_name) X(elif_clause) X(else_clause) X(except_clause)      \
-                X(except_group_clause) X(expression_statement) X(finally_clause) X(for_statement)  \
-                    X(function_definition) X(future_import_statement) X(identifier)                \
-                        X(if_statement) X(import_from_statement) X(import_prefix)                  \
-                            X(import_statement) X(integer) X(interpolation) X(keyword_argument)    \
-                                X(lambda) X(list) X(list_splat) X(match_statement) X(none)         \
-                                    X(not_operator) X(pair) X(relative_import) X(string)           \
-                                        X(string_content) X(string_start) X(subscript)             \
-                                            X(try_statement) X(tuple) X(type) X(while_statement)   \
-                                                X(wildcard_import) X(with_clause)                  \
-                                                    X(with_statement)
+    X(assignment)                                                                                  \
+    X(attribute) X(augmented_assignment) X(block) X(call) X(case_clause) X(class_definition)       \
+        X(comment) X(comparison_operator) X(decorated_definition) X(decorator) X(dictionary_splat) \
+            X(dotted_name) X(elif_clause) X(else_clause) X(except_clause) X(except_group_clause)   \
+                X(expression_statement) X(finally_clause) X(for_statement) X(function_definition)  \
+                    X(future_import_statement) X(identifier) X(if_statement)                       \
+                        X(import_from_statement) X(import_prefix) X(import_statement) X(integer)   \
+                            X(interpolation) X(keyword_argument) X(lambda) X(list) X(list_splat)   \
+                                X(match_statement) X(none) X(not_operator) X(pair)                 \
+                                    X(relative_import) X(string) X(string_content) X(string_start) \
+                                        X(subscript) X(try_statement) X(tuple) X(type)             \
+                                            X(while_statement) X(wildcard_import) X(with_clause)   \
+                                                X(with_statement)
 #define WALK_FIELDS(X)                                                                             \
     X(alias)                                                                                       \
     X(alternative)                                                                                 \
     X(argument)                                                                                    \
-    X(arguments) X(attribute) X(body) X(condition) X(consequence) X(definition) X(function) X(key) \
-        X(left) X(module_name) X(name) X(object) X(parameters) X(return_type) X(right)             \
-            X(superclasses) X(type) X(value)
+    X(arguments)                                                                                   \
+    X(attribute) X(body) X(condition) X(consequence) X(definition) X(function) X(key) X(left)      \
+        X(module_name) X(name) X(object) X(parameters) X(return_type) X(right) X(superclasses)     \
+            X(type) X(value)
 
 /* Node type ids as ts_node_symbol returns them (named, public), so comparing ids says what
  * comparing ts_node_type names said. */
@@ -77,6 +78,7 @@ struct impviz_parser {
     fields field;
     GPtrArray *cursors; /* TSTreeCursor *, owned: taken and given back in stack order by a walk */
     GArray *stack;      /* pending: scratch for the walk's subtree visits, reused */
+    GString *text;      /* scratch for statement_text, reused */
 };
 
 /* Where the bytes mention a dynamic-import word: [start, end) of one occurrence. */
@@ -156,6 +158,7 @@ impviz_parser *impviz_parser_new(void)
     p->sym.error = symbol_id(lang, "ERROR");
     p->cursors = g_ptr_array_new_with_free_func(cursor_free);
     p->stack = g_array_new(FALSE, FALSE, sizeof(pending));
+    p->text = g_string_new(NULL);
     return p;
 }
 
@@ -167,6 +170,7 @@ void impviz_parser_free(impviz_parser *p)
     g_string_free(p->why, TRUE);
     g_ptr_array_unref(p->cursors);
     g_array_unref(p->stack);
+    g_string_free(p->text, TRUE);
     g_free(p);
 }
 
@@ -407,15 +411,19 @@ static bool has_dot(walk *w, TSNode n)
 static const char *statement_text(walk *w, TSNode n)
 {
     uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-    GString *s = g_string_sized_new(b - a);
+    /* every space written stands for at least one blank read: b - a bytes hold the text */
+    GString *buf = w->parser->text;
+    g_string_set_size(buf, b - a);
+    char *o = buf->str;
+    size_t k = 0;
     bool space = false, in_string = false;
     char quote = 0;
     for (uint32_t i = a; i < b; i++) {
         char c = w->src[i];
         if (in_string) {
-            g_string_append_c(s, c);
+            o[k++] = c;
             if (c == '\\' && i + 1 < b)
-                g_string_append_c(s, w->src[++i]);
+                o[k++] = w->src[++i];
             else if (c == quote)
                 in_string = false;
             continue;
@@ -433,22 +441,20 @@ static const char *statement_text(walk *w, TSNode n)
             space = true;
             continue;
         }
-        if (space && s->len && s->str[s->len - 1] != '(' && c != ')' && c != ',')
-            g_string_append_c(s, ' ');
-        if (space && c == ')' && s->len && s->str[s->len - 1] == ',')
-            g_string_truncate(s, s->len - 1); /* "(a, b,)" -> "(a, b)" */
+        if (space && k && o[k - 1] != '(' && c != ')' && c != ',')
+            o[k++] = ' ';
+        if (space && c == ')' && k && o[k - 1] == ',')
+            k--; /* "(a, b,)" -> "(a, b)" */
         space = false;
         if (c == '"' || c == '\'') {
             in_string = true;
             quote = c;
         }
-        if (c == ')' && s->len && s->str[s->len - 1] == ',')
-            g_string_truncate(s, s->len - 1);
-        g_string_append_c(s, c);
+        if (c == ')' && k && o[k - 1] == ',')
+            k--;
+        o[k++] = c;
     }
-    const char *out = g_string_chunk_insert_len(w->file->strings, s->str, s->len);
-    g_string_free(s, TRUE);
-    return out;
+    return g_string_chunk_insert_len(w->file->strings, o, (gssize)k);
 }
 
 static impviz_kind scope_kind(const scope *sc)
@@ -1206,21 +1212,34 @@ static void try_statement(walk *w, const scope *sc, TSNode n)
     cursor_give_back(w);
 }
 
+/* Is there a byte c between the end of a and the start of b (both not null)? */
+static bool byte_between(walk *w, char c, TSNode a, TSNode b)
+{
+    uint32_t from = ts_node_end_byte(a), to = ts_node_start_byte(b);
+    return to > from && memchr(w->src + from, c, to - from);
+}
+
 static void function_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
 {
+    TSNode code = field(n, w->field->body);
     /* defaults and annotations run when the def runs; the body runs later */
     if (!sc->in_function) {
         TSNode params = field(n, w->field->parameters);
         if (!ts_node_is_null(params))
             expression(w, sc, params, stmt, true, may_import_dynamically(w, params));
-        TSNode returns = field(n, w->field->return_type);
-        if (!ts_node_is_null(returns) && !w->future_annotations)
-            expression(w, sc, returns, stmt, true, false);
+        /* a return annotation comes after a "->" (not looked for where there is none) */
+        if (!w->future_annotations &&
+            (ts_node_has_error(n) || ts_node_is_null(params) || ts_node_is_null(code) ||
+             byte_between(w, '-', params, code))) {
+            TSNode returns = field(n, w->field->return_type);
+            if (!ts_node_is_null(returns))
+                expression(w, sc, returns, stmt, true, false);
+        }
     }
     scope body = *sc;
     body.in_function = true;
     body.in_class = false;
-    block(w, &body, field(n, w->field->body));
+    block(w, &body, code);
     if (sc->in_function)
         return; /* add_event would drop the BIND of its name */
     TSNode name = field(n, w->field->name);
@@ -1258,7 +1277,11 @@ static void expression_statement(walk *w, const scope *sc, TSNode n)
             lazy_modules(w, e);
         if (!ts_node_is_null(right))
             expression(w, sc, right, n, true, dyn);
-        TSNode type = field(e, w->field->type);
+        /* an annotation comes after a ':' (not looked for where there is none) */
+        TSNode type = {0};
+        if (ts_node_has_error(e) || ts_node_is_null(left) || ts_node_is_null(right) ||
+            byte_between(w, ':', left, right))
+            type = field(e, w->field->type);
         if (!ts_node_is_null(type))
             expression(w, sc, type, n, true, false);
         guint first = w->file->events->len;
