@@ -10,7 +10,6 @@
  * dynamic-import word is answered from positions found once per file: extraction costs a few
  * percent on top of tree-sitter's own parse.
  */
-#define _GNU_SOURCE /* memmem */
 #include "impviz.h"
 
 #include <string.h>
@@ -22,31 +21,23 @@ const TSLanguage *tree_sitter_python(void);
 #define MAX_DEPTH 1000
 
 /* The node types and fields the walk tells apart, by their names in the grammar. */
-#define WALK_SYMBOLS(X)                                                                            \
-    X(aliased_import)                                                                              \
-    X(argument_list)                                                                               \
-    X(as_pattern)                                                                                  \
-    X(assignment)                                                                                  \
-    X(attribute) X(augmented_assignment) X(block) X(call) X(case_clause) X(class_definition)       \
-        X(comment) X(comparison_operator) X(decorated_definition) X(decorator) X(dictionary_splat) \
-            X(dotted_name) X(elif_clause) X(else_clause) X(except_clause) X(except_group_clause)   \
-                X(expression_statement) X(finally_clause) X(for_statement) X(function_definition)  \
-                    X(future_import_statement) X(identifier) X(if_statement)                       \
-                        X(import_from_statement) X(import_prefix) X(import_statement) X(integer)   \
-                            X(interpolation) X(keyword_argument) X(lambda) X(list) X(list_splat)   \
-                                X(match_statement) X(none) X(not_operator) X(pair)                 \
-                                    X(relative_import) X(string) X(string_content) X(string_start) \
-                                        X(subscript) X(try_statement) X(tuple) X(type)             \
-                                            X(while_statement) X(wildcard_import) X(with_clause)   \
-                                                X(with_statement)
-#define WALK_FIELDS(X)                                                                             \
-    X(alias)                                                                                       \
-    X(alternative)                                                                                 \
-    X(argument)                                                                                    \
-    X(arguments)                                                                                   \
-    X(attribute) X(body) X(condition) X(consequence) X(definition) X(function) X(key) X(left)      \
-        X(module_name) X(name) X(object) X(parameters) X(return_type) X(right) X(superclasses)     \
-            X(type) X(value)
+/* clang-format off */
+#define WALK_SYMBOLS(X) \
+    X(aliased_import) X(argument_list) X(as_pattern) X(assignment) X(attribute) \
+    X(augmented_assignment) X(block) X(call) X(case_clause) X(class_definition) X(comment) \
+    X(comparison_operator) X(decorated_definition) X(decorator) X(dictionary_splat) \
+    X(dotted_name) X(elif_clause) X(else_clause) X(except_clause) X(except_group_clause) \
+    X(expression_statement) X(finally_clause) X(for_statement) X(function_definition) \
+    X(future_import_statement) X(identifier) X(if_statement) X(import_from_statement) \
+    X(import_prefix) X(import_statement) X(integer) X(interpolation) X(keyword_argument) \
+    X(lambda) X(list) X(list_splat) X(match_statement) X(none) X(not_operator) X(pair) \
+    X(relative_import) X(string) X(string_content) X(string_start) X(subscript) X(try_statement) \
+    X(tuple) X(type) X(while_statement) X(wildcard_import) X(with_clause) X(with_statement)
+#define WALK_FIELDS(X) \
+    X(alias) X(alternative) X(argument) X(arguments) X(attribute) X(body) X(condition) \
+    X(consequence) X(definition) X(function) X(key) X(left) X(module_name) X(name) X(object) \
+    X(parameters) X(return_type) X(right) X(superclasses) X(type) X(value)
+/* clang-format on */
 
 /* Node type ids as ts_node_symbol returns them (named, public), so comparing ids says what
  * comparing ts_node_type names said. */
@@ -340,6 +331,20 @@ static guint first_at_or_after(const uint32_t *at, guint n, uint32_t a)
     return lo;
 }
 
+/* The index of the first of the n spans by start at[] that starts at a or later (n when none). */
+static guint first_span_at_or_after(const span *at, guint n, uint32_t a)
+{
+    guint lo = 0, hi = n;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (at[mid].start < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* The first offset at or after a where "import" or a dynamic-import word starts; UINT32_MAX when
  * there is none. */
 static uint32_t next_word(walk *w, uint32_t a)
@@ -348,15 +353,8 @@ static uint32_t next_word(walk *w, uint32_t a)
     guint i = first_at_or_after(imports, w->imports->len, a);
     uint32_t next = i < w->imports->len ? imports[i] : UINT32_MAX;
     const span *words = (const span *)(void *)w->words->data;
-    guint lo = 0, hi = w->words->len;
-    while (lo < hi) {
-        guint mid = lo + (hi - lo) / 2;
-        if (words[mid].start < a)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < w->words->len && words[lo].start < next ? words[lo].start : next;
+    guint j = first_span_at_or_after(words, w->words->len, a);
+    return j < w->words->len && words[j].start < next ? words[j].start : next;
 }
 
 /* Does n's text mention import_module, __import__, attach or a name bound to
@@ -365,15 +363,8 @@ static bool may_import_dynamically(walk *w, TSNode n)
 {
     uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
     const span *words = (const span *)(void *)w->words->data;
-    guint lo = 0, hi = w->words->len;
-    while (lo < hi) { /* the first occurrence starting at a or later */
-        guint mid = lo + (hi - lo) / 2;
-        if (words[mid].start < a)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (guint i = lo; i < w->words->len && words[i].start < b; i++)
+    for (guint i = first_span_at_or_after(words, w->words->len, a);
+         i < w->words->len && words[i].start < b; i++)
         if (words[i].end <= b)
             return true;
     /* calls through an alias of import_module (from importlib import import_module as load) */
