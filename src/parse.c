@@ -175,43 +175,10 @@ void impviz_file_free(impviz_file *f)
     g_free(f);
 }
 
-static const char *node_type(TSNode n)
-{
-    return ts_node_type(n);
-}
-
-static bool is_type(TSNode n, const char *type)
-{
-    return strcmp(ts_node_type(n), type) == 0;
-}
-
 static guint node_line(TSNode n)
 {
     return ts_node_start_point(n).row + 1;
 }
-
-/* The children of n in order, named ones only or all. ts_node_named_child(n, i) and the sibling
- * calls start from the first child every time (tree-sitter 0.20), so a loop over them is
- * quadratic: a module of 200 000 statements or a literal of a million items would take minutes.
- * A cursor visits each child once. Caller frees with g_array_unref. */
-static GArray *children(TSNode n, bool named_only)
-{
-    GArray *out = g_array_new(FALSE, FALSE, sizeof(TSNode));
-    if (ts_node_is_null(n))
-        return out;
-    TSTreeCursor c = ts_tree_cursor_new(n);
-    if (ts_tree_cursor_goto_first_child(&c)) {
-        do {
-            TSNode k = ts_tree_cursor_current_node(&c);
-            if (!named_only || ts_node_is_named(k))
-                g_array_append_val(out, k);
-        } while (ts_tree_cursor_goto_next_sibling(&c));
-    }
-    ts_tree_cursor_delete(&c);
-    return out;
-}
-
-#define CHILD(kids, i) g_array_index((kids), TSNode, (i))
 
 /* The node's text, interned in the file's arena. */
 static const char *node_text(walk *w, TSNode n)
@@ -245,9 +212,12 @@ static TSNode field(TSNode n, TSFieldId id)
     return ts_node_child_by_field_id(n, id);
 }
 
-/* A cursor at n (not null) from the parser's pool, to visit n's children once each (see
- * children()). Give it back with cursor_give_back, the last taken first: calls made while it is
- * out may take and give back others. Reused across nodes and files: a new cursor allocates. */
+/* A cursor at n (not null) from the parser's pool, to visit n's children once each:
+ * ts_node_named_child(n, i) and the sibling calls start from the first child every time
+ * (tree-sitter 0.20), so a loop over them is quadratic (a module of 200 000 statements, a literal
+ * of a million items). Give it back with cursor_give_back, the last taken first: calls made while
+ * it is out may take and give back others. Reused across nodes and files: a new cursor
+ * allocates. */
 static TSTreeCursor *cursor_take(walk *w, TSNode n)
 {
     GPtrArray *pool = w->parser->cursors;
@@ -276,6 +246,17 @@ static bool next_named(TSTreeCursor *c, bool first, TSNode *out)
             return true;
     }
     return false;
+}
+
+/* Reverses stack[from ..] (pending): children pushed in order then come off first child first. */
+static void reverse_from(GArray *stack, guint from)
+{
+    pending *p = &g_array_index(stack, pending, 0);
+    for (guint i = from, j = stack->len; i + 1 < j; i++, j--) {
+        pending swap = p[i];
+        p[i] = p[j - 1];
+        p[j - 1] = swap;
+    }
 }
 
 /* ---- what the bytes mention ------------------------------------------------------------- */
@@ -941,12 +922,7 @@ static void expression(walk *w, const scope *sc, TSNode root, TSNode stmt, bool 
             g_array_append_val(stack, next);
         }
         cursor_give_back(w);
-        pending *p = &g_array_index(stack, pending, 0);
-        for (guint i = from, j = stack->len; i + 1 < j; i++, j--) {
-            pending swap = p[i];
-            p[i] = p[j - 1];
-            p[j - 1] = swap;
-        }
+        reverse_from(stack, from);
     }
 }
 
@@ -979,12 +955,7 @@ static void bind_targets(walk *w, const scope *sc, TSNode root)
             g_array_append_val(stack, next);
         }
         cursor_give_back(w);
-        pending *p = &g_array_index(stack, pending, 0);
-        for (guint i = from, j = stack->len; i + 1 < j; i++, j--) {
-            pending swap = p[i];
-            p[i] = p[j - 1];
-            p[j - 1] = swap;
-        }
+        reverse_from(stack, from);
     }
 }
 
@@ -1578,10 +1549,12 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
     block(&w, &sc, root);
     if (ts_node_has_error(root)) {
         /* count the broken parts: top-level ERROR or MISSING nodes */
-        GArray *stack = g_array_new(FALSE, FALSE, sizeof(TSNode));
-        g_array_append_val(stack, root);
+        GArray *stack = parser->stack;
+        g_array_set_size(stack, 0);
+        pending first = {root, false};
+        g_array_append_val(stack, first);
         while (stack->len) {
-            TSNode n = g_array_index(stack, TSNode, stack->len - 1);
+            TSNode n = g_array_index(stack, pending, stack->len - 1).node;
             g_array_set_size(stack, stack->len - 1);
             if (is(n, w.sym->error) && is_lazy_marker(&w, n))
                 continue; /* PEP 810 syntax the grammar predates, not a broken part */
@@ -1592,12 +1565,16 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
             }
             if (!ts_node_has_error(n))
                 continue;
-            GArray *kids = children(n, false);
-            for (guint i = kids->len; i-- > 0;)
-                g_array_append_val(stack, CHILD(kids, i));
-            g_array_unref(kids);
+            guint from = stack->len;
+            TSTreeCursor *cur = cursor_take(&w, n);
+            for (bool more = ts_tree_cursor_goto_first_child(cur); more;
+                 more = ts_tree_cursor_goto_next_sibling(cur)) {
+                pending next = {ts_tree_cursor_current_node(cur), false};
+                g_array_append_val(stack, next);
+            }
+            cursor_give_back(&w);
+            reverse_from(stack, from);
         }
-        g_array_unref(stack);
     }
     f->too_deep = w.too_deep;
     if (w.lazy_modules) {
