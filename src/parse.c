@@ -1367,11 +1367,13 @@ static void block(walk *w, const scope *sc, TSNode n)
     scope inner = *sc;
     inner.depth++;
     TSNode c;
+    TSTreeCursor *cur = NULL;
+    bool more;
     if (can_jump(w, sc, n)) {
         uint32_t end = ts_node_end_byte(n), at = next_word(w, ts_node_start_byte(n));
         if (at >= end)
             return;
-        TSTreeCursor *cur = cursor_take(w, n);
+        cur = cursor_take(w, n);
         while (at < end) {
             /* the statement holding byte `at`: the first child ending after it; logarithmic
              * where a long run of statements is held in tree-sitter's hidden repeat nodes */
@@ -1381,13 +1383,20 @@ static void block(walk *w, const scope *sc, TSNode n)
             c = ts_tree_cursor_current_node(cur);
             if (ts_node_is_named(c))
                 statement(w, &inner, c);
+            if (w->import_module_aliased) /* it bound an alias: read on, statement by statement */
+                break;
             at = next_word(w, MAX(ts_node_end_byte(c), at + 1));
         }
-        cursor_give_back(w);
-        return;
+        if (!w->import_module_aliased || at >= end) {
+            cursor_give_back(w);
+            return;
+        }
+        more = next_named(cur, false, &c); /* the cursor is still on the statement just read */
+    } else {
+        cur = cursor_take(w, n);
+        more = next_named(cur, true, &c);
     }
-    TSTreeCursor *cur = cursor_take(w, n);
-    for (bool more = next_named(cur, true, &c); more; more = next_named(cur, false, &c))
+    for (; more; more = next_named(cur, false, &c))
         statement(w, &inner, c);
     cursor_give_back(w);
 }
