@@ -616,7 +616,7 @@ impviz_status impviz_predict_import(const impviz_analysis *a, const char *module
 
 static const guint EAGER_MASK = 1u << IMPVIZ_EAGER;
 
-/* Exact minimum feedback sets are searched over all subsets up to this many edges. */
+/* Exact minimum feedback sets are searched (feedback.c) up to this many edges. */
 #define EXACT_MAX_EDGES 20
 G_STATIC_ASSERT(EXACT_MAX_EDGES <= IMPVIZ_FEEDBACK_MAX_ARCS);
 /* A component's members are simulated as entry points until this many events have run (a few
