@@ -17,6 +17,7 @@
  * except rereading the files of modules on cycles, for the use analysis behind the suggestions.
  */
 #include "impviz.h"
+#include "feedback.h"
 
 #include <string.h>
 
@@ -628,8 +629,9 @@ impviz_status impviz_predict_import(const impviz_analysis *a, const char *module
 
 static const guint EAGER_MASK = 1u << IMPVIZ_EAGER;
 
-/* Exact minimum feedback sets are searched over all subsets up to this many edges. */
+/* Exact minimum feedback sets are searched (feedback.c) up to this many edges. */
 #define EXACT_MAX_EDGES 20
+G_STATIC_ASSERT(EXACT_MAX_EDGES <= IMPVIZ_FEEDBACK_MAX_ARCS);
 /* A component's members are simulated as entry points until this many events have run (a few
  * seconds); the rest are left out, counted in entries_omitted. */
 #define PREDICT_BUDGET 4000000u
@@ -847,32 +849,20 @@ static guint edge_cost(const comp_edge *e)
     return e->refs->len * 256u + e->penalty;
 }
 
-/* Exact: the cheapest subset of edges whose removal leaves no cycle (m <= EXACT_MAX_EDGES). */
+/* Exact: the cheapest subset of edges whose removal leaves no cycle (m <= EXACT_MAX_EDGES), ties
+ * to the smallest mask of edge indices. A component always has a cycle, so the set is never
+ * empty. */
 static void min_feedback_exact(const comp_graph *g, bool *chosen)
 {
-    guint *indeg = g_new(guint, g->n), *queue = g_new(guint, g->n);
-    bool *removed = g_new0(bool, g->m);
-    guint64 best_cost = G_MAXUINT64;
-    guint32 best = 0;
-    for (guint32 mask = 1; mask < (1u << g->m); mask++) {
-        guint64 cost = 0;
-        for (guint i = 0; i < g->m; i++)
-            if (mask & (1u << i))
-                cost += edge_cost(&g->edges[i]);
-        if (cost >= best_cost)
-            continue;
-        for (guint i = 0; i < g->m; i++)
-            removed[i] = (mask & (1u << i)) != 0;
-        if (acyclic_without(g, removed, indeg, queue)) {
-            best_cost = cost;
-            best = mask;
-        }
-    }
+    impviz_arc *arcs = g_new(impviz_arc, g->m + 1);
     for (guint i = 0; i < g->m; i++)
-        chosen[i] = (best & (1u << i)) != 0;
-    g_free(indeg);
-    g_free(queue);
-    g_free(removed);
+        arcs[i] = (impviz_arc){.source = g->edges[i].source,
+                               .target = g->edges[i].target,
+                               .cost = edge_cost(&g->edges[i])};
+    guint32 best = impviz_feedback_min(g->n, arcs, g->m);
+    for (guint i = 0; i < g->m; i++)
+        chosen[i] = (best >> i & 1) != 0;
+    g_free(arcs);
 }
 
 /* Some cycle of the remaining graph, as the edge indices along it; NULL when none (DFS). */

@@ -8,7 +8,7 @@
  */
 #include "impviz.h"
 
-#include <jansson.h>
+#include "json_stream.h"
 #include <string.h>
 
 static const impviz_module *module_at(const impviz_analysis *a, guint i)
@@ -265,118 +265,119 @@ static void text_report(GString *out, const impviz_analysis *a)
 
 /* ---- JSON ------------------------------------------------------------------------------- */
 
-/* A JSON string; bytes that are not UTF-8 (from a file that lied about its encoding) become
- * U+FFFD rather than losing the whole value. */
-static json_t *jstr(const char *s)
-{
-    size_t len = strlen(s);
-    if (g_utf8_validate(s, (gssize)len, NULL))
-        return json_stringn_nocheck(s, len); /* checked just now */
-    char *valid = g_utf8_make_valid(s, -1);
-    json_t *j = json_string(valid);
-    g_free(valid);
-    return j;
-}
+/* Written through a stream as the analysis is walked, never held as one tree: see json_stream.h.
+ * Names, paths and statements belong to the analysis and outlive the stream, so their encodings
+ * are kept and reused ("kept"); one-off text (messages, function names) is encoded each time. */
 
-static json_t *json_prediction(const impviz_analysis *a, const impviz_prediction *p)
+static void json_prediction(impviz_json_stream *s, const char *key, const impviz_analysis *a,
+                            const impviz_prediction *p)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "module", jstr(p->module));
+    impviz_json_stream_object(s, key);
+    impviz_json_stream_string(s, "module", p->module);
     if (p->type == IMPVIZ_ERROR_NONE) {
-        json_object_set_new(o, "error", json_null());
+        impviz_json_stream_null(s, "error");
     } else {
-        json_t *e = json_object();
         const impviz_frame *last = &g_array_index(p->chain, impviz_frame, p->chain->len - 1);
-        json_object_set_new(e, "type", jstr(impviz_error_type_str(p->type)));
-        json_object_set_new(e, "message", jstr(p->message));
-        json_object_set_new(e, "path", jstr(module_at(a, last->module)->path));
-        json_object_set_new(e, "line", json_integer(last->line));
-        json_t *chain = json_array();
+        impviz_json_stream_object(s, "error");
+        impviz_json_stream_kept(s, "type", impviz_error_type_str(p->type));
+        impviz_json_stream_string(s, "message", p->message);
+        impviz_json_stream_kept(s, "path", module_at(a, last->module)->path);
+        impviz_json_stream_int(s, "line", last->line);
+        impviz_json_stream_array(s, "chain");
         for (guint i = 0; i < p->chain->len; i++) {
             const impviz_frame *f = &g_array_index(p->chain, impviz_frame, i);
-            json_t *step = json_object();
-            json_object_set_new(step, "module", jstr(module_at(a, f->module)->name));
-            json_object_set_new(step, "path", jstr(module_at(a, f->module)->path));
-            json_object_set_new(step, "line", json_integer(f->line));
-            json_object_set_new(step, "statement", jstr(f->statement ? f->statement : ""));
-            json_array_append_new(chain, step);
+            impviz_json_stream_object(s, NULL);
+            impviz_json_stream_kept(s, "module", module_at(a, f->module)->name);
+            impviz_json_stream_kept(s, "path", module_at(a, f->module)->path);
+            impviz_json_stream_int(s, "line", f->line);
+            impviz_json_stream_kept(s, "statement", f->statement ? f->statement : "");
+            impviz_json_stream_end(s);
         }
-        json_object_set_new(e, "chain", chain);
-        json_object_set_new(e, "assumptions", json_boolean(p->assumptions));
-        json_object_set_new(o, "error", e);
+        impviz_json_stream_end(s);
+        impviz_json_stream_bool(s, "assumptions", p->assumptions);
+        impviz_json_stream_end(s);
     }
-    json_object_set_new(o, "assumptions", json_boolean(p->assumptions));
-    return o;
+    impviz_json_stream_bool(s, "assumptions", p->assumptions);
+    impviz_json_stream_end(s);
 }
 
-static json_t *json_cycles(const impviz_analysis *a)
+static void json_suggestion(impviz_json_stream *s, const impviz_analysis *a,
+                            const impviz_suggestion *sg)
 {
-    json_t *list = json_array();
+    impviz_json_stream_object(s, NULL);
+    impviz_json_stream_kept(s, "path", module_at(a, sg->module)->path);
+    impviz_json_stream_int(s, "line", sg->line);
+    impviz_json_stream_kept(s, "statement", sg->statement);
+    impviz_json_stream_kept(s, "action", impviz_fix_action_str(sg->action));
+    if (sg->action == IMPVIZ_FIX_DEFER) {
+        impviz_json_stream_array(s, "functions");
+        for (guint k = 0; k < sg->functions->len; k++) {
+            const impviz_user *u = g_ptr_array_index(sg->functions, k);
+            impviz_json_stream_object(s, NULL);
+            impviz_json_stream_string(s, "name", u->function);
+            impviz_json_stream_int(s, "line", u->line);
+            impviz_json_stream_end(s);
+        }
+        impviz_json_stream_end(s);
+    }
+    impviz_json_stream_array(s, "names");
+    for (guint k = 0; k < sg->names->len; k++)
+        impviz_json_stream_string(s, NULL, g_ptr_array_index(sg->names, k));
+    impviz_json_stream_end(s);
+    impviz_json_stream_end(s);
+}
+
+static void json_cycles(impviz_json_stream *s, const impviz_analysis *a)
+{
+    impviz_json_stream_array(s, "cycles");
     for (guint i = 0; i < a->diagnosis->cycles->len; i++) {
         const impviz_cycle_diagnosis *c = g_ptr_array_index(a->diagnosis->cycles, i);
-        json_t *o = json_object(), *members = json_array(), *cycle = json_array();
-        json_t *entries = json_array(), *suggestions = json_array();
+        impviz_json_stream_object(s, NULL);
+        impviz_json_stream_array(s, "members");
         for (guint j = 0; j < c->members->len; j++)
-            json_array_append_new(members,
-                                  jstr(module_at(a, g_array_index(c->members, guint, j))->name));
+            impviz_json_stream_kept(s, NULL,
+                                    module_at(a, g_array_index(c->members, guint, j))->name);
+        impviz_json_stream_end(s);
+        impviz_json_stream_array(s, "cycle");
         for (guint j = 0; j < c->cycle->len; j++) {
             const impviz_step *st = &g_array_index(c->cycle, impviz_step, j);
-            json_t *step = json_object();
-            json_object_set_new(step, "path", jstr(module_at(a, st->source)->path));
-            json_object_set_new(step, "line", json_integer(st->import->line));
-            json_object_set_new(step, "statement", jstr(st->import->statement));
-            json_object_set_new(step, "source", jstr(module_at(a, st->source)->name));
-            json_object_set_new(step, "target", jstr(module_at(a, st->target)->name));
-            json_array_append_new(cycle, step);
+            impviz_json_stream_object(s, NULL);
+            impviz_json_stream_kept(s, "path", module_at(a, st->source)->path);
+            impviz_json_stream_int(s, "line", st->import->line);
+            impviz_json_stream_kept(s, "statement", st->import->statement);
+            impviz_json_stream_kept(s, "source", module_at(a, st->source)->name);
+            impviz_json_stream_kept(s, "target", module_at(a, st->target)->name);
+            impviz_json_stream_end(s);
         }
+        impviz_json_stream_end(s);
+        impviz_json_stream_array(s, "entries");
         for (guint j = 0; j < c->entries->len; j++)
-            json_array_append_new(entries, json_prediction(a, g_ptr_array_index(c->entries, j)));
-        for (guint j = 0; j < c->suggestions->len; j++) {
-            const impviz_suggestion *sg = g_ptr_array_index(c->suggestions, j);
-            json_t *s = json_object(), *names = json_array();
-            json_object_set_new(s, "path", jstr(module_at(a, sg->module)->path));
-            json_object_set_new(s, "line", json_integer(sg->line));
-            json_object_set_new(s, "statement", jstr(sg->statement));
-            json_object_set_new(s, "action", jstr(impviz_fix_action_str(sg->action)));
-            if (sg->action == IMPVIZ_FIX_DEFER) {
-                json_t *fns = json_array();
-                for (guint k = 0; k < sg->functions->len; k++) {
-                    const impviz_user *u = g_ptr_array_index(sg->functions, k);
-                    json_t *fn = json_object();
-                    json_object_set_new(fn, "name", jstr(u->function));
-                    json_object_set_new(fn, "line", json_integer(u->line));
-                    json_array_append_new(fns, fn);
-                }
-                json_object_set_new(s, "functions", fns);
-            }
-            for (guint k = 0; k < sg->names->len; k++)
-                json_array_append_new(names, jstr(g_ptr_array_index(sg->names, k)));
-            json_object_set_new(s, "names", names);
-            json_array_append_new(suggestions, s);
-        }
-        json_object_set_new(o, "members", members);
-        json_object_set_new(o, "cycle", cycle);
-        json_object_set_new(o, "entries", entries);
+            json_prediction(s, NULL, a, g_ptr_array_index(c->entries, j));
+        impviz_json_stream_end(s);
         if (c->entries_omitted)
-            json_object_set_new(o, "entries_omitted", json_integer(c->entries_omitted));
-        json_object_set_new(o, "suggestions", suggestions);
-        json_object_set_new(o, "minimum", json_boolean(c->minimum));
-        json_array_append_new(list, o);
+            impviz_json_stream_int(s, "entries_omitted", c->entries_omitted);
+        impviz_json_stream_array(s, "suggestions");
+        for (guint j = 0; j < c->suggestions->len; j++)
+            json_suggestion(s, a, g_ptr_array_index(c->suggestions, j));
+        impviz_json_stream_end(s);
+        impviz_json_stream_bool(s, "minimum", c->minimum);
+        impviz_json_stream_end(s);
     }
-    return list;
+    impviz_json_stream_end(s);
 }
 
-static json_t *json_components(const impviz_analysis *a, const impviz_sccs *s)
+static void json_components(impviz_json_stream *s, const char *key, const impviz_analysis *a,
+                            const impviz_sccs *sccs)
 {
-    json_t *list = json_array();
-    for (guint i = 0; i < s->components->len; i++) {
-        const GArray *c = g_ptr_array_index(s->components, i);
-        json_t *members = json_array();
+    impviz_json_stream_array(s, key);
+    for (guint i = 0; i < sccs->components->len; i++) {
+        const GArray *c = g_ptr_array_index(sccs->components, i);
+        impviz_json_stream_array(s, NULL);
         for (guint j = 0; j < c->len; j++)
-            json_array_append_new(members, jstr(module_at(a, g_array_index(c, guint, j))->name));
-        json_array_append_new(list, members);
+            impviz_json_stream_kept(s, NULL, module_at(a, g_array_index(c, guint, j))->name);
+        impviz_json_stream_end(s);
     }
-    return list;
+    impviz_json_stream_end(s);
 }
 
 /* Import records in (source name, line, target, statement) order. */
@@ -397,123 +398,130 @@ static gint ref_order(gconstpointer x, gconstpointer y, gpointer data)
     return *(const guint *)x < *(const guint *)y ? -1 : 1;
 }
 
-static json_t *json_report(const impviz_analysis *a)
+static void json_imports(impviz_json_stream *s, const impviz_analysis *a)
 {
-    json_t *root = json_object();
-    json_object_set_new(root, "schema", json_integer(1));
-
-    json_t *modules = json_array();
-    for (guint i = 0; i < a->project->modules->len; i++) {
-        const impviz_module *m = module_at(a, i);
-        json_t *o = json_object();
-        json_object_set_new(o, "name", jstr(m->name));
-        json_object_set_new(o, "path", jstr(m->path));
-        json_object_set_new(o, "is_package", json_boolean(m->is_package));
-        json_array_append_new(modules, o);
-    }
-    json_object_set_new(root, "modules", modules);
-
     guint *order = g_new(guint, a->refs->len + 1);
     for (guint i = 0; i < a->refs->len; i++)
         order[i] = i;
     g_qsort_with_data(order, (gint)a->refs->len, sizeof(guint), ref_order, (gpointer)a);
-    json_t *imports = json_array();
+    impviz_json_stream_array(s, "imports");
     for (guint k = 0; k < a->refs->len; k++) {
         const impviz_ref *r = ref_at(a, order[k]);
         const char *target = target_name(a, r), *ext = external_class(r);
-        json_t *o = json_object();
-        json_object_set_new(o, "source", jstr(module_at(a, r->source)->name));
-        json_object_set_new(o, "target", target ? jstr(target) : json_null());
-        json_object_set_new(o, "line", json_integer(r->import->line));
-        json_object_set_new(o, "kind", jstr(impviz_kind_str(r->import->kind)));
-        json_object_set_new(o, "external", ext ? jstr(ext) : json_false());
-        json_object_set_new(o, "statement", jstr(r->import->statement));
-        json_object_set_new(o, "dynamic", json_boolean(r->import->flags & IMPVIZ_IMPORT_DYNAMIC));
-        json_object_set_new(o, "conditional",
-                            json_boolean(r->import->flags & IMPVIZ_IMPORT_CONDITIONAL));
+        impviz_json_stream_object(s, NULL);
+        impviz_json_stream_kept(s, "source", module_at(a, r->source)->name);
+        if (target)
+            impviz_json_stream_kept(s, "target", target);
+        else
+            impviz_json_stream_null(s, "target");
+        impviz_json_stream_int(s, "line", r->import->line);
+        impviz_json_stream_kept(s, "kind", impviz_kind_str(r->import->kind));
+        if (ext)
+            impviz_json_stream_kept(s, "external", ext);
+        else
+            impviz_json_stream_bool(s, "external", false);
+        impviz_json_stream_kept(s, "statement", r->import->statement);
+        impviz_json_stream_bool(s, "dynamic", r->import->flags & IMPVIZ_IMPORT_DYNAMIC);
+        impviz_json_stream_bool(s, "conditional", r->import->flags & IMPVIZ_IMPORT_CONDITIONAL);
         if (r->cls == IMPVIZ_TARGET_UNRESOLVED)
-            json_object_set_new(o, "unresolved", json_true());
-        json_array_append_new(imports, o);
+            impviz_json_stream_bool(s, "unresolved", true);
+        impviz_json_stream_end(s);
     }
+    impviz_json_stream_end(s);
     g_free(order);
-    json_object_set_new(root, "imports", imports);
+}
 
-    json_t *edges = json_array();
+static void json_report(impviz_json_stream *s, const impviz_analysis *a)
+{
+    impviz_json_stream_int(s, "schema", 1);
+
+    impviz_json_stream_array(s, "modules");
+    for (guint i = 0; i < a->project->modules->len; i++) {
+        const impviz_module *m = module_at(a, i);
+        impviz_json_stream_object(s, NULL);
+        impviz_json_stream_kept(s, "name", m->name);
+        impviz_json_stream_kept(s, "path", m->path);
+        impviz_json_stream_bool(s, "is_package", m->is_package);
+        impviz_json_stream_end(s);
+    }
+    impviz_json_stream_end(s);
+
+    json_imports(s, a);
+
+    impviz_json_stream_array(s, "edges");
     for (guint i = 0; i < a->graph->edges->len; i++) {
         const impviz_edge *e = &g_array_index(a->graph->edges, impviz_edge, i);
-        json_t *o = json_object();
-        json_object_set_new(o, "source", jstr(module_at(a, e->source)->name));
-        json_object_set_new(o, "target", jstr(module_at(a, e->target)->name));
-        json_object_set_new(o, "kind", jstr(impviz_kind_str(e->kind)));
-        json_object_set_new(o, "count", json_integer(e->count));
-        json_array_append_new(edges, o);
+        impviz_json_stream_object(s, NULL);
+        impviz_json_stream_kept(s, "source", module_at(a, e->source)->name);
+        impviz_json_stream_kept(s, "target", module_at(a, e->target)->name);
+        impviz_json_stream_kept(s, "kind", impviz_kind_str(e->kind));
+        impviz_json_stream_int(s, "count", e->count);
+        impviz_json_stream_end(s);
     }
-    json_object_set_new(root, "edges", edges);
+    impviz_json_stream_end(s);
 
-    json_t *sccs = json_object();
-    json_object_set_new(sccs, "import_time", json_components(a, &a->graph->import_time));
-    json_object_set_new(sccs, "runtime", json_components(a, &a->graph->runtime));
-    json_object_set_new(root, "sccs", sccs);
+    impviz_json_stream_object(s, "sccs");
+    json_components(s, "import_time", a, &a->graph->import_time);
+    json_components(s, "runtime", a, &a->graph->runtime);
+    impviz_json_stream_end(s);
     if (a->diagnosis)
-        json_object_set_new(root, "cycles", json_cycles(a));
+        json_cycles(s, a);
     if (a->entry)
-        json_object_set_new(root, "entry", json_prediction(a, a->entry));
-    return root;
+        json_prediction(s, "entry", a, a->entry);
 }
 
 /* ---- the view as JSON: what a picture draws -------------------------------------------- */
 
-static json_t *json_kinds(guint kinds)
+static void json_kinds(impviz_json_stream *s, guint kinds)
 {
-    json_t *list = json_array();
+    impviz_json_stream_array(s, "kinds");
     for (impviz_kind k = 0; k < IMPVIZ_KIND_COUNT; k++)
         if (kinds & (1u << k))
-            json_array_append_new(list, jstr(impviz_kind_str(k)));
-    return list;
+            impviz_json_stream_kept(s, NULL, impviz_kind_str(k));
+    impviz_json_stream_end(s);
 }
 
 /* {"reversed", "hidden_modules", "nodes": [{"id", "name", "type", "label", "package", "modules",
  * "in_cycle", "in_runtime_cycle"}], "edges": [{"source", "target", "kind", "kinds", "count",
- * "cycle", "runtime_cycle"}]}; edges name their ends by node id ("m:pkg.a", "p:pkg", "x:os"). */
-static json_t *json_view(const impviz_view *v)
+ * "cycle", "runtime_cycle"}]}; edges name their ends by node id ("m:pkg.a", "p:pkg", "x:os").
+ * ids holds the node ids, kept in the stream: the caller frees it after the stream. */
+static void json_view(impviz_json_stream *s, const impviz_view *v, GPtrArray *ids)
 {
-    json_t *root = json_object();
-    json_object_set_new(root, "reversed", json_boolean(v->reversed));
-    json_object_set_new(root, "hidden_modules", json_integer(v->hidden_modules));
-    json_t *nodes = json_array();
-    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+    impviz_json_stream_object(s, "view");
+    impviz_json_stream_bool(s, "reversed", v->reversed);
+    impviz_json_stream_int(s, "hidden_modules", v->hidden_modules);
+    impviz_json_stream_array(s, "nodes");
     for (guint k = 0; k < v->nodes->len; k++) {
         const impviz_view_node *n = g_ptr_array_index(v->nodes, k);
         char *id = impviz_view_node_id(n);
         g_ptr_array_add(ids, id);
-        json_t *o = json_object();
-        json_object_set_new(o, "id", jstr(id));
-        json_object_set_new(o, "name", jstr(n->name));
-        json_object_set_new(o, "type", jstr(impviz_node_type_str(n->type)));
-        json_object_set_new(o, "label", jstr(n->label));
-        json_object_set_new(o, "package", jstr(n->package));
-        json_object_set_new(o, "modules", json_integer(n->modules->len));
-        json_object_set_new(o, "in_cycle", json_boolean(n->component >= 0));
-        json_object_set_new(o, "in_runtime_cycle", json_boolean(n->runtime_component >= 0));
-        json_array_append_new(nodes, o);
+        impviz_json_stream_object(s, NULL);
+        impviz_json_stream_kept(s, "id", id);
+        impviz_json_stream_kept(s, "name", n->name);
+        impviz_json_stream_kept(s, "type", impviz_node_type_str(n->type));
+        impviz_json_stream_kept(s, "label", n->label);
+        impviz_json_stream_kept(s, "package", n->package);
+        impviz_json_stream_int(s, "modules", n->modules->len);
+        impviz_json_stream_bool(s, "in_cycle", n->component >= 0);
+        impviz_json_stream_bool(s, "in_runtime_cycle", n->runtime_component >= 0);
+        impviz_json_stream_end(s);
     }
-    json_object_set_new(root, "nodes", nodes);
-    json_t *edges = json_array();
+    impviz_json_stream_end(s);
+    impviz_json_stream_array(s, "edges");
     for (guint k = 0; k < v->edges->len; k++) {
         const impviz_view_edge *e = &g_array_index(v->edges, impviz_view_edge, k);
-        json_t *o = json_object();
-        json_object_set_new(o, "source", jstr(g_ptr_array_index(ids, e->source)));
-        json_object_set_new(o, "target", jstr(g_ptr_array_index(ids, e->target)));
-        json_object_set_new(o, "kind", jstr(impviz_kind_str(e->kind)));
-        json_object_set_new(o, "kinds", json_kinds(e->kinds));
-        json_object_set_new(o, "count", json_integer(e->count));
-        json_object_set_new(o, "cycle", json_boolean(e->cycle));
-        json_object_set_new(o, "runtime_cycle", json_boolean(e->runtime_cycle));
-        json_array_append_new(edges, o);
+        impviz_json_stream_object(s, NULL);
+        impviz_json_stream_kept(s, "source", g_ptr_array_index(ids, e->source));
+        impviz_json_stream_kept(s, "target", g_ptr_array_index(ids, e->target));
+        impviz_json_stream_kept(s, "kind", impviz_kind_str(e->kind));
+        json_kinds(s, e->kinds);
+        impviz_json_stream_int(s, "count", e->count);
+        impviz_json_stream_bool(s, "cycle", e->cycle);
+        impviz_json_stream_bool(s, "runtime_cycle", e->runtime_cycle);
+        impviz_json_stream_end(s);
     }
-    json_object_set_new(root, "edges", edges);
-    g_ptr_array_unref(ids);
-    return root;
+    impviz_json_stream_end(s);
+    impviz_json_stream_end(s);
 }
 
 GString *impviz_report(const impviz_analysis *a, impviz_format format, bool verbose)
@@ -527,14 +535,16 @@ GString *impviz_report_with_view(const impviz_analysis *a, const impviz_view *vi
     (void)verbose;
     GString *out = g_string_new(NULL);
     if (format == IMPVIZ_FORMAT_JSON) {
-        json_t *root = json_report(a);
+        GPtrArray *ids = g_ptr_array_new_with_free_func(g_free); /* outlives the stream */
+        impviz_json_stream *s = impviz_json_stream_new(out);
+        impviz_json_stream_object(s, NULL);
+        json_report(s, a);
         if (view)
-            json_object_set_new(root, "view", json_view(view));
-        char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
-        g_string_append(out, text);
+            json_view(s, view, ids);
+        impviz_json_stream_end(s);
+        impviz_json_stream_free(s);
+        g_ptr_array_unref(ids);
         g_string_append_c(out, '\n');
-        free(text);
-        json_decref(root);
     } else {
         text_report(out, a);
     }

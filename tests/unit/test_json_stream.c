@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/* test_json_stream.c - the JSON stream against json_dumps itself: random documents written both
+ * ways must give the same bytes. */
+#include "check.h"
+#include "json_stream.h"
+
+#include <jansson.h>
+
+#define FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII)
+
+/* Strings that exercise jansson's encoder: escapes, control bytes, non-ASCII in and out of the
+ * BMP, bytes that are not UTF-8, the empty string. They live as long as the test (kept). */
+static const char *const texts[] = {
+    "",
+    "pkg.module",
+    "from . import (a, b)",
+    "quote \" backslash \\ slash /",
+    "tab\tnewline\nreturn\rbell\x07",
+    "caf\xc3\xa9 \xe2\x82\xac",
+    "\xf0\x9f\x90\x8d snake",
+    "bad \xff byte \xc3",
+    "key",
+};
+
+static const char *const keys[] = {"source", "target", "line", "kind", "a\"b", "\xc3\xa9t\xc3\xa9"};
+
+/* Adds one random value to the stream and returns the same value as a jansson tree. */
+static json_t *value(GRand *rand, impviz_json_stream *s, const char *key, guint depth)
+{
+    guint pick = (guint)g_rand_int_range(rand, 0, depth < 4 ? 9 : 6);
+    switch (pick) {
+    case 0:
+    case 1: {
+        const char *t = texts[g_rand_int_range(rand, 0, G_N_ELEMENTS(texts))];
+        if (pick == 0)
+            impviz_json_stream_kept(s, key, t);
+        else
+            impviz_json_stream_string(s, key, t);
+        char *valid = g_utf8_make_valid(t, -1);
+        json_t *j = json_string(valid);
+        g_free(valid);
+        return j;
+    }
+    case 2: {
+        static const gint64 numbers[] = {0, 1, -1, 42, 1000000, G_MAXINT64, G_MININT64};
+        gint64 n = numbers[g_rand_int_range(rand, 0, G_N_ELEMENTS(numbers))];
+        impviz_json_stream_int(s, key, n);
+        return json_integer(n);
+    }
+    case 3:
+    case 4: {
+        bool b = pick == 3;
+        impviz_json_stream_bool(s, key, b);
+        return json_boolean(b);
+    }
+    case 5:
+        impviz_json_stream_null(s, key);
+        return json_null();
+    case 6:
+    case 7: {
+        json_t *array = json_array();
+        impviz_json_stream_array(s, key);
+        for (guint n = (guint)g_rand_int_range(rand, 0, 4); n; n--)
+            json_array_append_new(array, value(rand, s, NULL, depth + 1));
+        impviz_json_stream_end(s);
+        return array;
+    }
+    default: {
+        json_t *object = json_object();
+        impviz_json_stream_object(s, key);
+        guint n = (guint)g_rand_int_range(rand, 0, 4);
+        for (guint i = 0; i < n; i++) {
+            const char *k = keys[(i + (guint)g_rand_int_range(rand, 0, 3)) % G_N_ELEMENTS(keys)];
+            if (json_object_get(object, k)) /* a key once per object */
+                continue;
+            json_object_set_new(object, k, value(rand, s, k, depth + 1));
+        }
+        impviz_json_stream_end(s);
+        return object;
+    }
+    }
+}
+
+static void check_same(json_t *tree, GString *streamed)
+{
+    char *dumped = json_dumps(tree, FLAGS | JSON_ENCODE_ANY);
+    CHECK(dumped != NULL);
+    CHECK_STR(streamed->str, dumped ? dumped : "");
+    free(dumped);
+}
+
+static void test_random(void)
+{
+    GRand *rand = g_rand_new_with_seed(8);
+    for (guint round = 0; round < 500; round++) {
+        GString *out = g_string_new(NULL);
+        impviz_json_stream *s = impviz_json_stream_new(out);
+        json_t *tree = json_object();
+        impviz_json_stream_object(s, NULL);
+        for (guint i = 0; i < G_N_ELEMENTS(keys); i++)
+            if (g_rand_boolean(rand))
+                json_object_set_new(tree, keys[i], value(rand, s, keys[i], 1));
+        impviz_json_stream_end(s);
+        impviz_json_stream_free(s);
+        check_same(tree, out);
+        json_decref(tree);
+        g_string_free(out, TRUE);
+    }
+    g_rand_free(rand);
+}
+
+static void test_shapes(void)
+{
+    /* empty containers, an array at the top, and a kept string that comes back */
+    GString *out = g_string_new(NULL);
+    impviz_json_stream *s = impviz_json_stream_new(out);
+    impviz_json_stream_array(s, NULL);
+    impviz_json_stream_array(s, NULL);
+    impviz_json_stream_end(s);
+    impviz_json_stream_object(s, NULL);
+    impviz_json_stream_end(s);
+    impviz_json_stream_kept(s, NULL, texts[5]);
+    impviz_json_stream_kept(s, NULL, texts[5]);
+    impviz_json_stream_end(s);
+    impviz_json_stream_free(s);
+    CHECK_STR(out->str, "[\n  [],\n  {},\n  \"caf\\u00E9 \\u20AC\",\n  \"caf\\u00E9 \\u20AC\"\n]");
+    g_string_free(out, TRUE);
+}
+
+int main(void)
+{
+    test_shapes();
+    test_random();
+    return check_done("test_json_stream");
+}
