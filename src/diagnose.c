@@ -165,9 +165,10 @@ static gpointer ns_get(const object *o, const char *name)
     return g_hash_table_lookup(o->ns, name);
 }
 
-static void ns_set(state *s, object *o, const char *name, gpointer value)
+/* Binds name, which must outlive the simulation (the analysis' strings, interned ones). */
+static void ns_set(object *o, const char *name, gpointer value)
 {
-    g_hash_table_insert(o->ns, (gpointer)intern(s, name), value);
+    g_hash_table_insert(o->ns, (gpointer)name, value);
 }
 
 static bool exec_module(state *s, object *o);
@@ -225,7 +226,7 @@ static bool find_and_load(state *s, const char *name, object **out)
         *out = o;
         p = parent ? g_hash_table_lookup(s->modules, parent) : NULL;
         if (p)
-            ns_set(s, p, dot + 1, o);
+            ns_set(p, strrchr(o->name, '.') + 1, o); /* dot points into the caller's */
     }
     g_free(parent);
     return ok;
@@ -295,7 +296,7 @@ static bool run_import(state *s, object *o, const impviz_event *ev)
             g_hash_table_iter_init(&it, target->ns);
             while (g_hash_table_iter_next(&it, &k, &v))
                 if (((const char *)k)[0] != '_' && bind)
-                    ns_set(s, o, k, v);
+                    ns_set(o, k, v);
             if (target->open)
                 o->open = true;
         }
@@ -322,7 +323,7 @@ static bool run_import(state *s, object *o, const impviz_event *ev)
             }
         }
         if (bind)
-            ns_set(s, o, imp->asname ? imp->asname : imp->name, tag(v, ev->uncertain));
+            ns_set(o, imp->asname ? imp->asname : imp->name, tag(v, ev->uncertain));
         goto done;
     }
     /* `import a.b.c` then imports a again: a.b.c may have been in sys.modules while a, whose
@@ -368,7 +369,7 @@ static bool run_import(state *s, object *o, const impviz_event *ev)
             char *first = NULL;
             if (!bound)
                 bound = first = g_strndup(imp->module, strcspn(imp->module, "."));
-            ns_set(s, o, bound, tag(v, ev->uncertain));
+            ns_set(o, first ? intern(s, first) : bound, tag(v, ev->uncertain));
             g_free(first);
         }
     }
@@ -484,7 +485,7 @@ static bool exec_module(state *s, object *o)
             break;
         case IMPVIZ_EV_BIND:
             if (!ev->class_body)
-                ns_set(s, o, ev->name, tag(ev->none ? NONE : OPAQUE, ev->uncertain));
+                ns_set(o, ev->name, tag(ev->none ? NONE : OPAQUE, ev->uncertain));
             break;
         case IMPVIZ_EV_USE:
             step = run_use(s, o, ev);

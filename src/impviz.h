@@ -211,12 +211,15 @@ typedef struct {
                              in source order */
 } impviz_name_uses;
 
-/* For each of names[0 .. n_names) (borrowed), where the Python source bytes use it: import
- * statements themselves do not count. A full walk of the tree, so call it only for the few
- * files that need it. Returns a GArray of n_names impviz_name_uses (its clear function frees
- * them; caller frees with g_array_unref), or NULL when the bytes are not Python text. */
+/* For each of names[0 .. n_names) (borrowed), where the Python source bytes (any PEP 263
+ * encoding) use it: import statements themselves do not count. Returns a GArray of n_names
+ * impviz_name_uses (its clear function frees them; caller frees with g_array_unref), or NULL
+ * when the bytes are not Python text. */
 GArray *impviz_parser_name_uses(impviz_parser *parser, const char *bytes, size_t len,
                                 const char *const *names, guint n_names);
+/* The same for UTF-8 text, from its tokens alone (uses.c): no parse. */
+GArray *impviz_name_uses_scan(const char *text, size_t len, const char *const *names,
+                              guint n_names);
 
 /* ---- resolve ------------------------------------------------------------------------------- */
 

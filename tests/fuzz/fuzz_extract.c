@@ -95,6 +95,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     }
 
+    /* where the file reads the names its imports bind (the diagnosis' token scan) */
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < f->imports->len; i++) {
+        const impviz_import *imp = &g_array_index(f->imports, impviz_import, i);
+        g_ptr_array_add(names, imp->asname ? g_strdup(imp->asname)
+                               : imp->name ? g_strdup(imp->name)
+                                           : g_strndup(imp->module, strcspn(imp->module, ".")));
+    }
+    GArray *uses = impviz_parser_name_uses(parser, (const char *)data, size,
+                                           (const char *const *)names->pdata, names->len);
+    if (!uses || uses->len != names->len)
+        abort(); /* the parser took these bytes: so must the scan */
+    for (guint i = 0; i < uses->len; i++) {
+        const impviz_name_uses *u = &g_array_index(uses, impviz_name_uses, i);
+        if (u->import_time != (u->first_line > 0) || u->first_line > lines)
+            abort();
+        for (guint k = 0; k < u->functions->len; k++) {
+            const impviz_user *fn = g_ptr_array_index(u->functions, k);
+            if (!*fn->function || fn->line < 1 || fn->line > lines)
+                abort();
+        }
+    }
+    g_array_unref(uses);
+    g_ptr_array_unref(names);
+
     /* the rest of the pipeline on this one file: refs, graph, cycles, reports */
     impviz_analysis a = {.project = p};
     a.files = g_ptr_array_new_full(n, (GDestroyNotify)impviz_file_free);

@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uses.c - where a Python file reads given names, found from its tokens alone.
+ *
+ * The diagnosis asks, for the names a cycle's imports bind, whether the module reads them while
+ * it is imported or only inside functions (then the import can move there). Parsing the file
+ * again with tree-sitter cost more than all the rest of the diagnosis; one pass over the tokens
+ * answers the question: Python's blocks are visible in its indentation, its strings and
+ * comments in a few characters of context, and the places where an identifier binds rather
+ * than reads (a def's parameters, `name = ...`, keyword arguments, `name := ...`) in the
+ * tokens right around it. The rules follow what runs when: decorators, default values,
+ * annotations (unless `from __future__ import annotations`), base classes, class bodies and
+ * lambdas at module level run on import; function bodies run later. f-strings count as
+ * strings, import statements do not count.
+ */
+#include "impviz.h"
+
+#include <string.h>
+
+/* An open block: a class or function whose body is still going on. */
+typedef struct {
+    guint indent; /* the column of the line its header starts on */
+    bool function;
+    gint user;        /* outermost functions: index into functions; else -1 */
+    const char *name; /* interned in the scan's chunk */
+} block;
+
+typedef enum {
+    HEAD_NONE,
+    HEAD_DEF,   /* between `def` and its colon */
+    HEAD_CLASS, /* between `class` and its colon */
+} head_kind;
+
+typedef struct {
+    const char *s;
+    size_t len, pos;
+    guint line;
+    GHashTable *index;    /* name (borrowed) -> its index + 1 */
+    GArray *out;          /* impviz_name_uses, one per name; functions borrowed until the end */
+    GPtrArray *functions; /* impviz_user *, owned: outermost functions in source order */
+    GHashTable *seen;     /* name index << 32 | function index: listed already */
+    GStringChunk *chunk;
+    GArray *blocks;  /* block, outermost first */
+    GArray *lambdas; /* guint: bracket depth of each lambda whose colon is still ahead */
+    bool future_annotations;
+    /* the statement being read */
+    guint depth;      /* bracket depth */
+    guint indent;     /* the column of its logical line */
+    guint stmt_line;  /* the line of its first token */
+    bool line_start;  /* the next token starts a logical line */
+    bool at_start;    /* the next token starts a statement */
+    bool first_token; /* the current token is the statement's first */
+    bool compound;    /* it starts with a compound-statement keyword */
+    bool annotation;  /* inside an annotation that PEP 563 leaves unevaluated */
+    guint annotation_depth;
+    head_kind head;
+    const char *head_name;
+    bool params;     /* inside a def's parameter list */
+    bool star_param; /* the last `*` starts a parameter (`*args`), not a product */
+    /* the previous token: an operator's first character, 'n' a name or keyword, '0' a number
+     * or string, 'd' `def`/`class`, 'l' `lambda`, 0 nothing in this statement yet */
+    char prev;
+} scan;
+
+static bool ident_start(unsigned char c)
+{
+    return c == '_' || g_ascii_isalpha(c) || c >= 0x80;
+}
+
+static bool ident_char(unsigned char c)
+{
+    return ident_start(c) || g_ascii_isdigit(c);
+}
+
+static bool word_is(const char *w, size_t n, const char *kw)
+{
+    return strlen(kw) == n && memcmp(w, kw, n) == 0;
+}
+
+static bool is_compound_keyword(const char *w, size_t n)
+{
+    static const char *const kws[] = {"if",     "elif",    "else", "while", "for",   "try",
+                                      "except", "finally", "with", "async", "match", "case"};
+    for (size_t i = 0; i < G_N_ELEMENTS(kws); i++)
+        if (word_is(w, n, kws[i]))
+            return true;
+    return false;
+}
+
+/* The character after blanks, comments excluded, from p (line breaks too inside brackets). */
+static char peek(const scan *sc, size_t p, size_t *at)
+{
+    while (p < sc->len) {
+        char c = sc->s[p];
+        if (c == ' ' || c == '\t' || c == '\f' || c == '\r' || (c == '\n' && sc->depth > 0)) {
+            p++;
+        } else if (c == '\\' && p + 1 < sc->len && (sc->s[p + 1] == '\n' || sc->s[p + 1] == '\r')) {
+            p += 2;
+        } else {
+            *at = p;
+            return c;
+        }
+    }
+    *at = p;
+    return 0;
+}
+
+/* Counts a read of names[name] where the scan stands. */
+static void record(scan *sc, guint name)
+{
+    impviz_name_uses *u = &g_array_index(sc->out, impviz_name_uses, name);
+    for (guint i = 0; i < sc->blocks->len; i++) {
+        const block *b = &g_array_index(sc->blocks, block, i);
+        if (!b->function)
+            continue;
+        if (b->user < 0) /* a function of broken code: no record of it */
+            return;
+        gpointer key = GSIZE_TO_POINTER(((gsize)name << 32) | (gsize)b->user);
+        if (g_hash_table_add(sc->seen, key))
+            g_ptr_array_add(u->functions, g_ptr_array_index(sc->functions, b->user));
+        return;
+    }
+    if (!u->import_time || sc->line < u->first_line)
+        u->first_line = sc->line;
+    u->import_time = true;
+}
+
+static void end_statement(scan *sc, bool newline)
+{
+    sc->at_start = true;
+    sc->line_start = sc->line_start || newline;
+    sc->compound = sc->annotation = sc->params = false;
+    sc->head = HEAD_NONE;
+    sc->head_name = NULL;
+    sc->prev = 0;
+    g_array_set_size(sc->lambdas, 0);
+}
+
+/* A statement's first token at column col: closes the blocks it is not inside of. */
+static void start_statement(scan *sc)
+{
+    if (sc->line_start) {
+        size_t p = sc->pos;
+        while (p > 0 && sc->s[p - 1] != '\n')
+            p--;
+        guint col = 0;
+        for (; p < sc->pos; p++)
+            col = sc->s[p] == '\t' ? (col / 8 + 1) * 8 : col + 1;
+        while (sc->blocks->len &&
+               g_array_index(sc->blocks, block, sc->blocks->len - 1).indent >= col)
+            g_array_set_size(sc->blocks, sc->blocks->len - 1);
+        sc->indent = col;
+    }
+    sc->line_start = sc->at_start = false;
+    sc->first_token = true;
+    sc->stmt_line = sc->line;
+}
+
+/* A def's or class's colon: its body starts. */
+static void open_block(scan *sc)
+{
+    block b = {.indent = sc->indent,
+               .function = sc->head == HEAD_DEF,
+               .user = -1,
+               .name = sc->head_name ? sc->head_name : "?"};
+    bool outermost = true;
+    for (guint i = 0; i < sc->blocks->len; i++)
+        outermost = outermost && !g_array_index(sc->blocks, block, i).function;
+    if (b.function && outermost) {
+        GString *q = g_string_new(NULL);
+        for (guint i = 0; i < sc->blocks->len; i++)
+            g_string_append_printf(q, "%s.", g_array_index(sc->blocks, block, i).name);
+        g_string_append(q, b.name);
+        impviz_user *u = g_new0(impviz_user, 1);
+        u->function = g_string_free(q, FALSE);
+        u->line = sc->stmt_line;
+        g_ptr_array_add(sc->functions, u);
+        b.user = (gint)sc->functions->len - 1;
+    }
+    g_array_append_val(sc->blocks, b);
+    sc->head = HEAD_NONE;
+    sc->head_name = NULL;
+    sc->params = sc->annotation = false;
+}
+
+/* Skips a string literal whose quote is at the scan's position. */
+static void skip_string(scan *sc)
+{
+    char q = sc->s[sc->pos];
+    bool triple = sc->pos + 2 < sc->len && sc->s[sc->pos + 1] == q && sc->s[sc->pos + 2] == q;
+    sc->pos += triple ? 3 : 1;
+    while (sc->pos < sc->len) {
+        char c = sc->s[sc->pos];
+        if (c == '\\') {
+            if (sc->pos + 1 < sc->len && sc->s[sc->pos + 1] == '\n')
+                sc->line++;
+            sc->pos += 2;
+            continue;
+        }
+        if (c == '\n') {
+            if (!triple)
+                return; /* unterminated: the line ends it */
+            sc->line++;
+        } else if (c == q && (!triple || (sc->pos + 2 < sc->len && sc->s[sc->pos + 1] == q &&
+                                          sc->s[sc->pos + 2] == q))) {
+            sc->pos += triple ? 3 : 1;
+            return;
+        }
+        sc->pos++;
+    }
+}
+
+/* Skips an import statement (its names bind, they do not read); notes PEP 563. */
+static void skip_import(scan *sc, bool from)
+{
+    size_t start = sc->pos;
+    guint depth = 0;
+    while (sc->pos < sc->len) {
+        char c = sc->s[sc->pos];
+        if (c == '(')
+            depth++;
+        else if (c == ')' && depth)
+            depth--;
+        else if (c == '\\' && sc->pos + 1 < sc->len && sc->s[sc->pos + 1] == '\n') {
+            sc->line++;
+            sc->pos += 2;
+            continue;
+        } else if (c == '#') {
+            while (sc->pos < sc->len && sc->s[sc->pos] != '\n')
+                sc->pos++;
+            continue;
+        } else if (c == '\n' && depth) {
+            sc->line++;
+        } else if ((c == '\n' || c == ';') && !depth) {
+            break;
+        }
+        sc->pos++;
+    }
+    if (from) {
+        char *text = g_strndup(sc->s + start, sc->pos - start);
+        char *rest = text + strspn(text, " \t\\\r\n");
+        if (g_str_has_prefix(rest, "__future__") && strstr(rest, "annotations"))
+            sc->future_annotations = true;
+        g_free(text);
+    }
+}
+
+/* A name: a keyword that shapes what follows, a name that binds, or a read. */
+static void name_token(scan *sc, const char *w, size_t n)
+{
+    bool first = sc->first_token;
+    if (first && (word_is(w, n, "import") || word_is(w, n, "from"))) {
+        skip_import(sc, w[0] == 'f');
+        return;
+    }
+    if (first && is_compound_keyword(w, n))
+        sc->compound = true;
+    if (word_is(w, n, "def") || word_is(w, n, "class")) {
+        sc->head = w[0] == 'd' ? HEAD_DEF : HEAD_CLASS;
+        sc->prev = 'd';
+        return;
+    }
+    if (word_is(w, n, "lambda")) {
+        g_array_append_val(sc->lambdas, sc->depth);
+        sc->prev = 'l';
+        return;
+    }
+    char before = sc->prev;
+    sc->prev = 'n';
+    if (before == 'd' && sc->head != HEAD_NONE && !sc->head_name) {
+        sc->head_name = g_string_chunk_insert_len(sc->chunk, w, (gssize)n);
+        return;
+    }
+    if (before == '.' || sc->annotation)
+        return; /* an attribute's name; an annotation never evaluated */
+    size_t at;
+    char next = peek(sc, sc->pos, &at);
+    char after = at + 1 < sc->len ? sc->s[at + 1] : 0;
+    if (next == ':' && after == '=')
+        return; /* `name := ...` */
+    if (next == '=' && after != '=' &&
+        (sc->depth == 0 ? before == 0 || before == '=' : before == '(' || before == ','))
+        return; /* `name = ...`, `a = name = ...`, `f(name=...)`, `def f(a, name=...)` */
+    if (next == ':' && first && sc->depth == 0 && !sc->compound)
+        return; /* `name: T = ...` */
+    bool param_start = before == ',' || (before == '*' && sc->star_param);
+    if (sc->head == HEAD_DEF && sc->params && sc->depth == 1 && (param_start || before == '('))
+        return; /* a parameter */
+    if (sc->lambdas->len && g_array_index(sc->lambdas, guint, sc->lambdas->len - 1) == sc->depth &&
+        (param_start || before == 'l'))
+        return; /* a lambda's parameter */
+    char key[256];
+    if (n >= sizeof key)
+        return;
+    memcpy(key, w, n);
+    key[n] = '\0';
+    guint index = GPOINTER_TO_UINT(g_hash_table_lookup(sc->index, key));
+    if (index)
+        record(sc, index - 1);
+}
+
+/* An operator or bracket at the scan's position. */
+static void operator_token(scan *sc)
+{
+    char c = sc->s[sc->pos];
+    char next = sc->pos + 1 < sc->len ? sc->s[sc->pos + 1] : 0;
+    sc->pos++;
+    switch (c) {
+    case '(':
+    case '[':
+    case '{':
+        sc->depth++;
+        if (sc->head == HEAD_DEF && sc->depth == 1 && c == '(' && sc->prev == 'n')
+            sc->params = true; /* the parentheses right after the name */
+        break;
+    case ')':
+    case ']':
+    case '}':
+        if (sc->depth)
+            sc->depth--;
+        if (sc->annotation && sc->depth < sc->annotation_depth)
+            sc->annotation = false;
+        if (sc->head == HEAD_DEF && sc->depth == 0)
+            sc->params = false;
+        break;
+    case ',':
+        if (sc->annotation && sc->depth == sc->annotation_depth)
+            sc->annotation = false;
+        break;
+    case '=':
+        if (next == '=')
+            sc->pos++;
+        else if (sc->annotation && sc->depth == sc->annotation_depth)
+            sc->annotation = false;
+        break;
+    case '-':
+        if (next == '>') {
+            sc->pos++;
+            if (sc->head == HEAD_DEF && sc->depth == 0 && sc->future_annotations) {
+                sc->annotation = true;
+                sc->annotation_depth = 0;
+            }
+        }
+        break;
+    case ':':
+        if (next == '=') {
+            sc->pos++;
+        } else if (sc->lambdas->len &&
+                   g_array_index(sc->lambdas, guint, sc->lambdas->len - 1) == sc->depth) {
+            g_array_set_size(sc->lambdas, sc->lambdas->len - 1);
+        } else if (sc->head != HEAD_NONE && sc->depth == 0) {
+            open_block(sc);
+        } else if (sc->future_annotations &&
+                   ((sc->head == HEAD_DEF && sc->params && sc->depth == 1) ||
+                    (sc->head == HEAD_NONE && sc->depth == 0 && !sc->compound))) {
+            sc->annotation = true;
+            sc->annotation_depth = sc->depth;
+        }
+        break;
+    case '*': /* `*args`, `**kw` (not `8 * MB`) */
+        sc->star_param = sc->prev == '(' || sc->prev == ',' || sc->prev == 'l' ||
+                         (sc->prev == '*' && sc->star_param);
+        break;
+    case ';':
+        if (sc->depth == 0) {
+            end_statement(sc, false);
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    sc->prev = c;
+}
+
+static bool string_prefix(const char *w, size_t n)
+{
+    if (n > 2)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("rRbBuUfF", w[i]))
+            return false;
+    return true;
+}
+
+static void scan_all(scan *sc)
+{
+    while (sc->pos < sc->len) {
+        char c = sc->s[sc->pos];
+        if (c == ' ' || c == '\t' || c == '\f' || c == '\r') {
+            sc->pos++;
+            continue;
+        }
+        if (c == '\\' && sc->pos + 1 < sc->len &&
+            (sc->s[sc->pos + 1] == '\n' || sc->s[sc->pos + 1] == '\r')) {
+            sc->pos +=
+                sc->s[sc->pos + 1] == '\r' && sc->pos + 2 < sc->len && sc->s[sc->pos + 2] == '\n'
+                    ? 3
+                    : 2;
+            sc->line++;
+            continue;
+        }
+        if (c == '\n') {
+            sc->pos++;
+            sc->line++;
+            if (sc->depth == 0)
+                end_statement(sc, true);
+            continue;
+        }
+        if (c == '#') {
+            while (sc->pos < sc->len && sc->s[sc->pos] != '\n')
+                sc->pos++;
+            continue;
+        }
+        if (sc->at_start)
+            start_statement(sc);
+        else
+            sc->first_token = false;
+        if (c == '\'' || c == '"') {
+            skip_string(sc);
+            sc->prev = '0';
+        } else if (g_ascii_isdigit(c) ||
+                   (c == '.' && sc->pos + 1 < sc->len && g_ascii_isdigit(sc->s[sc->pos + 1]))) {
+            while (sc->pos < sc->len && (ident_char(sc->s[sc->pos]) || sc->s[sc->pos] == '.')) {
+                char d = sc->s[sc->pos++];
+                if ((d == 'e' || d == 'E') && sc->pos < sc->len &&
+                    (sc->s[sc->pos] == '+' || sc->s[sc->pos] == '-'))
+                    sc->pos++;
+            }
+            sc->prev = '0';
+        } else if (ident_start((unsigned char)c)) {
+            size_t start = sc->pos;
+            while (sc->pos < sc->len && ident_char((unsigned char)sc->s[sc->pos]))
+                sc->pos++;
+            size_t n = sc->pos - start;
+            if (sc->pos < sc->len && (sc->s[sc->pos] == '\'' || sc->s[sc->pos] == '"') &&
+                string_prefix(sc->s + start, n)) {
+                skip_string(sc);
+                sc->prev = '0';
+            } else {
+                name_token(sc, sc->s + start, n);
+            }
+        } else {
+            operator_token(sc);
+        }
+    }
+}
+
+static void user_free(gpointer p)
+{
+    impviz_user *u = p;
+    g_free(u->function);
+    g_free(u);
+}
+
+static void name_uses_clear(gpointer p)
+{
+    impviz_name_uses *u = p;
+    g_ptr_array_unref(u->functions);
+}
+
+GArray *impviz_name_uses_scan(const char *text, size_t len, const char *const *names, guint n_names)
+{
+    scan sc = {.s = text,
+               .len = len,
+               .line = 1,
+               .index = g_hash_table_new(g_str_hash, g_str_equal),
+               .out = g_array_sized_new(FALSE, TRUE, sizeof(impviz_name_uses), n_names),
+               .functions = g_ptr_array_new_with_free_func(user_free),
+               .seen = g_hash_table_new(g_direct_hash, g_direct_equal),
+               .chunk = g_string_chunk_new(256),
+               .blocks = g_array_new(FALSE, FALSE, sizeof(block)),
+               .lambdas = g_array_new(FALSE, FALSE, sizeof(guint)),
+               .line_start = true,
+               .at_start = true};
+    g_array_set_clear_func(sc.out, name_uses_clear);
+    for (guint i = 0; i < n_names; i++) {
+        impviz_name_uses u = {.functions = g_ptr_array_new()};
+        g_array_append_val(sc.out, u);
+        if (!g_hash_table_contains(sc.index, names[i]))
+            g_hash_table_insert(sc.index, (gpointer)names[i], GUINT_TO_POINTER(i + 1));
+    }
+    scan_all(&sc);
+    /* a repeated name gets the first one's answer */
+    for (guint i = 0; i < n_names; i++) {
+        guint first = GPOINTER_TO_UINT(g_hash_table_lookup(sc.index, names[i])) - 1;
+        impviz_name_uses *u = &g_array_index(sc.out, impviz_name_uses, i);
+        const impviz_name_uses *from = &g_array_index(sc.out, impviz_name_uses, first);
+        GPtrArray *owned = g_ptr_array_new_with_free_func(user_free);
+        for (guint j = 0; j < from->functions->len; j++) {
+            const impviz_user *f = g_ptr_array_index(from->functions, j);
+            impviz_user *copy = g_new0(impviz_user, 1);
+            copy->function = g_strdup(f->function);
+            copy->line = f->line;
+            g_ptr_array_add(owned, copy);
+        }
+        u->import_time = from->import_time;
+        u->first_line = from->first_line;
+        g_ptr_array_unref(u->functions);
+        u->functions = owned;
+    }
+    g_hash_table_unref(sc.index);
+    g_hash_table_unref(sc.seen);
+    g_ptr_array_unref(sc.functions);
+    g_string_chunk_free(sc.chunk);
+    g_array_unref(sc.blocks);
+    g_array_unref(sc.lambdas);
+    return sc.out;
+}
