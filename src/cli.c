@@ -1131,7 +1131,9 @@ int impviz_cli_main(int argc, char **argv)
 
     impviz_status st = IMPVIZ_OK;
     impviz_view_opts vopts = view_opts_from_args(o.excludes);
-    if (impviz_view_new(analysis, &vopts, diags, &view) != IMPVIZ_OK) {
+    /* the text report shows no view: build it only to check --focus names */
+    bool view_needed = format != IMPVIZ_FORMAT_TEXT || (vopts.focus && *vopts.focus);
+    if (view_needed && impviz_view_new(analysis, &vopts, diags, &view) != IMPVIZ_OK) {
         rc = EXIT_USAGE;
         goto cleanup;
     }

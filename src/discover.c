@@ -172,10 +172,13 @@ static void add_module(walker *w, guint root, const char *root_dir, const char *
     m->is_package = is_package;
     g_ptr_array_add(p->modules, m);
     g_hash_table_insert(p->by_name, m->name, m);
-    /* every ancestor is a package, regular or namespace */
+    /* every ancestor is a package, regular or namespace; a package already known has its own
+     * ancestors known too, so the climb stops there */
     char *anc = g_strdup(name);
     for (char *dot = strrchr(anc, '.'); dot; dot = strrchr(anc, '.')) {
         *dot = '\0';
+        if (g_hash_table_contains(p->packages, anc))
+            break;
         g_hash_table_add(p->packages, g_strdup(anc));
     }
     if (is_package)

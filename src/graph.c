@@ -151,13 +151,21 @@ static guint mask_of(impviz_kind k)
     return 1u << k;
 }
 
+guint impviz_pair_hash(gconstpointer key)
+{
+    /* g_int64_hash folds the halves together (source ^ target): nearby modules importing each
+     * other collide by the thousand. A multiplicative mix spreads them. */
+    guint64 v = (guint64) * (const gint64 *)key * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
+    return (guint)(v >> 32);
+}
+
 impviz_graph *impviz_graph_new(guint n_modules, const GArray *refs)
 {
     impviz_graph *g = g_new0(impviz_graph, 1);
     g->n_modules = n_modules;
     g->edges = g_array_new(FALSE, FALSE, sizeof(impviz_edge));
     g_array_set_clear_func(g->edges, edge_clear);
-    GHashTable *index = g_hash_table_new(g_int64_hash, g_int64_equal);
+    GHashTable *index = g_hash_table_new(impviz_pair_hash, g_int64_equal);
     gint64 *keys = g_new(gint64, refs->len + 1);
     for (guint i = 0; i < refs->len; i++) {
         const impviz_ref *r = &g_array_index(refs, impviz_ref, i);
@@ -228,9 +236,24 @@ const impviz_edge *impviz_graph_edge(const impviz_graph *g, guint source, guint 
     return NULL;
 }
 
-/* Breadth-first search from start back to start inside the component; NULL when none. */
-static GArray *cycle_from(const guint *off, const guint *adj, const gint *in_comp, guint start,
-                          guint *prev, guint *seen, guint stamp)
+/* The first edge whose source is v: edges are sorted by source. */
+static guint first_edge_of(const impviz_graph *g, guint v)
+{
+    guint lo = 0, hi = g->edges->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (g_array_index(g->edges, impviz_edge, mid).source < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Breadth-first search over the component's local adjacency from start back to start; the
+ * cycle in local numbers, or NULL when none. */
+static GArray *cycle_from(const guint *off, const guint *adj, guint start, guint *prev, guint *seen,
+                          guint stamp)
 {
     GArray *queue = g_array_new(FALSE, FALSE, sizeof(guint));
     g_array_append_val(queue, start);
@@ -240,8 +263,6 @@ static GArray *cycle_from(const guint *off, const guint *adj, const gint *in_com
         guint v = g_array_index(queue, guint, head);
         for (guint k = off[v]; k < off[v + 1]; k++) {
             guint w = adj[k];
-            if (in_comp[w] < 0)
-                continue;
             if (w == start) {
                 /* walked back from v, then reversed: prepending would be quadratic */
                 cycle = g_array_new(FALSE, FALSE, sizeof(guint));
@@ -270,20 +291,36 @@ static GArray *cycle_from(const guint *off, const guint *adj, const gint *in_com
 
 GArray *impviz_graph_shortest_cycle(const impviz_graph *g, const GArray *component, guint kind_mask)
 {
-    guint *off, *adj;
-    adjacency(g, kind_mask, &off, &adj);
-    gint *in_comp = g_new(gint, g->n_modules);
-    guint *prev = g_new0(guint, g->n_modules), *seen = g_new0(guint, g->n_modules);
-    for (guint v = 0; v < g->n_modules; v++)
-        in_comp[v] = -1;
-    for (guint i = 0; i < component->len; i++)
-        in_comp[g_array_index(component, guint, i)] = 0;
+    /* Everything here is sized by the component, not the graph: a project has many small
+     * components, and one pass over the whole graph each would be quadratic. Members are
+     * numbered locally by their position in the component; a member's edges are the graph's
+     * (sorted by target), kept in that order, so the search visits neighbours by name. */
+    guint n = component->len;
+    const guint *member = (const guint *)(const void *)component->data;
+    GHashTable *local = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (guint i = 0; i < n; i++)
+        g_hash_table_insert(local, GUINT_TO_POINTER(member[i]), GUINT_TO_POINTER(i + 1));
+    guint *off = g_new0(guint, n + 1);
+    GArray *adj = g_array_new(FALSE, FALSE, sizeof(guint));
+    for (guint i = 0; i < n; i++) {
+        for (guint k = first_edge_of(g, member[i]); k < g->edges->len; k++) {
+            const impviz_edge *e = &g_array_index(g->edges, impviz_edge, k);
+            if (e->source != member[i])
+                break;
+            guint w = GPOINTER_TO_UINT(g_hash_table_lookup(local, GUINT_TO_POINTER(e->target)));
+            if (!w || !(e->kinds & kind_mask))
+                continue;
+            w--;
+            g_array_append_val(adj, w);
+        }
+        off[i + 1] = adj->len;
+    }
+    guint *prev = g_new0(guint, n), *seen = g_new0(guint, n);
     /* every member as a start is quadratic: past a few hundred, the first member is enough */
-    guint starts = component->len <= 512 ? component->len : 1;
+    guint starts = n <= 512 ? n : 1;
     GArray *best = NULL;
     for (guint i = 0; i < starts; i++) {
-        GArray *c =
-            cycle_from(off, adj, in_comp, g_array_index(component, guint, i), prev, seen, i + 1);
+        GArray *c = cycle_from(off, (const guint *)(const void *)adj->data, i, prev, seen, i + 1);
         if (c && (!best || c->len < best->len)) {
             if (best)
                 g_array_unref(best);
@@ -294,9 +331,11 @@ GArray *impviz_graph_shortest_cycle(const impviz_graph *g, const GArray *compone
         if (best && best->len == 3)
             break; /* a two-module cycle cannot be beaten */
     }
+    for (guint i = 0; best && i < best->len; i++) /* local numbers back to module indices */
+        g_array_index(best, guint, i) = member[g_array_index(best, guint, i)];
+    g_hash_table_unref(local);
     g_free(off);
-    g_free(adj);
-    g_free(in_comp);
+    g_array_unref(adj);
     g_free(prev);
     g_free(seen);
     return best;

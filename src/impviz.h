@@ -282,6 +282,9 @@ typedef struct {
  * Caller frees with impviz_graph_free. */
 impviz_graph *impviz_graph_new(guint n_modules, const GArray *refs);
 void impviz_graph_free(impviz_graph *graph);
+/* A GHashFunc for gint64 keys packing two 32-bit indices (source << 32 | target), with
+ * g_int64_equal: unlike g_int64_hash, pairs of nearby indices do not collide. */
+guint impviz_pair_hash(gconstpointer key);
 /* The edge source -> target, or NULL. */
 const impviz_edge *impviz_graph_edge(const impviz_graph *graph, guint source, guint target);
 /* Strongly connected components of the graph of n nodes whose out-neighbours of node v are

@@ -241,11 +241,12 @@ static void edge_add(builder *b, guint source, guint target, guint ref, bool cyc
         source = target;
         target = t;
     }
-    gint64 *key = g_new(gint64, 1);
-    *key = ((gint64)source << 32) | target;
-    gpointer found = g_hash_table_lookup(b->edge_ix, key);
+    gint64 probe = ((gint64)source << 32) | target;
+    gpointer found = g_hash_table_lookup(b->edge_ix, &probe);
     impviz_view_edge *e;
     if (!found) {
+        gint64 *key = g_new(gint64, 1); /* owned by edge_keys */
+        *key = probe;
         impviz_view_edge fresh = {.source = source,
                                   .target = target,
                                   .kind = IMPVIZ_TYPING,
@@ -255,7 +256,6 @@ static void edge_add(builder *b, guint source, guint target, guint ref, bool cyc
         g_hash_table_insert(b->edge_ix, key, GUINT_TO_POINTER(b->view->edges->len));
         e = &g_array_index(b->view->edges, impviz_view_edge, b->view->edges->len - 1);
     } else {
-        g_free(key);
         e = &g_array_index(b->view->edges, impviz_view_edge, GPOINTER_TO_UINT(found) - 1);
     }
     const impviz_ref *r = &g_array_index(b->a->refs, impviz_ref, ref);
@@ -472,7 +472,7 @@ impviz_status impviz_view_new(const impviz_analysis *a, const impviz_view_opts *
         .opts = opts,
         .view = view,
         .by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
-        .edge_ix = g_hash_table_new(g_int64_hash, g_int64_equal),
+        .edge_ix = g_hash_table_new(impviz_pair_hash, g_int64_equal),
         .edge_keys = g_ptr_array_new_with_free_func(g_free),
     };
     guint *node_of = add_project_nodes(&b, shown);
