@@ -74,6 +74,17 @@ static bool read_file(const char *path, buffer *buf, gsize *len, int *code)
     return true;
 }
 
+/* A file that is not Python text, as the cache keeps it. Caller frees with impviz_file_free. */
+static impviz_file *rejection_new(const char *why)
+{
+    impviz_file *f = g_new0(impviz_file, 1);
+    f->imports = g_array_new(FALSE, FALSE, sizeof(impviz_import));
+    f->events = g_array_new(FALSE, FALSE, sizeof(impviz_event));
+    f->strings = g_string_chunk_new(64);
+    f->rejected = g_string_chunk_insert(f->strings, why);
+    return f;
+}
+
 /* Reads and parses module i's file, or takes its parse from the cache; problems become
  * warnings and a NULL slot. */
 static impviz_file *parse_module(impviz_parser *parser, buffer *buf, parse_job *job, guint i)
@@ -84,6 +95,7 @@ static impviz_file *parse_module(impviz_parser *parser, buffer *buf, parse_job *
     impviz_file *f = NULL;
     if (cached)
         f = impviz_cache_get(job->cache, i, job->keys[i], &job->stats[i], NULL);
+
     if (!f) {
         gsize len = 0;
         int code = 0;
@@ -101,6 +113,11 @@ static impviz_file *parse_module(impviz_parser *parser, buffer *buf, parse_job *
             g_atomic_int_inc(&job->parsed);
             if (!f) {
                 impviz_diags_add(diags, IMPVIZ_WARNING, m->path, 0, "not analysed: %s", why);
+                if (cached) { /* so that the next run does not read it again */
+                    impviz_file *rejection = rejection_new(why);
+                    impviz_cache_put(job->cache, i, job->keys[i], &job->stats[i], hash, rejection);
+                    impviz_file_free(rejection);
+                }
                 return NULL;
             }
             if (cached)
@@ -110,6 +127,11 @@ static impviz_file *parse_module(impviz_parser *parser, buffer *buf, parse_job *
         }
     } else {
         g_atomic_int_inc(&job->cached);
+    }
+    if (f->rejected) { /* from the cache: not Python text last time either */
+        impviz_diags_add(diags, IMPVIZ_WARNING, m->path, 0, "not analysed: %s", f->rejected);
+        impviz_file_free(f);
+        return NULL;
     }
     if (f->error_count) /* listed with -v; the run warns once with the count */
         impviz_diags_add(diags, IMPVIZ_NOTE, m->path, (int)f->first_error_line,

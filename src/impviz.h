@@ -180,6 +180,8 @@ typedef struct {
     guint invalid_utf8_line; /* first line that is not UTF-8 (no other coding declared); 0 if none:
                                 CPython refuses such a file, impviz reads what it can */
     GStringChunk *strings;
+    const char *rejected; /* not Python text: why (no imports, no events); NULL for a parse.
+                             The parser returns NULL instead: the cache keeps this form */
 } impviz_file;
 
 typedef struct impviz_parser impviz_parser;

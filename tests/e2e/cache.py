@@ -19,6 +19,8 @@ FILES = {
     "pkg/sub/__init__.py": "",
     "pkg/sub/e.py": "from .. import a\nfrom ..c import f\n",
     "pkg/sub/broken.py": "import pkg.a\ndef oops(:\n",
+    # not Python text: the cache keeps the verdict, so warm runs do not read it again
+    "pkg/sub/bad_coding.py": "# -*- coding: uft-8 -*-\nimport pkg.a\n",
 }
 for rel, text in FILES.items():
     path = os.path.join(proj, rel)
@@ -55,6 +57,8 @@ for j in ("1", "2", "3"):
     out, err = analyse("--cache-dir", cache, "-j", j)
     equal(counts(err), (0, N, N), f"warm run -j {j} parses nothing")
     check(out == truth, f"warm run -j {j} gives the same bytes")
+    check("impviz: warning: pkg/sub/bad_coding.py: not analysed: unknown encoding 'uft-8'" in err,
+          f"warm run -j {j} still warns about the file that is not Python text: {err!r}")
 
 # one file changed: exactly one parse, and the output follows the change
 with open(os.path.join(PKG, "c.py"), "a") as f:
