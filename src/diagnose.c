@@ -1063,17 +1063,17 @@ impviz_diagnosis *impviz_diagnose(const impviz_analysis *a, guint64 max_steps)
         c->entries = g_ptr_array_new_with_free_func((GDestroyNotify)impviz_prediction_free);
         guint64 work = 0;
         for (guint j = 0; j < comp->len; j++) {
-            impviz_prediction *p = NULL;
             /* the run's budget (max_steps) stops a simulation midway; a component's only
              * between two */
-            if (work <= PREDICT_BUDGET && (!max_steps || d->steps + work < max_steps))
+            bool run_out = max_steps && d->steps + work >= max_steps;
+            impviz_prediction *p = NULL;
+            if (work <= PREDICT_BUDGET && !run_out)
                 p = predict(a, module_at(a, g_array_index(comp, guint, j))->name, &work,
-                            max_steps ? max_steps - d->steps : 0);
+                            max_steps ? max_steps - d->steps - work : 0);
             if (!p) {
                 c->entries_omitted = comp->len - j;
-                if (work > PREDICT_BUDGET)
-                    break;
-                d->omitted += c->entries_omitted;
+                if (max_steps && d->steps + work >= max_steps)
+                    d->omitted += c->entries_omitted;
                 break;
             }
             g_ptr_array_add(c->entries, p);
