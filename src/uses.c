@@ -136,7 +136,7 @@ static void end_statement(scan *sc, bool newline)
     g_array_set_size(sc->lambdas, 0);
 }
 
-/* A statement's first token at column col: closes the blocks it is not inside of. */
+/* The scan stands on a statement's first token: on a new line, closes the blocks it is not in. */
 static void start_statement(scan *sc)
 {
     if (sc->line_start) {
