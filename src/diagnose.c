@@ -722,21 +722,6 @@ static void suggestion_free(gpointer p)
     g_free(s);
 }
 
-static impviz_user *user_copy(const impviz_user *u)
-{
-    impviz_user *c = g_new0(impviz_user, 1);
-    c->function = g_strdup(u->function);
-    c->line = u->line;
-    return c;
-}
-
-static void user_free(gpointer p)
-{
-    impviz_user *u = p;
-    g_free(u->function);
-    g_free(u);
-}
-
 static void add_unique(GPtrArray *list, const char *s)
 {
     for (guint i = 0; i < list->len; i++)
@@ -764,7 +749,7 @@ static void plan_edge(const impviz_analysis *a, const GArray *members, comp_edge
         sg->target = g_array_index(members, guint, e->target);
         sg->line = imp->line;
         sg->statement = imp->statement;
-        sg->functions = g_ptr_array_new_with_free_func(user_free);
+        sg->functions = g_ptr_array_new_with_free_func(impviz_user_free);
         sg->names = g_ptr_array_new_with_free_func(g_free);
         char *bound = bound_name(imp);
         const impviz_name_uses *u = NULL;
@@ -778,7 +763,8 @@ static void plan_edge(const impviz_analysis *a, const GArray *members, comp_edge
         e->penalty += !ok ? 3 : u->functions->len ? 0 : 1;
         if (ok) {
             for (guint k = 0; k < u->functions->len; k++)
-                g_ptr_array_add(sg->functions, user_copy(g_ptr_array_index(u->functions, k)));
+                g_ptr_array_add(sg->functions,
+                                impviz_user_copy(g_ptr_array_index(u->functions, k)));
             add_unique(sg->names, bound);
         } else {
             /* the attribute chains read at import time through the bound name */

@@ -204,6 +204,10 @@ typedef struct {
     guint line;     /* its def line */
 } impviz_user;
 
+/* A copy of u; caller frees with impviz_user_free (a GDestroyNotify for arrays of them). */
+impviz_user *impviz_user_copy(const impviz_user *u);
+void impviz_user_free(gpointer u);
+
 /* Where one file uses one name (identifiers only; attribute names and keywords do not count). */
 typedef struct {
     bool import_time;     /* read by code that runs on import: module level, class bodies,

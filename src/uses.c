@@ -446,7 +446,15 @@ static void scan_all(scan *sc)
     }
 }
 
-static void user_free(gpointer p)
+impviz_user *impviz_user_copy(const impviz_user *u)
+{
+    impviz_user *c = g_new0(impviz_user, 1);
+    c->function = g_strdup(u->function);
+    c->line = u->line;
+    return c;
+}
+
+void impviz_user_free(gpointer p)
 {
     impviz_user *u = p;
     g_free(u->function);
@@ -466,7 +474,7 @@ GArray *impviz_name_uses_scan(const char *text, size_t len, const char *const *n
                .line = 1,
                .index = g_hash_table_new(g_str_hash, g_str_equal),
                .out = g_array_sized_new(FALSE, TRUE, sizeof(impviz_name_uses), n_names),
-               .functions = g_ptr_array_new_with_free_func(user_free),
+               .functions = g_ptr_array_new_with_free_func(impviz_user_free),
                .seen = g_hash_table_new(g_direct_hash, g_direct_equal),
                .chunk = g_string_chunk_new(256),
                .blocks = g_array_new(FALSE, FALSE, sizeof(block)),
@@ -486,14 +494,9 @@ GArray *impviz_name_uses_scan(const char *text, size_t len, const char *const *n
         guint first = GPOINTER_TO_UINT(g_hash_table_lookup(sc.index, names[i])) - 1;
         impviz_name_uses *u = &g_array_index(sc.out, impviz_name_uses, i);
         const impviz_name_uses *from = &g_array_index(sc.out, impviz_name_uses, first);
-        GPtrArray *owned = g_ptr_array_new_with_free_func(user_free);
-        for (guint j = 0; j < from->functions->len; j++) {
-            const impviz_user *f = g_ptr_array_index(from->functions, j);
-            impviz_user *copy = g_new0(impviz_user, 1);
-            copy->function = g_strdup(f->function);
-            copy->line = f->line;
-            g_ptr_array_add(owned, copy);
-        }
+        GPtrArray *owned = g_ptr_array_new_with_free_func(impviz_user_free);
+        for (guint j = 0; j < from->functions->len; j++)
+            g_ptr_array_add(owned, impviz_user_copy(g_ptr_array_index(from->functions, j)));
         u->import_time = from->import_time;
         u->first_line = from->first_line;
         g_ptr_array_unref(u->functions);
