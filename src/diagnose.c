@@ -581,7 +581,8 @@ void impviz_prediction_free(impviz_prediction *p)
         return;
     g_free(p->module);
     g_free(p->message);
-    g_array_unref(p->chain);
+    if (p->chain) /* NULL in a simulation that ran out of budget */
+        g_array_unref(p->chain);
     g_free(p);
 }
 
