@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
 #include <sys/stat.h>
@@ -237,19 +238,8 @@ static void entry_clear(gpointer p)
 /* The entry called name, or NULL; entries are sorted by name. */
 static const dir_entry *entry_find(const GArray *entries, const char *name)
 {
-    guint lo = 0, hi = entries->len;
-    while (lo < hi) {
-        guint mid = lo + (hi - lo) / 2;
-        const dir_entry *e = &g_array_index(entries, dir_entry, mid);
-        int c = strcmp(e->name, name);
-        if (c == 0)
-            return e;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    dir_entry key = {(char *)name, DT_UNKNOWN};
+    return bsearch(&key, entries->data, entries->len, sizeof(dir_entry), entry_cmp);
 }
 
 static bool is_python_name(const char *n)
