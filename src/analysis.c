@@ -175,13 +175,13 @@ static gint by_size_desc(gconstpointer a, gconstpointer b, gpointer data)
 }
 
 /* The cache directory opts ask for, or NULL for none (new string). */
-static char *cache_dir(const impviz_analysis_opts *opts, const impviz_project *p)
+static char *cache_dir(const impviz_analysis_opts *opts, const GPtrArray *roots)
 {
     switch (opts->cache) {
     case IMPVIZ_CACHE_USER:
-        return impviz_cache_default_dir(p->roots);
+        return impviz_cache_default_dir(roots);
     case IMPVIZ_CACHE_LOCAL:
-        return g_build_filename(g_ptr_array_index(p->roots, 0), ".impviz_cache", NULL);
+        return g_build_filename(g_ptr_array_index(roots, 0), ".impviz_cache", NULL);
     case IMPVIZ_CACHE_DIR:
         return g_strdup(opts->cache_dir);
     default:
@@ -199,7 +199,7 @@ static void parse_all(const impviz_analysis_opts *opts, impviz_analysis *a, impv
                      .stats = g_new0(impviz_stat, n),
                      .stat_ok = g_new0(gboolean, n),
                      .order = g_new(guint, n)};
-    char *dir = cache_dir(opts, p);
+    char *dir = cache_dir(opts, p->roots);
     if (dir) { /* opened before the first read: its time stamp must come first */
         job.cache = impviz_cache_open(dir, n, diags);
         job.keys = g_new0(char *, n + 1);
@@ -245,12 +245,27 @@ static void parse_all(const impviz_analysis_opts *opts, impviz_analysis *a, impv
     g_free(job.order);
 }
 
+/* Discovery's directory listings are kept beside the parse cache. */
+static impviz_listings *open_listings(const GPtrArray *roots, void *data)
+{
+    char *dir = cache_dir(data, roots);
+    impviz_listings *l = dir ? impviz_listings_open(dir) : NULL;
+    g_free(dir);
+    return l;
+}
+
 impviz_status impviz_analysis_run(const impviz_analysis_opts *opts, impviz_diags *diags,
                                   impviz_analysis **out)
 {
     impviz_project *project = NULL;
     *out = NULL;
-    impviz_status status = impviz_discover(&opts->discover, diags, &project);
+    impviz_discover_opts discover = opts->discover;
+    /* not when following links: a listing reached through one would be kept under its path */
+    if (!discover.listings && !discover.follow_symlinks) {
+        discover.listings = open_listings;
+        discover.listings_data = (gpointer)opts;
+    }
+    impviz_status status = impviz_discover(&discover, diags, &project);
     if (status != IMPVIZ_OK)
         return status;
     impviz_analysis *a = g_new0(impviz_analysis, 1);

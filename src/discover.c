@@ -31,6 +31,7 @@ typedef struct {
     GPtrArray *ignores;    /* GPatternSpec * from the current root's .gitignore */
     GPtrArray *ignore_dir; /* gboolean per ignore: pattern applies to directories only */
     GPtrArray *ignore_anchored;
+    impviz_listings *listings; /* or NULL */
     bool limit_hit;
 } walker;
 
@@ -219,27 +220,21 @@ static void pending_free(pending_dir *d)
     g_free(d);
 }
 
-/* A directory entry as readdir gave it. */
-typedef struct {
-    char *name;
-    unsigned char type; /* DT_DIR, DT_REG, DT_LNK...; DT_UNKNOWN when the file system says not */
-} dir_entry;
-
 static gint entry_cmp(gconstpointer a, gconstpointer b)
 {
-    return strcmp(((const dir_entry *)a)->name, ((const dir_entry *)b)->name);
+    return strcmp(((const impviz_dir_entry *)a)->name, ((const impviz_dir_entry *)b)->name);
 }
 
 static void entry_clear(gpointer p)
 {
-    g_free(((dir_entry *)p)->name);
+    g_free(((impviz_dir_entry *)p)->name);
 }
 
 /* The entry called name, or NULL; entries are sorted by name. */
-static const dir_entry *entry_find(const GArray *entries, const char *name)
+static const impviz_dir_entry *entry_find(const GArray *entries, const char *name)
 {
-    dir_entry key = {(char *)name, DT_UNKNOWN};
-    return bsearch(&key, entries->data, entries->len, sizeof(dir_entry), entry_cmp);
+    impviz_dir_entry key = {(char *)name, DT_UNKNOWN};
+    return bsearch(&key, entries->data, entries->len, sizeof(impviz_dir_entry), entry_cmp);
 }
 
 static bool is_python_name(const char *n)
@@ -247,15 +242,27 @@ static bool is_python_name(const char *n)
     return g_str_has_suffix(n, ".py") || g_str_has_suffix(n, ".pyi");
 }
 
-/* A regular file (after symbolic links) called name in the open directory fd. */
-static bool regular_at(int fd, const dir_entry *e)
+/* fstatat of an entry of the directory dir: through its open descriptor fd, or by path when fd
+ * is AT_FDCWD (the listing came from an earlier run and the directory was not opened). */
+static int entry_stat(int fd, const char *dir, const char *name, struct stat *st, int flags)
+{
+    if (fd != AT_FDCWD)
+        return fstatat(fd, name, st, flags);
+    char *full = path_join(dir, name);
+    int r = fstatat(AT_FDCWD, full, st, flags);
+    g_free(full);
+    return r;
+}
+
+/* Whether entry e of directory dir (see entry_stat) is a regular file, after symbolic links. */
+static bool regular_at(int fd, const char *dir, const impviz_dir_entry *e)
 {
     if (!e || e->type == DT_DIR)
         return false;
     if (e->type == DT_REG)
         return true;
     struct stat st;
-    return fstatat(fd, e->name, &st, 0) == 0 && S_ISREG(st.st_mode);
+    return entry_stat(fd, dir, e->name, &st, 0) == 0 && S_ISREG(st.st_mode);
 }
 
 /* Lists a directory's entries sorted by name, so nothing depends on readdir order. The
@@ -269,12 +276,12 @@ static GArray *list_dir(walker *w, const char *dir, const char *rel, DIR **out)
                          g_strerror(errno == EACCES ? EACCES : ENOENT));
         return NULL;
     }
-    GArray *entries = g_array_new(FALSE, FALSE, sizeof(dir_entry));
+    GArray *entries = g_array_new(FALSE, FALSE, sizeof(impviz_dir_entry));
     g_array_set_clear_func(entries, entry_clear);
     for (struct dirent *e; (e = readdir(d));) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
-        dir_entry entry = {g_strdup(e->d_name), DT_UNKNOWN};
+        impviz_dir_entry entry = {g_strdup(e->d_name), DT_UNKNOWN};
 #ifdef _DIRENT_HAVE_D_TYPE
         entry.type = e->d_type;
 #endif
@@ -311,16 +318,31 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
     for (bool first = true; (cur = g_queue_pop_head(&queue)); first = false) {
         char *dir = *cur->rel ? path_join(spec->dir, cur->rel) : g_strdup(spec->dir);
         DIR *d = NULL;
-        GArray *entries = list_dir(w, dir, cur->rel, &d);
-        if (!entries)
-            goto next;
-        int fd = dirfd(d);
+        int fd = AT_FDCWD;
+        struct stat st;
+        bool have_st = false;
+        impviz_stat now;
+        GArray *entries = NULL;
+        if (w->listings && stat(dir, &st) == 0) { /* one stat instead of reading the directory */
+            have_st = true;
+            impviz_stat_set(&now, &st);
+            entries = impviz_listings_get(w->listings, dir, &now);
+        }
+        if (!entries) {
+            entries = list_dir(w, dir, cur->rel, &d);
+            if (!entries)
+                goto next;
+            fd = dirfd(d);
+            if (have_st)
+                impviz_listings_put(w->listings, dir, &now, entries);
+            else
+                have_st = fstat(fd, &st) == 0;
+        }
         /* a virtual environment below the start is left out (checked here, from the listing,
          * rather than with a stat per directory from its parent) */
-        if (!first && regular_at(fd, entry_find(entries, "pyvenv.cfg")))
+        if (!first && regular_at(fd, dir, entry_find(entries, "pyvenv.cfg")))
             goto done;
-        struct stat st;
-        if (fstat(fd, &st) == 0) {
+        if (have_st) {
             for (guint i = 0; i < cur->ancestors->len; i++) {
                 dir_id *up = &g_array_index(cur->ancestors, dir_id, i);
                 if (up->dev == st.st_dev && up->ino == st.st_ino) {
@@ -335,7 +357,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
         }
         /* a directory at the walk's start that is a package has its __init__ registered here */
         for (guint i = 0; i < entries->len; i++) {
-            const dir_entry *e = &g_array_index(entries, dir_entry, i);
+            const impviz_dir_entry *e = &g_array_index(entries, impviz_dir_entry, i);
             const char *n = e->name;
             bool python = is_python_name(n);
             if (e->type == DT_REG && !python)
@@ -346,19 +368,19 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
             bool have_stat = false;
             bool is_dir = e->type == DT_DIR, is_reg = e->type == DT_REG;
             if (e->type == DT_LNK || e->type == DT_UNKNOWN || (is_reg && python)) {
-                if (fstatat(fd, n, &lst, AT_SYMLINK_NOFOLLOW) != 0)
+                if (entry_stat(fd, dir, n, &lst, AT_SYMLINK_NOFOLLOW) != 0)
                     goto next_entry;
                 have_stat = true;
                 is_dir = S_ISDIR(lst.st_mode);
                 is_reg = S_ISREG(lst.st_mode);
                 if (S_ISLNK(lst.st_mode)) {
                     if (!w->opts->follow_symlinks) {
-                        if (g_str_has_suffix(n, ".py") || fstatat(fd, n, &st, 0) == 0)
+                        if (g_str_has_suffix(n, ".py") || entry_stat(fd, dir, n, &st, 0) == 0)
                             impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
                                              "symbolic link not followed (see --follow-symlinks)");
                         goto next_entry;
                     }
-                    if (fstatat(fd, n, &lst, 0) != 0) {
+                    if (entry_stat(fd, dir, n, &lst, 0) != 0) {
                         impviz_diags_add(w->diags, IMPVIZ_WARNING, rel, 0, "broken symbolic link");
                         goto next_entry;
                     }
@@ -416,7 +438,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
                     }
                 }
                 if (!have_stat) { /* a DT_REG .py is stat'ed above; this is for safety */
-                    if (fstatat(fd, n, &lst, 0) != 0) {
+                    if (entry_stat(fd, dir, n, &lst, 0) != 0) {
                         g_free(stem);
                         goto next_entry;
                     }
@@ -440,7 +462,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
                                      "not a Python identifier: file cannot be imported");
                 } else {
                     /* a regular package of the same name wins over mod.py, as in CPython */
-                    const dir_entry *pkg = entry_find(entries, stem);
+                    const impviz_dir_entry *pkg = entry_find(entries, stem);
                     bool shadowed = false;
                     if (pkg && pkg->type != DT_REG) { /* no stat else */
                         char *init = g_build_filename(dir, stem, "__init__.py", NULL);
@@ -468,7 +490,8 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
         }
     done:
         g_array_unref(entries);
-        closedir(d);
+        if (d)
+            closedir(d);
     next:
         g_free(dir);
         pending_free(cur);
@@ -672,9 +695,17 @@ impviz_status impviz_discover(const impviz_discover_opts *opts, impviz_diags *di
     for (const char *const *a = paths; *a; a++)
         if ((status = plan_path(opts, *a, specs, diags)) != IMPVIZ_OK)
             goto cleanup;
+    for (guint i = 0; i < specs->len; i++) /* every root known before the first walk */
+        root_index(p, g_array_index(specs, walk_spec, i).dir);
+    if (opts->listings)
+        w.listings = opts->listings(p->roots, opts->listings_data);
     for (guint i = 0; i < specs->len; i++) {
         walk_spec *s = &g_array_index(specs, walk_spec, i);
         walk_root(&w, root_index(p, s->dir), s);
+    }
+    if (w.listings) {
+        impviz_listings_save(w.listings);
+        impviz_listings_free(w.listings);
     }
     g_ptr_array_sort(p->modules, module_cmp);
     if (p->modules->len == 0) {

@@ -85,6 +85,33 @@ typedef struct {
     impviz_stat stat;
 } impviz_module;
 
+/* ---- listing: directory listings kept between runs (see listing.c) ------------------------ */
+
+/* One directory entry as readdir gives it. */
+typedef struct {
+    char *name;
+    unsigned char type; /* DT_DIR, DT_REG, DT_LNK...; DT_UNKNOWN when the file system says not */
+} impviz_dir_entry;
+
+typedef struct impviz_listings impviz_listings;
+
+/* Opens the listings kept in dir (DIR/dirs.cache); a missing or damaged file holds none. Never
+ * fails. Caller frees with impviz_listings_free. */
+impviz_listings *impviz_listings_open(const char *dir);
+void impviz_listings_free(impviz_listings *listings);
+/* The entries of the directory at path (impviz_dir_entry, sorted by name) as an earlier run
+ * listed them, when st (the directory's stat now) shows no change since; the listing is then kept
+ * for the next save. NULL when there is no such listing or the directory may have changed. Caller
+ * unrefs the array (it frees the names). */
+GArray *impviz_listings_get(impviz_listings *listings, const char *path, const impviz_stat *st);
+/* Keeps entries (copied) as the listing of the directory at path, taken after st, for the next
+ * save. */
+void impviz_listings_put(impviz_listings *listings, const char *path, const impviz_stat *st,
+                         const GArray *entries);
+/* Writes the listings got or put in this run when any is new (temporary file + rename); best
+ * effort: a directory that cannot be written is left as it is. */
+void impviz_listings_save(impviz_listings *listings);
+
 typedef struct {
     const char *const *paths;    /* NULL-terminated PATH arguments */
     const char *const *roots;    /* NULL-terminated explicit import roots, or NULL */
@@ -93,6 +120,10 @@ typedef struct {
     bool follow_symlinks;        /* follow symlinked directories and files (with loop detection) */
     guint64 max_file_size;       /* larger files are skipped with a warning; 0 means no limit */
     guint max_modules;           /* discovery stops with a warning past this; 0 means no limit */
+    /* Optional: directory listings kept between runs. Called once the import roots are known,
+     * returns the listings to use (discovery saves and frees them) or NULL for none. */
+    impviz_listings *(*listings)(const GPtrArray *roots, void *data);
+    void *listings_data;
 } impviz_discover_opts;
 
 typedef struct {

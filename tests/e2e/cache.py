@@ -167,5 +167,65 @@ out, err = analyse("--cache-dir", os.path.join(blocker, "sub"))
 check(out == fresh, "an unwritable cache directory only costs the cache")
 check("cache not saved" in err, f"-v says the cache was not saved: {err!r}")
 
+# directory listings (dirs.cache): a warm run reads no directory that did not change, and one
+# whose entries changed is read again, even right after the run that listed it
+listing_cache = os.path.join(tmp, "listings")
+analyse("--cache-dir", listing_cache)
+check(os.path.isfile(os.path.join(listing_cache, "dirs.cache")), "directory listings are kept")
+
+
+def same_as_no_cache(what):
+    out, _ = analyse("--cache-dir", listing_cache)
+    truth, _ = analyse("--no-cache")
+    check(out == truth, f"{what}: the bytes of --no-cache")
+    return out
+
+
+def age():
+    """Dates every directory long ago, then lists them again: listings of directories changed this
+    recently are never trusted, so only now can a stale listing show."""
+    for d, _, _ in os.walk(proj):
+        os.utime(d, (1e9, 1e9))
+    analyse("--cache-dir", listing_cache)
+
+
+age()
+out = same_as_no_cache("warm run with listings")
+age()
+added = os.path.join(PKG, "sub", "g.py")
+with open(added, "w") as f:
+    f.write("import pkg.c\n")
+check('"pkg.sub.g"' in same_as_no_cache("a module added"), "the added module is found")
+age()
+os.rename(added, os.path.join(PKG, "sub", "h.py"))
+out = same_as_no_cache("a module renamed")
+check('"pkg.sub.h"' in out and '"pkg.sub.g"' not in out, "the renamed module is found")
+age()
+os.remove(os.path.join(PKG, "sub", "h.py"))
+check('"pkg.sub.h"' not in same_as_no_cache("a module removed"), "the removed module is gone")
+age()
+os.makedirs(os.path.join(PKG, "sub", "deep"))
+with open(os.path.join(PKG, "sub", "deep", "k.py"), "w") as f:
+    f.write("from pkg import a\n")
+check('"pkg.sub.deep.k"' in same_as_no_cache("a directory added"), "its module is found")
+age()
+with open(os.path.join(PKG, "sub", "deep", "pyvenv.cfg"), "w") as f:
+    f.write("home = /usr/bin\n")
+check('"pkg.sub.deep.k"' not in same_as_no_cache("a directory becomes a virtual environment"),
+      "its modules are left out")
+shutil.rmtree(os.path.join(PKG, "sub", "deep"))
+# a damaged file is ignored (and rewritten)
+listing_file = os.path.join(listing_cache, "dirs.cache")
+with open(listing_file, "r+b") as f:
+    f.seek(os.path.getsize(listing_file) // 2)
+    byte = f.read(1)
+    f.seek(-1, 1)
+    f.write(bytes([byte[0] ^ 0x5A]))
+same_as_no_cache("damaged listings")
+with open(listing_file, "r+b") as f:
+    f.truncate(os.path.getsize(listing_file) - 3)
+same_as_no_cache("truncated listings")
+same_as_no_cache("listings rewritten")
+
 shutil.rmtree(tmp)
 done("cache")

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * listing.c - directory listings kept between runs, so that discovery does not read a directory
+ * that has not changed.
+ *
+ * Owns DIR/dirs.cache. Adding, removing or renaming an entry changes its directory's mtime, so a
+ * listing (names and readdir types) is reused while stat gives the directory the same size,
+ * mtime, ctime, inode and device, unless the listing was taken so soon after the directory
+ * changed that a later change could share its time stamp (the rule parse.cache follows). Layout,
+ * integers in the writer's byte order (another order reads as another version):
+ *
+ *   header   magic, format version, byte-order mark, snapshot time, directory count, payload
+ *            length, payload hash
+ *   payload  per directory, sorted by path: path length and path, stat fields, entry count, then
+ *            per entry its type, name length and name
+ *
+ * Invariants: a file that fails any check is ignored as a whole and nothing outside it is read;
+ * saving is best effort (the parse cache beside it reports an unwritable directory).
+ */
+#include "impviz.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Bump when the layout changes. */
+#define LISTING_FORMAT 1
+#define LISTING_FILE "dirs.cache"
+#define LISTING_MAGIC "IMPVIZD\n"
+#define BYTE_ORDER_MARK 0x01020304u
+/* Time stamps closer than this to the writing run's start may hide a later change. */
+#define RACY_NS (G_GINT64_CONSTANT(2) * 1000000000)
+
+typedef struct {
+    char magic[8];
+    guint32 format, byte_order;
+    gint64 snapshot_ns;
+    guint64 n_dirs, payload_len, payload_hash;
+} header;
+
+/* One directory's record as it lies in the file. */
+typedef struct {
+    const guchar *at; /* its first byte */
+    gsize len;
+    impviz_stat st;
+    guint32 n_entries;
+    const guchar *entries; /* the first entry */
+} record;
+
+struct impviz_listings {
+    char *dir;
+    char *loaded;       /* the file read, or NULL */
+    gint64 snapshot_ns; /* when the run that wrote it started */
+    GHashTable *old;    /* path (borrowed from loaded) -> record * */
+    GHashTable *next;   /* path -> GBytes: this run's records, for the save */
+    gint64 started_ns;  /* this run's start: the next save's snapshot */
+    bool changed;       /* a listing was taken anew */
+};
+
+/* Reads len bytes at *p into out when they lie before end. */
+static bool take(const guchar **p, const guchar *end, void *out, gsize len)
+{
+    if ((gsize)(end - *p) < len)
+        return false;
+    memcpy(out, *p, len);
+    *p += len;
+    return true;
+}
+
+/* Indexes the payload; false when any record is malformed. */
+static bool index_payload(impviz_listings *l, const guchar *p, const guchar *end, guint64 n)
+{
+    for (guint64 i = 0; i < n; i++) {
+        record *r = g_new0(record, 1);
+        r->at = p;
+        guint32 path_len;
+        const char *path = (const char *)p + sizeof path_len;
+        bool ok = take(&p, end, &path_len, sizeof path_len) && path_len > 0 &&
+                  (gsize)(end - p) > path_len && p[path_len] == '\0';
+        if (ok) {
+            p += path_len + 1;
+            ok = take(&p, end, &r->st.size, sizeof r->st.size) &&
+                 take(&p, end, &r->st.mtime_ns, sizeof r->st.mtime_ns) &&
+                 take(&p, end, &r->st.ctime_ns, sizeof r->st.ctime_ns) &&
+                 take(&p, end, &r->st.ino, sizeof r->st.ino) &&
+                 take(&p, end, &r->st.dev, sizeof r->st.dev) &&
+                 take(&p, end, &r->n_entries, sizeof r->n_entries);
+        }
+        r->entries = p;
+        for (guint32 k = 0; ok && k < r->n_entries; k++) {
+            guint8 type;
+            guint32 name_len;
+            ok = take(&p, end, &type, 1) && take(&p, end, &name_len, sizeof name_len) &&
+                 name_len > 0 && (gsize)(end - p) > name_len && p[name_len] == '\0' &&
+                 memchr(p, '\0', name_len) == NULL;
+            p += ok ? name_len + 1 : 0;
+        }
+        if (!ok || strlen(path) != path_len || g_hash_table_contains(l->old, path)) {
+            g_free(r);
+            return false;
+        }
+        r->len = (gsize)(p - r->at);
+        g_hash_table_insert(l->old, (gpointer)path, r);
+    }
+    return p == end;
+}
+
+static void load(impviz_listings *l, char *data, gsize len)
+{
+    header h;
+    if (len < sizeof h)
+        return;
+    memcpy(&h, data, sizeof h);
+    const guchar *payload = (const guchar *)data + sizeof h;
+    if (memcmp(h.magic, LISTING_MAGIC, 8) != 0 || h.format != LISTING_FORMAT ||
+        h.byte_order != BYTE_ORDER_MARK || h.payload_len != len - sizeof h ||
+        h.payload_hash != impviz_hash_bytes(payload, h.payload_len) ||
+        h.n_dirs > h.payload_len) /* every record takes bytes: a bound before any allocation */
+        return;
+    l->loaded = data;
+    l->snapshot_ns = h.snapshot_ns;
+    if (!index_payload(l, payload, payload + h.payload_len, h.n_dirs)) {
+        g_hash_table_remove_all(l->old);
+        l->loaded = NULL;
+    }
+}
+
+impviz_listings *impviz_listings_open(const char *dir)
+{
+    impviz_listings *l = g_new0(impviz_listings, 1);
+    l->dir = g_strdup(dir);
+    l->started_ns = g_get_real_time() * 1000;
+    l->old = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    l->next = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_bytes_unref);
+    char *path = g_build_filename(dir, LISTING_FILE, NULL);
+    char *data = NULL;
+    gsize len = 0;
+    if (g_file_get_contents(path, &data, &len, NULL)) {
+        load(l, data, len);
+        if (!l->loaded)
+            g_free(data);
+    }
+    g_free(path);
+    return l;
+}
+
+void impviz_listings_free(impviz_listings *l)
+{
+    if (!l)
+        return;
+    g_hash_table_unref(l->old);
+    g_hash_table_unref(l->next);
+    g_free(l->loaded);
+    g_free(l->dir);
+    g_free(l);
+}
+
+static bool same_stat(const impviz_stat *a, const impviz_stat *b)
+{
+    return a->size == b->size && a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns &&
+           a->ino == b->ino && a->dev == b->dev;
+}
+
+static void entry_clear(gpointer p)
+{
+    g_free(((impviz_dir_entry *)p)->name);
+}
+
+GArray *impviz_listings_get(impviz_listings *l, const char *path, const impviz_stat *st)
+{
+    const record *r = g_hash_table_lookup(l->old, path);
+    if (!r || !same_stat(&r->st, st) || r->st.mtime_ns > l->snapshot_ns - RACY_NS)
+        return NULL;
+    GArray *entries = g_array_sized_new(FALSE, FALSE, sizeof(impviz_dir_entry), r->n_entries);
+    g_array_set_clear_func(entries, entry_clear);
+    const guchar *p = r->entries;
+    for (guint32 k = 0; k < r->n_entries; k++) { /* index_payload checked every bound */
+        impviz_dir_entry e = {NULL, p[0]};
+        guint32 name_len;
+        memcpy(&name_len, p + 1, sizeof name_len);
+        e.name = g_strndup((const char *)p + 1 + sizeof name_len, name_len);
+        p += 1 + sizeof name_len + name_len + 1;
+        g_array_append_val(entries, e);
+    }
+    g_hash_table_replace(l->next, g_strdup(path), g_bytes_new_static(r->at, r->len));
+    return entries;
+}
+
+void impviz_listings_put(impviz_listings *l, const char *path, const impviz_stat *st,
+                         const GArray *entries)
+{
+    GByteArray *b = g_byte_array_new();
+    guint32 path_len = (guint32)strlen(path), n = entries->len;
+    g_byte_array_append(b, (const guint8 *)&path_len, sizeof path_len);
+    g_byte_array_append(b, (const guint8 *)path, path_len + 1);
+    g_byte_array_append(b, (const guint8 *)&st->size, sizeof st->size);
+    g_byte_array_append(b, (const guint8 *)&st->mtime_ns, sizeof st->mtime_ns);
+    g_byte_array_append(b, (const guint8 *)&st->ctime_ns, sizeof st->ctime_ns);
+    g_byte_array_append(b, (const guint8 *)&st->ino, sizeof st->ino);
+    g_byte_array_append(b, (const guint8 *)&st->dev, sizeof st->dev);
+    g_byte_array_append(b, (const guint8 *)&n, sizeof n);
+    for (guint k = 0; k < entries->len; k++) {
+        const impviz_dir_entry *e = &g_array_index(entries, impviz_dir_entry, k);
+        guint8 type = e->type;
+        guint32 name_len = (guint32)strlen(e->name);
+        g_byte_array_append(b, &type, 1);
+        g_byte_array_append(b, (const guint8 *)&name_len, sizeof name_len);
+        g_byte_array_append(b, (const guint8 *)e->name, name_len + 1);
+    }
+    g_hash_table_replace(l->next, g_strdup(path), g_byte_array_free_to_bytes(b));
+    l->changed = true;
+}
+
+static int str_ptr_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void impviz_listings_save(impviz_listings *l)
+{
+    guint n = g_hash_table_size(l->next);
+    if (!l->changed && n == g_hash_table_size(l->old))
+        return; /* every listing reused: the file on disk says it all */
+    guint n_keys;
+    gpointer *paths = g_hash_table_get_keys_as_array(l->next, &n_keys);
+    qsort(paths, n_keys, sizeof *paths, str_ptr_cmp);
+    GByteArray *buf = g_byte_array_new();
+    header h = {.format = LISTING_FORMAT,
+                .byte_order = BYTE_ORDER_MARK,
+                .snapshot_ns = l->started_ns,
+                .n_dirs = n};
+    memcpy(h.magic, LISTING_MAGIC, 8);
+    g_byte_array_append(buf, (const guint8 *)&h, sizeof h);
+    for (guint i = 0; i < n; i++) {
+        gsize len;
+        const guint8 *data = g_bytes_get_data(g_hash_table_lookup(l->next, paths[i]), &len);
+        g_byte_array_append(buf, data, (guint)len);
+    }
+    h.payload_len = buf->len - sizeof h;
+    h.payload_hash = impviz_hash_bytes(buf->data + sizeof h, h.payload_len);
+    memcpy(buf->data, &h, sizeof h);
+    /* temporary file + rename: a reader never sees half a file; of two runs the last wins */
+    char *final = g_build_filename(l->dir, LISTING_FILE, NULL);
+    if (g_mkdir_with_parents(l->dir, 0755) == 0)
+        g_file_set_contents(final, (const char *)buf->data, buf->len, NULL);
+    g_free(final);
+    g_byte_array_unref(buf);
+    g_free(paths);
+}
