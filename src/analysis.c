@@ -26,6 +26,8 @@ typedef struct {
     guint *order;        /* module indices, largest file first */
     gint next;           /* atomic: next position in order */
     gint parsed, cached; /* atomic: files parsed, files taken from the cache */
+    guint64 *hashes;     /* per module, with a cache: its content hash, when known[i] */
+    bool *known;
 } parse_job;
 
 /* A worker's read buffer, reused from file to file: one large allocation per file would make
@@ -95,6 +97,8 @@ static impviz_file *parse_module(impviz_parser *parser, buffer *buf, parse_job *
     impviz_file *f = NULL;
     if (cached)
         f = impviz_cache_get(job->cache, i, job->keys[i], &job->stats[i], NULL);
+    if (f) /* trusted by stat: the hash of the bytes the cache saw */
+        job->known[i] = impviz_cache_content_hash(job->cache, i, &job->hashes[i]);
 
     if (!f) {
         gsize len = 0;
@@ -104,7 +108,11 @@ static impviz_file *parse_module(impviz_parser *parser, buffer *buf, parse_job *
                              g_strerror(code));
             return NULL;
         }
-        guint64 hash = cached ? impviz_hash_bytes(buf->data, len) : 0;
+        guint64 hash = job->cache ? impviz_hash_bytes(buf->data, len) : 0;
+        if (job->cache) {
+            job->hashes[i] = hash;
+            job->known[i] = true;
+        }
         if (cached) /* stat says changed: the content may not be */
             f = impviz_cache_get(job->cache, i, job->keys[i], &job->stats[i], &hash);
         if (!f) {
@@ -203,6 +211,8 @@ static void parse_all(const impviz_analysis_opts *opts, impviz_analysis *a, impv
     if (dir) { /* opened before the first read: its time stamp must come first */
         job.cache = impviz_cache_open(dir, n, diags);
         job.keys = g_new0(char *, n + 1);
+        job.hashes = g_new0(guint64, n);
+        job.known = g_new0(bool, n);
     }
     char **abs_roots = g_new0(char *, p->roots->len + 1);
     for (guint r = 0; job.cache && r < p->roots->len; r++)
@@ -239,7 +249,9 @@ static void parse_all(const impviz_analysis_opts *opts, impviz_analysis *a, impv
         impviz_cache_free(job.cache);
     }
     g_strfreev(job.keys);
-    g_free(dir);
+    a->cache_dir = dir; /* for the diagnosis memo (memo.c) */
+    a->content_hashes = job.hashes;
+    a->content_known = job.known;
     g_free(job.stats);
     g_free(job.stat_ok);
     g_free(job.order);
@@ -312,5 +324,8 @@ void impviz_analysis_free(impviz_analysis *a)
     if (a->files)
         g_ptr_array_unref(a->files);
     impviz_project_free(a->project);
+    g_free(a->cache_dir);
+    g_free(a->content_hashes);
+    g_free(a->content_known);
     g_free(a);
 }

@@ -454,6 +454,14 @@ void impviz_cache_put(impviz_cache *c, guint i, const char *path, const impviz_s
     s->hash = hash;
 }
 
+bool impviz_cache_content_hash(const impviz_cache *c, guint i, guint64 *hash)
+{
+    if (i >= c->n_slots || (!c->slots[i].old && !c->slots[i].fresh))
+        return false;
+    *hash = c->slots[i].fresh ? c->slots[i].hash : c->slots[i].old->content_hash;
+    return true;
+}
+
 /* ---- saving ------------------------------------------------------------------------------- */
 
 typedef struct {

@@ -325,7 +325,7 @@ static GOptionEntry diagnose_entries[] = {
 /* Diagnoses the import-time cycles and the --entry module; false on an unknown module. */
 static bool diagnose(impviz_analysis *analysis, impviz_diags *diags)
 {
-    analysis->diagnosis = impviz_diagnose(analysis, (guint64)limits.max_simulation);
+    analysis->diagnosis = impviz_memo_diagnose(analysis, (guint64)limits.max_simulation, diags);
     const impviz_diagnosis *d = analysis->diagnosis;
     if (d->omitted)
         impviz_diags_add(diags, IMPVIZ_WARNING, NULL, 0,

@@ -375,6 +375,11 @@ typedef struct {
     struct impviz_prediction_s *entry; /* --entry MODULE */
     guint n_parsed;                    /* files parsed by this run */
     guint n_from_cache;                /* files whose parse came from the cache */
+    /* with a cache only (else NULL): the memo's key (memo.c) */
+    char *cache_dir;         /* the cache directory of this run */
+    guint64 *content_hashes; /* per module: impviz_hash_bytes of its file's bytes as parsed (or
+                                as the parse cache knew them when it trusted stat) */
+    bool *content_known;     /* per module: content_hashes[i] is valid (false: unreadable) */
 } impviz_analysis;
 
 /* Discovers, parses (in opts->jobs threads), resolves and builds the graph. Problems with single
@@ -470,6 +475,30 @@ void impviz_diagnosis_free(impviz_diagnosis *diagnosis);
 impviz_status impviz_predict_import(const impviz_analysis *analysis, const char *module,
                                     impviz_diags *diags, impviz_prediction **out);
 void impviz_prediction_free(impviz_prediction *prediction);
+
+/* ---- memo: the diagnosis kept between runs (memo.c) ---------------------------------------- */
+
+/* impviz_diagnose(analysis, max_steps), taken from DIR/diagnosis.cache in analysis->cache_dir
+ * when the last run that wrote it had the same key (impviz_memo_key); otherwise computed and
+ * written there for the next run (a note in diags when it cannot be). Without a cache dir, just
+ * impviz_diagnose. Says "diagnosis from the cache" as a note on a hit. Caller frees with
+ * impviz_diagnosis_free; it borrows from the analysis as a computed one does. */
+impviz_diagnosis *impviz_memo_diagnose(const impviz_analysis *analysis, guint64 max_steps,
+                                       impviz_diags *diags);
+/* Everything impviz_diagnose reads, as bytes: this build's id, max_steps, the roots, each
+ * module's name, path, root, package flag and content hash, the namespace packages, and every
+ * resolved import's source, target, class, kind, line, flags and level. NULL when the analysis
+ * ran without a cache (no content hashes). Caller unrefs. */
+GBytes *impviz_memo_key(const impviz_analysis *analysis, guint64 max_steps);
+/* A diagnosis of analysis as bytes, or NULL when it holds a borrowed pointer that is not into
+ * analysis' files. Caller unrefs. */
+GBytes *impviz_diagnosis_serialize(const impviz_analysis *analysis,
+                                   const impviz_diagnosis *diagnosis);
+/* The diagnosis impviz_diagnosis_serialize's bytes describe, pointing into analysis' files, or
+ * NULL when the bytes are not such a description of this analysis (every index is checked);
+ * reads nothing outside data[0, len). Caller frees with impviz_diagnosis_free. */
+impviz_diagnosis *impviz_diagnosis_deserialize(const impviz_analysis *analysis, const void *data,
+                                               size_t len);
 
 /* ---- view: the graph a picture shows -------------------------------------------------------- */
 
@@ -596,6 +625,9 @@ void impviz_cache_put(impviz_cache *cache, guint slot, const char *path, const i
  * a partial cache and, of two runs at once, the last one wins. IMPVIZ_EOUTPUT with a note in
  * diags when dir cannot be written. */
 impviz_status impviz_cache_save(impviz_cache *cache, impviz_diags *diags);
+/* The content hash of the file in slot, as the slot's last impviz_cache_get hit or
+ * impviz_cache_put knew it; false when the slot has neither. */
+bool impviz_cache_content_hash(const impviz_cache *cache, guint slot, guint64 *hash);
 /* The default directory for a project with these import roots (char *):
  * $XDG_CACHE_HOME/impviz/<hash of the absolute roots>, ~/.cache when XDG_CACHE_HOME is unset.
  * A new string the caller frees with g_free. */
