@@ -25,7 +25,7 @@
 /* Bump when the layout changes. */
 #define LISTING_FORMAT 1
 #define LISTING_FILE "dirs.cache"
-#define LISTING_MAGIC "IMPVIZD\n"
+#define LISTING_MAGIC "IMPVIZL\n"
 #define BYTE_ORDER_MARK 0x01020304u
 /* Time stamps closer than this to the writing run's start may hide a later change. */
 #define RACY_NS (G_GINT64_CONSTANT(2) * 1000000000)
