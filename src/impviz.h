@@ -101,8 +101,8 @@ impviz_listings *impviz_listings_open(const char *dir);
 void impviz_listings_free(impviz_listings *listings);
 /* The entries of the directory at path (impviz_dir_entry, sorted by name) as an earlier run
  * listed them, when st (the directory's stat now) shows no change since; the listing is then kept
- * for the next save. NULL when there is no such listing or the directory may have changed. Caller
- * unrefs the array (it frees the names). */
+ * for the next save. NULL when there is no such listing or the directory may have changed. The
+ * caller unrefs the array; its names are borrowed from listings until impviz_listings_free. */
 GArray *impviz_listings_get(impviz_listings *listings, const char *path, const impviz_stat *st);
 /* Keeps entries (copied) as the listing of the directory at path, taken after st, for the next
  * save. */

@@ -160,24 +160,17 @@ static bool same_stat(const impviz_stat *a, const impviz_stat *b)
            a->ino == b->ino && a->dev == b->dev;
 }
 
-static void entry_clear(gpointer p)
-{
-    g_free(((impviz_dir_entry *)p)->name);
-}
-
 GArray *impviz_listings_get(impviz_listings *l, const char *path, const impviz_stat *st)
 {
     const record *r = g_hash_table_lookup(l->old, path);
     if (!r || !same_stat(&r->st, st) || r->st.mtime_ns > l->snapshot_ns - RACY_NS)
         return NULL;
     GArray *entries = g_array_sized_new(FALSE, FALSE, sizeof(impviz_dir_entry), r->n_entries);
-    g_array_set_clear_func(entries, entry_clear);
     const guchar *p = r->entries;
     for (guint32 k = 0; k < r->n_entries; k++) { /* index_payload checked every bound */
-        impviz_dir_entry e = {NULL, p[0]};
         guint32 name_len;
         memcpy(&name_len, p + 1, sizeof name_len);
-        e.name = g_strndup((const char *)p + 1 + sizeof name_len, name_len);
+        impviz_dir_entry e = {(char *)p + 1 + sizeof name_len, p[0]}; /* NUL-terminated there */
         p += 1 + sizeof name_len + name_len + 1;
         g_array_append_val(entries, e);
     }

@@ -39,14 +39,14 @@ static char *show(GArray *a)
         const impviz_dir_entry *e = &g_array_index(a, impviz_dir_entry, i);
         g_string_append_printf(s, "%s%s/%u", i ? "," : "", e->name, e->type);
     }
-    g_array_unref(a); /* the array frees its names */
+    g_array_unref(a); /* the names are the listings' */
     return g_string_free(s, FALSE);
 }
 
 static char *get(const char *dir, const char *path, const impviz_stat *st)
 {
     impviz_listings *l = impviz_listings_open(dir);
-    char *got = show(impviz_listings_get(l, path, st));
+    char *got = show(impviz_listings_get(l, path, st)); /* before the listings are freed */
     impviz_listings_free(l);
     return got;
 }
