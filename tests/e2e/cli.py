@@ -160,5 +160,14 @@ got = sorted(_re.findall(r'^\s+m\d+\["([^"]+)"\]$', mmd, _re.M))
 equal(got, want, "mermaid --focus shows the view's modules")
 check(len(got) < len(run_json(A.impviz, bm)["modules"]), "the focused chart is smaller than the project")
 
+# the man page documents every option --help-all lists
+rc, out, err = run(A.impviz, "--help-all")
+options = sorted(set(_re.findall(r"^\s+(?:-\w, )?(--[a-z][a-z-]*)", out, _re.M)))
+check(len(options) > 30, f"--help-all lists the options: {options}")
+with open(os.path.join(A.source, "share", "man", "impviz.1")) as f:
+    man = f.read().replace("\\-", "-")
+equal([o for o in options if o not in man and o not in ("--help-all",)], [],
+      "options missing from share/man/impviz.1")
+
 shutil.rmtree(tmp, ignore_errors=True)
 done("cli")
