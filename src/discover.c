@@ -234,6 +234,8 @@ static void entry_clear(gpointer p)
 static const impviz_dir_entry *entry_find(const GArray *entries, const char *name)
 {
     impviz_dir_entry key = {(char *)name, DT_UNKNOWN};
+    if (entries->len == 0) /* an empty GArray's data is NULL, which bsearch must not get */
+        return NULL;
     return bsearch(&key, entries->data, entries->len, sizeof(impviz_dir_entry), entry_cmp);
 }
 
