@@ -2,11 +2,15 @@
 /*
  * json_stream.c - a JSON document written piece by piece in json_dumps' indented layout.
  *
- * jansson encodes every scalar and key (json_dump_callback with JSON_ENCODE_ANY, the flags the
- * report has always used); this file only places them. The layout is jansson's own for
- * JSON_INDENT(2): an empty container is "[]" or "{}"; otherwise its opening bracket, then each
- * value on its own line indented two spaces per level, values separated by ",", members written
- * as key ": " value, and the closing bracket on its own line at the container's indentation.
+ * jansson encodes every number and every string that is not all verbatim (json_dump_callback
+ * with JSON_ENCODE_ANY, the flags the report has always used); a verbatim string (printable
+ * ASCII but '"' and '\\', which jansson copies as they are) is written between quotes here.
+ * Encodings live in one GStringChunk, so keeping one costs no allocation of its own.
+ *
+ * The layout is jansson's own for JSON_INDENT(2): an empty container is "[]" or "{}"; otherwise
+ * its opening bracket, then each value on its own line indented two spaces per level, values
+ * separated by ",", members written as key ": " value, and the closing bracket on its own line at
+ * the container's indentation.
  * tests/unit/test_json_stream.c holds the two byte for byte against json_dumps.
  */
 #include "json_stream.h"
