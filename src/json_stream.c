@@ -2,11 +2,15 @@
 /*
  * json_stream.c - a JSON document written piece by piece in json_dumps' indented layout.
  *
- * jansson encodes every scalar and key (json_dump_callback with JSON_ENCODE_ANY, the flags the
- * report has always used); this file only places them. The layout is jansson's own for
- * JSON_INDENT(2): an empty container is "[]" or "{}"; otherwise its opening bracket, then each
- * value on its own line indented two spaces per level, values separated by ",", members written
- * as key ": " value, and the closing bracket on its own line at the container's indentation.
+ * jansson encodes every number and every string that is not all verbatim (json_dump_callback
+ * with JSON_ENCODE_ANY, the flags the report has always used); a verbatim string (printable
+ * ASCII but '"' and '\\', which jansson copies as they are) is written between quotes here.
+ * Encodings live in one GStringChunk, so keeping one costs no allocation of its own.
+ *
+ * The layout is jansson's own for JSON_INDENT(2): an empty container is "[]" or "{}"; otherwise
+ * its opening bracket, then each value on its own line indented two spaces per level, values
+ * separated by ",", members written as key ": " value, and the closing bracket on its own line at
+ * the container's indentation.
  * tests/unit/test_json_stream.c holds the two byte for byte against json_dumps.
  */
 #include "json_stream.h"
@@ -21,21 +25,41 @@ typedef struct {
     bool empty; /* nothing in it yet */
 } level;
 
-/* Kept encodings recently used, by pointer: keys and kinds come back in every element, and a
- * look here is much cheaper than one in the hash table behind it. */
+/* Kept strings recently written, by pointer: keys and kinds come back in every element, and a
+ * look here is cheaper than a scan of the string. */
 #define RECENT 256
 
+/* Integers from 0 to SMALL - 1 (line numbers, counts) find their encoding by index. */
+#define SMALL 65536
+
+/* An encoding: NUL-terminated bytes in the stream's chunk, and their length. */
+typedef struct {
+    const char *str; /* owned by the stream's chunk; NULL when not encoded yet */
+    gsize len;
+} encoded;
+
 struct impviz_json_stream {
-    GString *out;      /* borrowed */
-    level *open;       /* the open containers, outermost first */
-    guint depth, size; /* open containers; room in open */
-    GHashTable *kept;  /* const char * (borrowed) -> GString *: its encoding */
+    GString *out;        /* borrowed */
+    level *open;         /* the open containers, outermost first */
+    guint depth, size;   /* open containers; room in open */
+    GStringChunk *bytes; /* every kept encoding's bytes */
+    GString *scratch;    /* an encoding being made, before it moves into bytes */
+    GHashTable *kept;    /* const char * (borrowed) -> const char *: its encoding, in bytes */
     struct {
-        const char *str;
-        const GString *enc; /* owned by kept */
+        const char *str;   /* borrowed */
+        const char *bytes; /* str itself (quote) or its encoding (in bytes) */
+        gsize len;
+        bool quote; /* bytes go between quotes */
     } recent[RECENT];
-    GHashTable *numbers;  /* gint64 * -> GString *: its encoding */
-    GString *literals[3]; /* false, true, null */
+    GHashTable *keys; /* const char * (borrowed) -> const char *: its encoding and ": ", in bytes */
+    struct {
+        const char *str; /* borrowed */
+        encoded enc;
+    } recent_keys[RECENT];
+    GArray *small;       /* encoded, indexed by the integer (0 <= i < SMALL) */
+    GHashTable *numbers; /* gint64 * -> const char *: its encoding, in bytes */
+    encoded literals[3]; /* false, true, null */
+    bool verbatim[256];  /* is_verbatim of every byte */
 };
 
 /* g_string_append_len without a call in the common case (GLib 2.76 inlines it the same way). */
@@ -65,9 +89,8 @@ static void encode(json_t *v, GString *out)
     json_decref(v);
 }
 
-static json_t *make_string(const char *str)
+static json_t *make_string(const char *str, gsize len)
 {
-    size_t len = strlen(str);
     if (g_utf8_validate(str, (gssize)len, NULL))
         return json_stringn_nocheck(str, len); /* checked just now */
     char *valid = g_utf8_make_valid(str, -1);
@@ -76,16 +99,55 @@ static json_t *make_string(const char *str)
     return j;
 }
 
-static GString *encoding(json_t *v)
+/* Bytes jansson writes as they are under FLAGS: printable ASCII but the quote and the
+ * backslash. */
+static bool is_verbatim(guchar c)
 {
-    GString *enc = g_string_new(NULL);
-    encode(v, enc);
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* The length of str when every byte of it is verbatim, else -1. The NUL is not verbatim, so the
+ * scan for the first other byte stops at the end. */
+static gssize verbatim_len(const impviz_json_stream *s, const char *str)
+{
+    const guchar *p = (const guchar *)str;
+    while (s->verbatim[*p])
+        p++;
+    return *p ? -1 : (gssize)(p - (const guchar *)str);
+}
+
+/* Appends str between quotes: its JSON string when it is all verbatim. */
+static void append_quoted(GString *out, const char *str, gsize len)
+{
+    append(out, "\"", 1);
+    append(out, str, len);
+    append(out, "\"", 1);
+}
+
+/* Appends str as a JSON string: between quotes when it is all verbatim (the bytes jansson would
+ * write), through jansson otherwise. */
+static void encode_string(const impviz_json_stream *s, const char *str, GString *out)
+{
+    gssize len = verbatim_len(s, str);
+    if (len >= 0)
+        append_quoted(out, str, (gsize)len);
+    else
+        encode(make_string(str, strlen(str)), out);
+}
+
+/* Moves the encoding in scratch into the stream's chunk. */
+static encoded keep_scratch(impviz_json_stream *s)
+{
+    encoded enc = {g_string_chunk_insert_len(s->bytes, s->scratch->str, (gssize)s->scratch->len),
+                   s->scratch->len};
+    g_string_truncate(s->scratch, 0);
     return enc;
 }
 
-static void encoding_free(gpointer p)
+static encoded keep_value(impviz_json_stream *s, json_t *v)
 {
-    g_string_free(p, TRUE);
+    encode(v, s->scratch);
+    return keep_scratch(s);
 }
 
 impviz_json_stream *impviz_json_stream_new(GString *out)
@@ -94,11 +156,17 @@ impviz_json_stream *impviz_json_stream_new(GString *out)
     s->out = out;
     s->size = 8;
     s->open = g_new(level, s->size);
-    s->kept = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, encoding_free);
-    s->numbers = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, encoding_free);
-    s->literals[0] = encoding(json_false());
-    s->literals[1] = encoding(json_true());
-    s->literals[2] = encoding(json_null());
+    s->bytes = g_string_chunk_new(64 * 1024);
+    s->scratch = g_string_sized_new(256);
+    s->kept = g_hash_table_new(g_direct_hash, g_direct_equal);
+    s->keys = g_hash_table_new(g_direct_hash, g_direct_equal);
+    s->small = g_array_new(FALSE, TRUE, sizeof(encoded));
+    s->numbers = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    s->literals[0] = keep_value(s, json_false());
+    s->literals[1] = keep_value(s, json_true());
+    s->literals[2] = keep_value(s, json_null());
+    for (guint c = 0; c < G_N_ELEMENTS(s->verbatim); c++)
+        s->verbatim[c] = is_verbatim((guchar)c);
     return s;
 }
 
@@ -108,36 +176,85 @@ void impviz_json_stream_free(impviz_json_stream *s)
         return;
     g_free(s->open);
     g_hash_table_unref(s->kept);
+    g_hash_table_unref(s->keys);
     g_hash_table_unref(s->numbers);
-    for (guint i = 0; i < G_N_ELEMENTS(s->literals); i++)
-        g_string_free(s->literals[i], TRUE);
+    g_array_unref(s->small);
+    g_string_free(s->scratch, TRUE);
+    g_string_chunk_free(s->bytes);
     g_free(s);
 }
 
-static const GString *kept_encoding(impviz_json_stream *s, const char *str)
+/* Appends the encoding of a kept string: the string itself between quotes when it is all
+ * verbatim, otherwise jansson's encoding, made once per pointer. Either is remembered in recent. */
+static void append_kept(impviz_json_stream *s, const char *str)
 {
     guint slot =
         (guint)((GPOINTER_TO_SIZE(str) * G_GUINT64_CONSTANT(0x9E3779B97F4A7C15)) >> 24) % RECENT;
-    if (s->recent[slot].str == str)
-        return s->recent[slot].enc;
-    GString *enc = g_hash_table_lookup(s->kept, str);
-    if (!enc) {
-        enc = encoding(make_string(str));
-        g_hash_table_insert(s->kept, (gpointer)str, enc);
+    if (s->recent[slot].str != str) {
+        gssize len = verbatim_len(s, str);
+        if (len >= 0) {
+            s->recent[slot].bytes = str;
+            s->recent[slot].len = (gsize)len;
+            s->recent[slot].quote = true;
+        } else {
+            encoded enc = {g_hash_table_lookup(s->kept, str), 0};
+            if (enc.str) {
+                enc.len = strlen(enc.str); /* an encoding holds no NUL: jansson escapes it */
+            } else {
+                encode(make_string(str, strlen(str)), s->scratch);
+                enc = keep_scratch(s);
+                g_hash_table_insert(s->kept, (gpointer)str, (gpointer)enc.str);
+            }
+            s->recent[slot].bytes = enc.str;
+            s->recent[slot].len = enc.len;
+            s->recent[slot].quote = false;
+        }
+        s->recent[slot].str = str;
     }
-    s->recent[slot].str = str;
-    s->recent[slot].enc = enc;
-    return enc;
+    if (s->recent[slot].quote)
+        append_quoted(s->out, s->recent[slot].bytes, s->recent[slot].len);
+    else
+        append(s->out, s->recent[slot].bytes, s->recent[slot].len);
 }
 
-static void indent(GString *out, guint depth)
+/* Appends a line break and the indentation of depth, after a comma unless first. */
+static void new_line(GString *out, guint depth, bool first)
 {
-    static const char spaces[] = "                                ";
-    for (guint n = depth * 2; n;) {
-        guint k = MIN(n, (guint)sizeof spaces - 1);
-        append(out, spaces, k);
+    static const char breaks[] =
+        ",\n                                                              ";
+    const gsize room = sizeof breaks - 3; /* spaces in breaks */
+    gsize n = (gsize)depth * 2;
+    if (n <= room) {
+        append(out, breaks + first, 2 - first + n);
+        return;
+    }
+    append(out, breaks + first, 2 - first + room);
+    for (n -= room; n;) {
+        gsize k = MIN(n, room);
+        append(out, breaks + 2, k);
         n -= k;
     }
+}
+
+/* The encoding of a key followed by ": ", made once per pointer. */
+static encoded key_encoding(impviz_json_stream *s, const char *key)
+{
+    guint slot =
+        (guint)((GPOINTER_TO_SIZE(key) * G_GUINT64_CONSTANT(0x9E3779B97F4A7C15)) >> 24) % RECENT;
+    if (s->recent_keys[slot].str == key)
+        return s->recent_keys[slot].enc;
+    encoded enc = {g_hash_table_lookup(s->keys, key), 0};
+    if (enc.str) {
+        enc.len = strlen(enc.str);
+    } else {
+        encode_string(s, key, s->scratch);
+        g_string_append(s->scratch, ": ");
+        enc = keep_scratch(s);
+        g_hash_table_insert(s->keys, (gpointer)key, (gpointer)enc.str);
+    }
+    s->recent_keys[slot].str = key;
+    s->recent_keys[slot].enc = enc;
+    return enc;
 }
 
 /* Everything before a value: the separator, the line break and indentation, and the key. */
@@ -149,16 +266,11 @@ static void begin(impviz_json_stream *s, const char *key)
     }
     level *l = &s->open[s->depth - 1];
     g_return_if_fail((key != NULL) == (l->close == '}'));
-    if (l->empty)
-        append(s->out, "\n", 1);
-    else
-        append(s->out, ",\n", 2);
+    new_line(s->out, s->depth, l->empty);
     l->empty = false;
-    indent(s->out, s->depth);
     if (key) {
-        const GString *enc = kept_encoding(s, key);
-        append(s->out, enc->str, enc->len);
-        append(s->out, ": ", 2);
+        encoded enc = key_encoding(s, key);
+        append(s->out, enc.str, enc.len);
     }
 }
 
@@ -186,8 +298,7 @@ void impviz_json_stream_end(impviz_json_stream *s)
     g_return_if_fail(s->depth > 0);
     level l = s->open[--s->depth];
     if (!l.empty) {
-        append(s->out, "\n", 1);
-        indent(s->out, s->depth);
+        new_line(s->out, s->depth, true);
     }
     append(s->out, &l.close, 1);
 }
@@ -195,35 +306,51 @@ void impviz_json_stream_end(impviz_json_stream *s)
 void impviz_json_stream_string(impviz_json_stream *s, const char *key, const char *str)
 {
     begin(s, key);
-    encode(make_string(str), s->out);
+    encode_string(s, str, s->out);
 }
 
 void impviz_json_stream_kept(impviz_json_stream *s, const char *key, const char *str)
 {
     begin(s, key);
-    const GString *enc = kept_encoding(s, str);
-    append(s->out, enc->str, enc->len);
+    append_kept(s, str);
+}
+
+/* The encoding of an integer, made by jansson the first time the value comes. */
+static encoded number_encoding(impviz_json_stream *s, gint64 value)
+{
+    if (value >= 0 && value < SMALL) {
+        if ((guint)value >= s->small->len)
+            g_array_set_size(s->small, MIN((guint)value * 2 + 64, (guint)SMALL));
+        encoded *enc = &g_array_index(s->small, encoded, value);
+        if (!enc->str)
+            *enc = keep_value(s, json_integer((json_int_t)value));
+        return *enc;
+    }
+    encoded enc = {g_hash_table_lookup(s->numbers, &value), 0};
+    if (enc.str) {
+        enc.len = strlen(enc.str);
+    } else {
+        enc = keep_value(s, json_integer((json_int_t)value));
+        g_hash_table_insert(s->numbers, g_memdup2(&value, sizeof value), (gpointer)enc.str);
+    }
+    return enc;
 }
 
 void impviz_json_stream_int(impviz_json_stream *s, const char *key, gint64 value)
 {
     begin(s, key);
-    GString *enc = g_hash_table_lookup(s->numbers, &value);
-    if (!enc) {
-        enc = encoding(json_integer((json_int_t)value));
-        g_hash_table_insert(s->numbers, g_memdup2(&value, sizeof value), enc);
-    }
-    append(s->out, enc->str, enc->len);
+    encoded enc = number_encoding(s, value);
+    append(s->out, enc.str, enc.len);
 }
 
 void impviz_json_stream_bool(impviz_json_stream *s, const char *key, bool value)
 {
     begin(s, key);
-    append(s->out, s->literals[value]->str, s->literals[value]->len);
+    append(s->out, s->literals[value].str, s->literals[value].len);
 }
 
 void impviz_json_stream_null(impviz_json_stream *s, const char *key)
 {
     begin(s, key);
-    append(s->out, s->literals[2]->str, s->literals[2]->len);
+    append(s->out, s->literals[2].str, s->literals[2].len);
 }

@@ -4,10 +4,11 @@
  * json_dumps(JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) gives for the same tree.
  *
  * The report writes its long arrays as it walks the analysis instead of building them as one
- * jansson tree first. jansson still encodes every key, string and number (all escaping is its
- * own); the stream adds only the layout between them: brackets, commas, ": " and the
- * indentation. Strings that repeat (module names, statements, keys) are encoded once. Private to
- * the library.
+ * jansson tree first. jansson encodes every number and every string that needs it (all escaping
+ * is its own); a string of printable ASCII without '"' or '\\' is written between quotes as it
+ * is, the bytes jansson would write. The stream adds the layout: brackets, commas, ": " and the
+ * indentation. Encodings that repeat (keys, escaped kept strings, numbers) are made once. Private
+ * to the library.
  */
 #ifndef IMPVIZ_JSON_STREAM_H
 #define IMPVIZ_JSON_STREAM_H
@@ -34,8 +35,9 @@ void impviz_json_stream_end(impviz_json_stream *s);
 
 /* A string, encoded now (str is not kept). */
 void impviz_json_stream_string(impviz_json_stream *s, const char *key, const char *str);
-/* A string that stays alive and unchanged until the stream is freed: its encoding is kept, keyed
- * by the pointer, and reused every time the same pointer comes again. */
+/* A string that stays alive and unchanged until the stream is freed: it may be written from its
+ * own bytes later, or its encoding kept, keyed by the pointer, and reused every time the same
+ * pointer comes again. */
 void impviz_json_stream_kept(impviz_json_stream *s, const char *key, const char *str);
 void impviz_json_stream_int(impviz_json_stream *s, const char *key, gint64 value);
 void impviz_json_stream_bool(impviz_json_stream *s, const char *key, bool value);

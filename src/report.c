@@ -389,10 +389,14 @@ static gint ref_order(gconstpointer x, gconstpointer y, gpointer data)
         return r->source < s->source ? -1 : 1;
     if (r->import->line != s->import->line)
         return r->import->line < s->import->line ? -1 : 1;
-    gint c = g_strcmp0(target_name(a, r), target_name(a, s));
+    /* the same pointer is the same text: no compare (records of one import statement share its
+     * text, and a generated statement can run to hundreds of names) */
+    const char *rt = target_name(a, r), *st = target_name(a, s);
+    gint c = rt == st ? 0 : g_strcmp0(rt, st);
     if (c)
         return c;
-    c = strcmp(r->import->statement, s->import->statement);
+    if (r->import->statement != s->import->statement)
+        c = strcmp(r->import->statement, s->import->statement);
     if (c)
         return c;
     return *(const guint *)x < *(const guint *)y ? -1 : 1;

@@ -215,7 +215,7 @@ typedef struct {
 
 static guint node_get(builder *b, impviz_node_type type, const char *name)
 {
-    char *key = g_strdup_printf("%d:%s", is_external(type), name);
+    char *key = g_strconcat(is_external(type) ? "1:" : "0:", name, NULL);
     gpointer found = g_hash_table_lookup(b->by_key, key);
     if (found) {
         g_free(key);
