@@ -16,6 +16,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct {
     char *dir;  /* the root directory as the user named it (no trailing '/') */
@@ -244,27 +245,34 @@ static bool is_python_name(const char *n)
     return g_str_has_suffix(n, ".py") || g_str_has_suffix(n, ".pyi");
 }
 
-/* fstatat of an entry of the directory dir: through its open descriptor fd, or by path when fd
- * is AT_FDCWD (the listing came from an earlier run and the directory was not opened). */
-static int entry_stat(int fd, const char *dir, const char *name, struct stat *st, int flags)
+/* Where the entries of the directory being walked are stat'ed: through its descriptor when it
+ * was opened, else (its listing came from an earlier run) by a path relative to the walk's root,
+ * a shorter walk for the kernel than the absolute path. */
+typedef struct {
+    int fd;          /* the directory, or -1 */
+    int base;        /* the root's descriptor, or AT_FDCWD */
+    const char *rel; /* the directory: relative to base, or absolute when base is AT_FDCWD */
+} place;
+
+static int entry_stat(const place *at, const char *name, struct stat *st, int flags)
 {
-    if (fd != AT_FDCWD)
-        return fstatat(fd, name, st, flags);
-    char *full = path_join(dir, name);
-    int r = fstatat(AT_FDCWD, full, st, flags);
-    g_free(full);
+    if (at->fd >= 0)
+        return fstatat(at->fd, name, st, flags);
+    char *path = join(at->rel, name);
+    int r = fstatat(at->base, path, st, flags);
+    g_free(path);
     return r;
 }
 
-/* Whether entry e of directory dir (see entry_stat) is a regular file, after symbolic links. */
-static bool regular_at(int fd, const char *dir, const impviz_dir_entry *e)
+/* Whether entry e (see entry_stat) is a regular file, after symbolic links. */
+static bool regular_at(const place *at, const impviz_dir_entry *e)
 {
     if (!e || e->type == DT_DIR)
         return false;
     if (e->type == DT_REG)
         return true;
     struct stat st;
-    return entry_stat(fd, dir, e->name, &st, 0) == 0 && S_ISREG(st.st_mode);
+    return entry_stat(at, e->name, &st, 0) == 0 && S_ISREG(st.st_mode);
 }
 
 /* Lists a directory's entries sorted by name, so nothing depends on readdir order. The
@@ -307,6 +315,9 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
     if (!w->opts->no_gitignore)
         gitignore_load(w, spec->dir);
 
+    int base = open(spec->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (base < 0)
+        base = AT_FDCWD; /* absolute paths then */
     GQueue queue = G_QUEUE_INIT;
     pending_dir *start = g_new0(pending_dir, 1);
     start->rel = g_strdup(spec->only);
@@ -320,12 +331,13 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
     for (bool first = true; (cur = g_queue_pop_head(&queue)); first = false) {
         char *dir = *cur->rel ? path_join(spec->dir, cur->rel) : g_strdup(spec->dir);
         DIR *d = NULL;
-        int fd = AT_FDCWD;
+        place at = {-1, base, base == AT_FDCWD ? dir : cur->rel};
         struct stat st;
         bool have_st = false;
         impviz_stat now;
         GArray *entries = NULL;
-        if (w->listings && stat(dir, &st) == 0) { /* one stat instead of reading the directory */
+        if (w->listings && fstatat(base, *at.rel ? at.rel : ".", &st, 0) == 0) {
+            /* one stat instead of reading the directory */
             have_st = true;
             impviz_stat_set(&now, &st);
             entries = impviz_listings_get(w->listings, dir, &now);
@@ -334,15 +346,15 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
             entries = list_dir(w, dir, cur->rel, &d);
             if (!entries)
                 goto next;
-            fd = dirfd(d);
+            at.fd = dirfd(d);
             if (have_st)
                 impviz_listings_put(w->listings, dir, &now, entries);
             else
-                have_st = fstat(fd, &st) == 0;
+                have_st = fstat(at.fd, &st) == 0;
         }
         /* a virtual environment below the start is left out (checked here, from the listing,
          * rather than with a stat per directory from its parent) */
-        if (!first && regular_at(fd, dir, entry_find(entries, "pyvenv.cfg")))
+        if (!first && regular_at(&at, entry_find(entries, "pyvenv.cfg")))
             goto done;
         if (have_st) {
             for (guint i = 0; i < cur->ancestors->len; i++) {
@@ -370,19 +382,19 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
             bool have_stat = false;
             bool is_dir = e->type == DT_DIR, is_reg = e->type == DT_REG;
             if (e->type == DT_LNK || e->type == DT_UNKNOWN || (is_reg && python)) {
-                if (entry_stat(fd, dir, n, &lst, AT_SYMLINK_NOFOLLOW) != 0)
+                if (entry_stat(&at, n, &lst, AT_SYMLINK_NOFOLLOW) != 0)
                     goto next_entry;
                 have_stat = true;
                 is_dir = S_ISDIR(lst.st_mode);
                 is_reg = S_ISREG(lst.st_mode);
                 if (S_ISLNK(lst.st_mode)) {
                     if (!w->opts->follow_symlinks) {
-                        if (g_str_has_suffix(n, ".py") || entry_stat(fd, dir, n, &st, 0) == 0)
+                        if (g_str_has_suffix(n, ".py") || entry_stat(&at, n, &st, 0) == 0)
                             impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
                                              "symbolic link not followed (see --follow-symlinks)");
                         goto next_entry;
                     }
-                    if (entry_stat(fd, dir, n, &lst, 0) != 0) {
+                    if (entry_stat(&at, n, &lst, 0) != 0) {
                         impviz_diags_add(w->diags, IMPVIZ_WARNING, rel, 0, "broken symbolic link");
                         goto next_entry;
                     }
@@ -440,7 +452,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
                     }
                 }
                 if (!have_stat) { /* a DT_REG .py is stat'ed above; this is for safety */
-                    if (entry_stat(fd, dir, n, &lst, 0) != 0) {
+                    if (entry_stat(&at, n, &lst, 0) != 0) {
                         g_free(stem);
                         goto next_entry;
                     }
@@ -498,6 +510,8 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
         g_free(dir);
         pending_free(cur);
     }
+    if (base != AT_FDCWD)
+        close(base);
 }
 
 static gint module_cmp(gconstpointer a, gconstpointer b)
