@@ -27,41 +27,67 @@ bool impviz_is_stdlib(const char *name)
            NULL;
 }
 
+/* What a top-level name outside the project's modules resolves to. */
+typedef struct {
+    impviz_target_class cls;
+    const char *external; /* interned; NULL when unresolved */
+} outside_name;
+
 /* Module names -> indices for one pass over many imports, and a scratch name buffer: one pass
  * resolves every import without allocating. */
 typedef struct {
     const impviz_project *p;
-    GHashTable *index; /* module name (borrowed from the project) -> index + 1; NULL: ask p */
-    GString *name;     /* the name being looked up */
+    guint32 *slots;      /* open addressing on the name's hash: module index + 1, 0 for empty; at
+                            most half full; NULL: ask p */
+    guint64 mask;        /* slots' size - 1 (a power of two) */
+    GHashTable *outside; /* top-level name (owned) -> outside_name (owned), as found so far */
+    GString *name;       /* the name being looked up */
 } resolver;
+
+/* The slot holding the module named name (len bytes), or the empty slot where it belongs. */
+static guint32 *name_slot(const resolver *r, const char *name, gsize len)
+{
+    for (guint64 k = impviz_hash_bytes(name, len) & r->mask;; k = (k + 1) & r->mask) {
+        if (!r->slots[k])
+            return &r->slots[k];
+        const impviz_module *m = g_ptr_array_index(r->p->modules, r->slots[k] - 1);
+        if (strncmp(m->name, name, len) == 0 && m->name[len] == '\0')
+            return &r->slots[k];
+    }
+}
 
 static void resolver_init(resolver *r, const impviz_project *p, bool indexed)
 {
     r->p = p;
-    r->index = NULL;
+    r->slots = NULL;
+    r->outside = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     r->name = g_string_sized_new(256);
     if (!indexed)
         return;
-    r->index = g_hash_table_new(g_str_hash, g_str_equal);
+    guint64 size = 2;
+    while (size < 2 * (guint64)p->modules->len)
+        size *= 2;
+    r->slots = g_new0(guint32, size);
+    r->mask = size - 1;
     for (guint i = 0; i < p->modules->len; i++) {
         const impviz_module *m = g_ptr_array_index(p->modules, i);
-        g_hash_table_insert(r->index, m->name, GUINT_TO_POINTER(i + 1));
+        *name_slot(r, m->name, strlen(m->name)) = i + 1; /* a name listed twice: the last */
     }
 }
 
 static void resolver_release(resolver *r)
 {
-    if (r->index)
-        g_hash_table_unref(r->index);
+    g_free(r->slots);
+    g_hash_table_unref(r->outside);
     g_string_free(r->name, TRUE);
 }
 
-/* Index of the module named name, or -1. */
-static gint module_index(const resolver *r, const char *name)
+/* Index of the module named r->name, or -1. */
+static gint module_index(const resolver *r)
 {
-    if (r->index)
-        return GPOINTER_TO_INT(g_hash_table_lookup(r->index, name)) - 1;
-    return impviz_project_index(r->p, name);
+    if (r->slots)
+        return (gint)*name_slot(r, r->name->str, r->name->len) - 1;
+    return impviz_project_index(r->p, r->name->str);
 }
 
 /* Sets r->name to the absolute dotted name an import refers to; false when a relative import
@@ -118,7 +144,7 @@ static impviz_ref resolve_one(resolver *r, guint source, const impviz_import *im
     if (imp->name && !(imp->flags & IMPVIZ_IMPORT_STAR)) { /* the submodule full.name */
         g_string_append_c(name, '.');
         g_string_append(name, imp->name);
-        gint idx = module_index(r, name->str);
+        gint idx = module_index(r);
         if (idx >= 0) {
             ref.target = idx;
             ref.cls = IMPVIZ_TARGET_MODULE;
@@ -128,7 +154,7 @@ static impviz_ref resolve_one(resolver *r, guint source, const impviz_import *im
     }
     /* the longest prefix at dots that is a module; the name is cut down to its first part */
     for (;;) {
-        gint idx = module_index(r, name->str);
+        gint idx = module_index(r);
         if (idx >= 0) {
             ref.target = idx;
             ref.cls = IMPVIZ_TARGET_MODULE;
@@ -139,14 +165,24 @@ static impviz_ref resolve_one(resolver *r, guint source, const impviz_import *im
             break;
         g_string_truncate(name, (gsize)(dot - name->str));
     }
-    const char *top = name->str;
-    if (imp->level > 0 || g_hash_table_contains(p->packages, top) ||
-        impviz_project_lookup(p, top)) {
+    if (imp->level > 0) {
         ref.cls = IMPVIZ_TARGET_UNRESOLVED; /* inside the project, but no such module */
-    } else {
-        ref.cls = impviz_is_stdlib(top) ? IMPVIZ_TARGET_STDLIB : IMPVIZ_TARGET_THIRD_PARTY;
-        ref.external = g_intern_string(top);
+        return ref;
     }
+    const char *top = name->str;
+    outside_name *o = g_hash_table_lookup(r->outside, top);
+    if (!o) {
+        o = g_new0(outside_name, 1);
+        if (g_hash_table_contains(p->packages, top) || impviz_project_lookup(p, top)) {
+            o->cls = IMPVIZ_TARGET_UNRESOLVED; /* inside the project, but no such module */
+        } else {
+            o->cls = impviz_is_stdlib(top) ? IMPVIZ_TARGET_STDLIB : IMPVIZ_TARGET_THIRD_PARTY;
+            o->external = g_intern_string(top);
+        }
+        g_hash_table_insert(r->outside, g_strdup(top), o);
+    }
+    ref.cls = o->cls;
+    ref.external = o->external;
     return ref;
 }
 
