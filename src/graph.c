@@ -215,8 +215,9 @@ impviz_graph *impviz_graph_new(guint n_modules, const GArray *refs)
             guint t = (guint)r[order[k]].target;
             g_array_append_val(g_array_index(g->edges, impviz_edge, edge_of[t]).refs, order[k]);
         }
-        qsort(&g_array_index(g->edges, impviz_edge, start), g->edges->len - start,
-              sizeof(impviz_edge), edge_cmp);
+        if (g->edges->len - start > 1)
+            qsort(&g_array_index(g->edges, impviz_edge, start), g->edges->len - start,
+                  sizeof(impviz_edge), edge_cmp);
     }
     g_free(edge_of);
     g_free(seen);

@@ -204,13 +204,14 @@ void impviz_resolve(const impviz_project *p, impviz_file *const *files, GArray *
     g_array_set_size(refs, base + n); /* one allocation */
     resolver r;
     resolver_init(&r, p, true);
-    impviz_ref *out = &g_array_index(refs, impviz_ref, base);
+    guint k = base;
     for (guint m = 0; m < p->modules->len; m++) {
         const impviz_file *f = files[m];
         if (!f)
             continue;
         for (guint i = 0; i < f->imports->len; i++)
-            *out++ = resolve_one(&r, m, &g_array_index(f->imports, impviz_import, i));
+            g_array_index(refs, impviz_ref, k++) =
+                resolve_one(&r, m, &g_array_index(f->imports, impviz_import, i));
     }
     resolver_release(&r);
 }
