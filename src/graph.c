@@ -90,6 +90,11 @@ void impviz_sccs_compute(guint n, const guint *off, const guint *adj, impviz_scc
                 low[calls[cp - 1]] = low[v];
             if (low[v] != index[v])
                 continue;
+            if (stack[sp - 1] == v) { /* a component of one: not kept, not allocated */
+                sp--;
+                on_stack[v] = FALSE;
+                continue;
+            }
             GArray *comp = g_array_new(FALSE, FALSE, sizeof(guint));
             guint w;
             do {
@@ -97,10 +102,6 @@ void impviz_sccs_compute(guint n, const guint *off, const guint *adj, impviz_scc
                 on_stack[w] = FALSE;
                 g_array_append_val(comp, w);
             } while (w != v);
-            if (comp->len < 2) {
-                g_array_unref(comp);
-                continue;
-            }
             g_ptr_array_add(sccs->components, comp);
         }
     }
