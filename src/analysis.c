@@ -231,7 +231,7 @@ static void parse_all(const impviz_analysis_opts *opts, impviz_analysis *a, impv
                      .stat_ok = g_new0(gboolean, n),
                      .order = g_new(guint, n)};
     char *dir = cache_dir(opts, p);
-    if (dir) { /* opened before the first stat: its time stamp must come first */
+    if (dir) { /* opened before the first read: its time stamp must come first */
         job.cache = impviz_cache_open(dir, n, diags);
         job.keys = g_new0(const char *, n + 1);
     }
@@ -242,7 +242,9 @@ static void parse_all(const impviz_analysis_opts *opts, impviz_analysis *a, impv
         job.key_text = cache_keys(p, abs_roots, job.keys);
     for (guint i = 0; i < n; i++) {
         const impviz_module *m = g_ptr_array_index(p->modules, i);
-        job.stat_ok[i] = impviz_stat_path(m->file, &job.stats[i]);
+        if (m->has_stat) /* discovery's stat: taken before any read, as the cache needs */
+            job.stats[i] = m->stat;
+        job.stat_ok[i] = m->has_stat || impviz_stat_path(m->file, &job.stats[i]);
         job.order[i] = i;
     }
     g_strfreev(abs_roots);

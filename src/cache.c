@@ -124,16 +124,21 @@ guint64 impviz_hash_bytes(const void *data, size_t len)
     return mix(mix(lane[0] ^ len) ^ mix(lane[1]) ^ mix(lane[2] + k1) ^ mix(lane[3] + k2));
 }
 
+void impviz_stat_set(impviz_stat *st, const struct stat *s)
+{
+    st->size = (guint64)s->st_size;
+    st->mtime_ns = (gint64)s->st_mtim.tv_sec * 1000000000 + s->st_mtim.tv_nsec;
+    st->ctime_ns = (gint64)s->st_ctim.tv_sec * 1000000000 + s->st_ctim.tv_nsec;
+    st->ino = (guint64)s->st_ino;
+    st->dev = (guint64)s->st_dev;
+}
+
 bool impviz_stat_path(const char *path, impviz_stat *st)
 {
     struct stat s;
     if (stat(path, &s) != 0)
         return false;
-    st->size = (guint64)s.st_size;
-    st->mtime_ns = (gint64)s.st_mtim.tv_sec * 1000000000 + s.st_mtim.tv_nsec;
-    st->ctime_ns = (gint64)s.st_ctim.tv_sec * 1000000000 + s.st_ctim.tv_nsec;
-    st->ino = (guint64)s.st_ino;
-    st->dev = (guint64)s.st_dev;
+    impviz_stat_set(st, &s);
     return true;
 }
 

@@ -10,7 +10,9 @@
 #include "impviz.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
 #include <sys/stat.h>
@@ -70,6 +72,15 @@ static char *join(const char *a, const char *b)
     if (!*b)
         return g_strdup(a);
     return g_strconcat(a, "/", b, NULL);
+}
+
+/* dir/rel for a directory without a trailing '/' (or "/") and a relative rel: what
+ * g_build_filename gives there, at a fraction of its cost (it runs once per directory and
+ * module). */
+static char *path_join(const char *dir, const char *rel)
+{
+    size_t n = strlen(dir);
+    return n && dir[n - 1] == '/' ? g_strconcat(dir, rel, NULL) : g_strconcat(dir, "/", rel, NULL);
 }
 
 static bool file_exists(const char *dir, const char *name)
@@ -148,13 +159,14 @@ static void module_free(gpointer p)
     g_free(m);
 }
 
-/* Registers a module unless an earlier root already has one of that name. */
-static void add_module(walker *w, guint root, const char *root_dir, const char *name,
-                       const char *rel, bool is_package)
+/* Registers a module unless an earlier root already has one of that name; returns it (owned by
+ * the project), or NULL when it was not added. */
+static impviz_module *add_module(walker *w, guint root, const char *root_dir, const char *name,
+                                 const char *rel, bool is_package)
 {
     impviz_project *p = w->project;
     if (g_hash_table_contains(p->by_name, name))
-        return;
+        return NULL;
     if (w->opts->max_modules && p->modules->len >= w->opts->max_modules) {
         if (!w->limit_hit)
             impviz_diags_add(w->diags, IMPVIZ_WARNING, rel, 0,
@@ -162,12 +174,12 @@ static void add_module(walker *w, guint root, const char *root_dir, const char *
                              "(see --max-modules)",
                              w->opts->max_modules);
         w->limit_hit = true;
-        return;
+        return NULL;
     }
     impviz_module *m = g_new0(impviz_module, 1);
     m->name = g_strdup(name);
     m->path = g_strdup(rel);
-    m->file = g_build_filename(root_dir, rel, NULL);
+    m->file = path_join(root_dir, rel);
     m->root = root;
     m->is_package = is_package;
     g_ptr_array_add(p->modules, m);
@@ -184,6 +196,7 @@ static void add_module(walker *w, guint root, const char *root_dir, const char *
     if (is_package)
         g_hash_table_add(p->packages, g_strdup(name));
     g_free(anc);
+    return m;
 }
 
 /* A directory's identity, to spot a symlink that leads back to one of its own ancestors. */
@@ -206,9 +219,27 @@ static void pending_free(pending_dir *d)
     g_free(d);
 }
 
-static gint str_cmp(gconstpointer a, gconstpointer b)
+/* A directory entry as readdir gave it. */
+typedef struct {
+    char *name;
+    unsigned char type; /* DT_DIR, DT_REG, DT_LNK...; DT_UNKNOWN when the file system says not */
+} dir_entry;
+
+static gint entry_cmp(gconstpointer a, gconstpointer b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const dir_entry *)a)->name, ((const dir_entry *)b)->name);
+}
+
+static void entry_clear(gpointer p)
+{
+    g_free(((dir_entry *)p)->name);
+}
+
+/* The entry called name, or NULL; entries are sorted by name. */
+static const dir_entry *entry_find(const GArray *entries, const char *name)
+{
+    dir_entry key = {(char *)name, DT_UNKNOWN};
+    return bsearch(&key, entries->data, entries->len, sizeof(dir_entry), entry_cmp);
 }
 
 static bool is_python_name(const char *n)
@@ -216,31 +247,47 @@ static bool is_python_name(const char *n)
     return g_str_has_suffix(n, ".py") || g_str_has_suffix(n, ".pyi");
 }
 
-/* Lists a directory's entries sorted by name, so nothing depends on readdir order. Names that
- * readdir already says are regular files but not Python (data, templates, translations: most of
- * some trees) also go into not_python, so they cost no stat. */
-static GPtrArray *list_dir(walker *w, const char *dir, const char *rel, GHashTable *not_python)
+/* A regular file (after symbolic links) called name in the open directory fd. */
+static bool regular_at(int fd, const dir_entry *e)
 {
-    DIR *d = opendir(dir);
+    if (!e || e->type == DT_DIR)
+        return false;
+    if (e->type == DT_REG)
+        return true;
+    struct stat st;
+    return fstatat(fd, e->name, &st, 0) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Lists a directory's entries sorted by name, so nothing depends on readdir order. The
+ * directory stays open (*out, closed by the caller): its entries are stat'ed through it, which
+ * spares the kernel a walk of the whole path per entry. */
+static GArray *list_dir(walker *w, const char *dir, const char *rel, DIR **out)
+{
+    DIR *d = *out = opendir(dir);
     if (!d) {
         impviz_diags_add(w->diags, IMPVIZ_WARNING, *rel ? rel : dir, 0, "cannot read directory: %s",
                          g_strerror(errno == EACCES ? EACCES : ENOENT));
         return NULL;
     }
-    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    GArray *entries = g_array_new(FALSE, FALSE, sizeof(dir_entry));
+    g_array_set_clear_func(entries, entry_clear);
     for (struct dirent *e; (e = readdir(d));) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
-        char *n = g_strdup(e->d_name);
-        g_ptr_array_add(names, n);
+        dir_entry entry = {g_strdup(e->d_name), DT_UNKNOWN};
 #ifdef _DIRENT_HAVE_D_TYPE
-        if (e->d_type == DT_REG && !is_python_name(n))
-            g_hash_table_add(not_python, n);
+        entry.type = e->d_type;
 #endif
+        g_array_append_val(entries, entry);
     }
-    closedir(d);
-    g_ptr_array_sort(names, str_cmp);
-    return names;
+    g_array_sort(entries, entry_cmp);
+    return entries;
+}
+
+/* A directory holding pyvenv.cfg is a virtual environment: never part of the project. */
+static bool is_venv(const char *dir)
+{
+    return file_exists(dir, "pyvenv.cfg");
 }
 
 static void walk_root(walker *w, guint root, const walk_spec *spec)
@@ -261,94 +308,115 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
     g_queue_push_tail(&queue, start);
 
     pending_dir *cur;
-    while ((cur = g_queue_pop_head(&queue))) {
-        char *dir = *cur->rel ? g_build_filename(spec->dir, cur->rel, NULL) : g_strdup(spec->dir);
+    for (bool first = true; (cur = g_queue_pop_head(&queue)); first = false) {
+        char *dir = *cur->rel ? path_join(spec->dir, cur->rel) : g_strdup(spec->dir);
+        DIR *d = NULL;
+        GArray *entries = list_dir(w, dir, cur->rel, &d);
+        if (!entries)
+            goto next;
+        int fd = dirfd(d);
+        /* a virtual environment below the start is left out (checked here, from the listing,
+         * rather than with a stat per directory from its parent) */
+        if (!first && regular_at(fd, entry_find(entries, "pyvenv.cfg")))
+            goto done;
         struct stat st;
-        if (stat(dir, &st) == 0) {
+        if (fstat(fd, &st) == 0) {
             for (guint i = 0; i < cur->ancestors->len; i++) {
                 dir_id *up = &g_array_index(cur->ancestors, dir_id, i);
                 if (up->dev == st.st_dev && up->ino == st.st_ino) {
                     impviz_diags_add(w->diags, IMPVIZ_WARNING, cur->rel, 0,
                                      "symbolic link loop: leads back to a directory above it; "
                                      "not entered");
-                    goto next;
+                    goto done;
                 }
             }
             dir_id self = {st.st_dev, st.st_ino};
             g_array_append_val(cur->ancestors, self);
         }
-        GHashTable *not_python = g_hash_table_new(g_str_hash, g_str_equal);
-        GPtrArray *names = list_dir(w, dir, cur->rel, not_python);
-        if (!names) {
-            g_hash_table_unref(not_python);
-            goto next;
-        }
-        GHashTable *entries = g_hash_table_new(g_str_hash, g_str_equal);
-        for (guint i = 0; i < names->len; i++)
-            g_hash_table_add(entries, g_ptr_array_index(names, i));
         /* a directory at the walk's start that is a package has its __init__ registered here */
-        for (guint i = 0; i < names->len; i++) {
-            const char *n = g_ptr_array_index(names, i);
-            if (g_hash_table_contains(not_python, n))
-                continue; /* a regular file the stat below would only reject */
-            char *full = g_build_filename(dir, n, NULL);
+        for (guint i = 0; i < entries->len; i++) {
+            const dir_entry *e = &g_array_index(entries, dir_entry, i);
+            const char *n = e->name;
+            bool python = is_python_name(n);
+            if (e->type == DT_REG && !python)
+                continue; /* data, templates, translations: most of some trees, and no stat */
+            char *full = NULL;
             char *rel = join(cur->rel, n);
             struct stat lst;
-            if (lstat(full, &lst) != 0)
-                goto next_entry;
-            bool is_link = S_ISLNK(lst.st_mode);
-            if (is_link) {
-                if (!w->opts->follow_symlinks) {
-                    if (g_str_has_suffix(n, ".py") || stat(full, &st) == 0)
-                        impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
-                                         "symbolic link not followed (see --follow-symlinks)");
+            bool have_stat = false;
+            bool is_dir = e->type == DT_DIR, is_reg = e->type == DT_REG;
+            if (e->type == DT_LNK || e->type == DT_UNKNOWN || (is_reg && python)) {
+                if (fstatat(fd, n, &lst, AT_SYMLINK_NOFOLLOW) != 0)
                     goto next_entry;
-                }
-                if (stat(full, &lst) != 0) {
-                    impviz_diags_add(w->diags, IMPVIZ_WARNING, rel, 0, "broken symbolic link");
-                    goto next_entry;
+                have_stat = true;
+                is_dir = S_ISDIR(lst.st_mode);
+                is_reg = S_ISREG(lst.st_mode);
+                if (S_ISLNK(lst.st_mode)) {
+                    if (!w->opts->follow_symlinks) {
+                        if (g_str_has_suffix(n, ".py") || fstatat(fd, n, &st, 0) == 0)
+                            impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
+                                             "symbolic link not followed (see --follow-symlinks)");
+                        goto next_entry;
+                    }
+                    if (fstatat(fd, n, &lst, 0) != 0) {
+                        impviz_diags_add(w->diags, IMPVIZ_WARNING, rel, 0, "broken symbolic link");
+                        goto next_entry;
+                    }
+                    is_dir = S_ISDIR(lst.st_mode);
+                    is_reg = S_ISREG(lst.st_mode);
                 }
             }
-            if (S_ISDIR(lst.st_mode)) {
+            if (is_dir) {
                 if (is_skipped_dir(n) || (*spec->skip && strcmp(rel, spec->skip) == 0) ||
-                    ignored(w, rel, n, true) || file_exists(full, "pyvenv.cfg"))
+                    ignored(w, rel, n, true))
                     goto next_entry;
                 if (!is_identifier(n, strlen(n))) {
-                    w->project->skipped_names++;
-                    impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
-                                     "not a Python identifier: directory cannot be imported");
+                    full = path_join(dir, n);
+                    if (!is_venv(full)) {
+                        w->project->skipped_names++;
+                        impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
+                                         "not a Python identifier: directory cannot be imported");
+                    }
                     goto next_entry;
                 }
                 /* a directory without __init__.py is only a namespace portion: a module file
                  * of the same name wins over it, as in CPython's FileFinder */
                 char *as_py = g_strconcat(n, ".py", NULL);
-                bool shadowed =
-                    g_hash_table_contains(entries, as_py) && !file_exists(full, "__init__.py");
+                if (entry_find(entries, as_py))
+                    full = path_join(dir, n);
+                bool shadowed = full && !file_exists(full, "__init__.py");
                 g_free(as_py);
                 if (shadowed) {
-                    impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
-                                     "namespace directory shadowed by module '%s.py'; its "
-                                     "files cannot be imported",
-                                     n);
+                    if (!is_venv(full))
+                        impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
+                                         "namespace directory shadowed by module '%s.py'; its "
+                                         "files cannot be imported",
+                                         n);
                     goto next_entry;
                 }
                 pending_dir *sub = g_new0(pending_dir, 1);
-                sub->rel = g_strdup(rel);
+                sub->rel = g_steal_pointer(&rel);
                 sub->name = *cur->name ? g_strconcat(cur->name, ".", n, NULL) : g_strdup(n);
                 sub->ancestors = g_array_copy(cur->ancestors);
                 g_queue_push_tail(&queue, sub);
-            } else if (S_ISREG(lst.st_mode)) {
+            } else if (is_reg) {
                 size_t len = strlen(n);
                 bool stub = g_str_has_suffix(n, ".pyi");
-                if (!(g_str_has_suffix(n, ".py") || stub) || ignored(w, rel, n, false))
+                if (!python || ignored(w, rel, n, false))
                     goto next_entry;
                 size_t stem_len = len - (stub ? 4 : 3);
                 char *stem = g_strndup(n, stem_len);
                 if (stub) {
                     char *py = g_strconcat(stem, ".py", NULL);
-                    bool has_py = g_hash_table_contains(entries, py);
+                    bool has_py = entry_find(entries, py) != NULL;
                     g_free(py);
                     if (has_py) {
+                        g_free(stem);
+                        goto next_entry;
+                    }
+                }
+                if (!have_stat) { /* a DT_REG .py is stat'ed above; this is for safety */
+                    if (fstatat(fd, n, &lst, 0) != 0) {
                         g_free(stem);
                         goto next_entry;
                     }
@@ -362,27 +430,35 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
                     g_free(stem);
                     goto next_entry;
                 }
+                impviz_module *m = NULL;
                 if (strcmp(stem, "__init__") == 0) {
                     if (*cur->name) /* __init__ of a root itself is not a module */
-                        add_module(w, root, spec->dir, cur->name, rel, true);
+                        m = add_module(w, root, spec->dir, cur->name, rel, true);
                 } else if (!is_identifier(stem, stem_len)) {
                     w->project->skipped_names++;
                     impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
                                      "not a Python identifier: file cannot be imported");
                 } else {
                     /* a regular package of the same name wins over mod.py, as in CPython */
-                    char *init = g_build_filename(dir, stem, "__init__.py", NULL);
-                    bool shadowed = g_hash_table_contains(entries, stem) && /* no stat else */
-                                    g_file_test(init, G_FILE_TEST_IS_REGULAR);
-                    g_free(init);
+                    const dir_entry *pkg = entry_find(entries, stem);
+                    bool shadowed = false;
+                    if (pkg && pkg->type != DT_REG) { /* no stat else */
+                        char *init = g_build_filename(dir, stem, "__init__.py", NULL);
+                        shadowed = g_file_test(init, G_FILE_TEST_IS_REGULAR);
+                        g_free(init);
+                    }
                     char *name =
                         *cur->name ? g_strconcat(cur->name, ".", stem, NULL) : g_strdup(stem);
                     if (shadowed)
                         impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
                                          "shadowed by package '%s' and never imported", name);
                     else
-                        add_module(w, root, spec->dir, name, rel, false);
+                        m = add_module(w, root, spec->dir, name, rel, false);
                     g_free(name);
+                }
+                if (m) {
+                    impviz_stat_set(&m->stat, &lst);
+                    m->has_stat = true;
                 }
                 g_free(stem);
             }
@@ -390,9 +466,9 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
             g_free(full);
             g_free(rel);
         }
-        g_hash_table_unref(entries);
-        g_hash_table_unref(not_python);
-        g_ptr_array_unref(names);
+    done:
+        g_array_unref(entries);
+        closedir(d);
     next:
         g_free(dir);
         pending_free(cur);

@@ -64,12 +64,25 @@ const GPtrArray *impviz_diags_sorted(impviz_diags *diags);
 
 /* ---- discover ------------------------------------------------------------------------------ */
 
+/* What stat says about a file. When all of it matches a cache entry, the file is trusted to be
+ * unchanged without reading it (as git's index does), unless the entry was written so soon after
+ * the file changed that a later change could share its timestamp; then its content hash decides. */
+typedef struct {
+    guint64 size;
+    gint64 mtime_ns;
+    gint64 ctime_ns;
+    guint64 ino;
+    guint64 dev;
+} impviz_stat;
+
 typedef struct {
     char *name; /* dotted module name: "pkg.sub.mod"; a package is named by its directory */
     char *path; /* file path relative to its import root, '/'-separated: "pkg/sub/mod.py" */
     char *file; /* file path to open: the root joined with path */
     guint root; /* index into impviz_project.roots */
     bool is_package;
+    bool has_stat; /* stat holds what discovery saw of file (saves the analysis a stat) */
+    impviz_stat stat;
 } impviz_module;
 
 typedef struct {
@@ -514,19 +527,11 @@ char *impviz_link_expand(const char *tmpl, const char *path, guint line, const c
 gint impviz_view_find(const impviz_view *view, impviz_node_type type, const char *name);
 /* ---- cache: parse results kept between runs ----------------------------------------------- */
 
-/* What stat says about a file. When all of it matches a cache entry, the file is trusted to be
- * unchanged without reading it (as git's index does), unless the entry was written so soon after
- * the file changed that a later change could share its timestamp; then its content hash decides. */
-typedef struct {
-    guint64 size;
-    gint64 mtime_ns;
-    gint64 ctime_ns;
-    guint64 ino;
-    guint64 dev;
-} impviz_stat;
-
 /* Fills *st from stat(path); false with errno set when stat fails. */
 bool impviz_stat_path(const char *path, impviz_stat *st);
+/* Fills *st from what stat(2) returned. */
+struct stat;
+void impviz_stat_set(impviz_stat *st, const struct stat *s);
 /* The 64-bit content hash the cache compares files by (fast, not cryptographic). */
 guint64 impviz_hash_bytes(const void *data, size_t len);
 

@@ -52,7 +52,12 @@ int main(void)
                    "nsroot.inner.mod_c=nsroot/inner/mod_c.py,"
                    "nsroot.regular=nsroot/regular/__init__.py/,"
                    "nsroot.regular.thing=nsroot/regular/thing.py,tool=tool.py");
-    CHECK(skipped >= 2); /* my-scripts/ and 2to3_data.py at least */
+    /* my-scripts/ and 2to3_data.py; not py-env/, a virtual environment, nor what is below */
+    CHECK(skipped == 2);
+    g_free(got);
+    /* a virtual environment named as the PATH is walked: only those below it are left out */
+    got = discover(FIXTURES "/namespace/venv", NULL, NULL);
+    CHECK_STR(got, "lib.helper=lib/helper.py");
     g_free(got);
     /* excludes match root-relative paths; ** reaches any depth */
     const char *ex[] = {"**/inner/mod_*.py", "tool.py", NULL};
