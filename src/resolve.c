@@ -40,7 +40,8 @@ typedef struct {
     guint32 *slots;      /* open addressing on the name's hash: module index + 1, 0 for empty; at
                             most half full; NULL: ask p */
     guint64 mask;        /* slots' size - 1 (a power of two) */
-    GHashTable *outside; /* top-level name (owned) -> outside_name (owned), as found so far */
+    GHashTable *outside; /* top-level name (owned) -> outside_name (owned), as found so far;
+                            NULL: found again each time */
     GString *name;       /* the name being looked up */
 } resolver;
 
@@ -60,10 +61,11 @@ static void resolver_init(resolver *r, const impviz_project *p, bool indexed)
 {
     r->p = p;
     r->slots = NULL;
-    r->outside = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    r->outside = NULL;
     r->name = g_string_sized_new(256);
     if (!indexed)
         return;
+    r->outside = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     guint64 size = 2;
     while (size < 2 * (guint64)p->modules->len)
         size *= 2;
@@ -78,7 +80,8 @@ static void resolver_init(resolver *r, const impviz_project *p, bool indexed)
 static void resolver_release(resolver *r)
 {
     g_free(r->slots);
-    g_hash_table_unref(r->outside);
+    if (r->outside)
+        g_hash_table_unref(r->outside);
     g_string_free(r->name, TRUE);
 }
 
@@ -170,16 +173,18 @@ static impviz_ref resolve_one(resolver *r, guint source, const impviz_import *im
         return ref;
     }
     const char *top = name->str;
-    outside_name *o = g_hash_table_lookup(r->outside, top);
+    outside_name found, *o = r->outside ? g_hash_table_lookup(r->outside, top) : NULL;
     if (!o) {
-        o = g_new0(outside_name, 1);
+        o = r->outside ? g_new0(outside_name, 1) : &found;
         if (g_hash_table_contains(p->packages, top) || impviz_project_lookup(p, top)) {
-            o->cls = IMPVIZ_TARGET_UNRESOLVED; /* inside the project, but no such module */
+            /* inside the project, but no such module */
+            *o = (outside_name){IMPVIZ_TARGET_UNRESOLVED, NULL};
         } else {
             o->cls = impviz_is_stdlib(top) ? IMPVIZ_TARGET_STDLIB : IMPVIZ_TARGET_THIRD_PARTY;
             o->external = g_intern_string(top);
         }
-        g_hash_table_insert(r->outside, g_strdup(top), o);
+        if (r->outside)
+            g_hash_table_insert(r->outside, g_strdup(top), o);
     }
     ref.cls = o->cls;
     ref.external = o->external;
