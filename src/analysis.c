@@ -20,7 +20,8 @@ typedef struct {
     impviz_diags *diags;
     impviz_file **files;
     impviz_cache *cache; /* or NULL */
-    char **keys;         /* per module: its absolute path, the cache's key (with a cache) */
+    const char **keys;   /* per module: its absolute path, the cache's key (with a cache) */
+    char *key_text;      /* the keys' bytes, one block */
     impviz_stat *stats;  /* per module, taken before reading (so a later change shows) */
     gboolean *stat_ok;   /* per module: stats[i] is valid */
     guint *order;        /* module indices, largest file first */
@@ -197,6 +198,36 @@ static char *cache_dir(const impviz_analysis_opts *opts, const GPtrArray *roots)
     }
 }
 
+/* Sets keys[i] to module i's absolute path: its canonical root joined with its relative path,
+ * as g_build_filename would join them. Returns the block holding them all (caller frees): one
+ * allocation rather than one per module. */
+static char *cache_keys(const impviz_project *p, char *const *abs_roots, const char **keys)
+{
+    guint n = p->modules->len, n_roots = p->roots->len;
+    gsize *root_len = g_new(gsize, n_roots + 1);
+    for (guint r = 0; r < n_roots; r++) { /* the separator counted in: "/" already has it */
+        root_len[r] = strlen(abs_roots[r]);
+        root_len[r] += !g_str_has_suffix(abs_roots[r], G_DIR_SEPARATOR_S);
+    }
+    gsize total = 0;
+    for (guint i = 0; i < n; i++) {
+        const impviz_module *m = g_ptr_array_index(p->modules, i);
+        total += root_len[m->root] + strlen(m->path) + 1;
+    }
+    char *text = g_malloc(total + 1), *at = text;
+    for (guint i = 0; i < n; i++) {
+        const impviz_module *m = g_ptr_array_index(p->modules, i);
+        keys[i] = at;
+        gsize len = root_len[m->root];
+        memcpy(at, abs_roots[m->root], len);
+        at[len - 1] = G_DIR_SEPARATOR;
+        at += len;
+        at = g_stpcpy(at, m->path) + 1;
+    }
+    g_free(root_len);
+    return text;
+}
+
 static void parse_all(const impviz_analysis_opts *opts, impviz_analysis *a, impviz_diags *diags)
 {
     const impviz_project *p = a->project;
@@ -210,20 +241,20 @@ static void parse_all(const impviz_analysis_opts *opts, impviz_analysis *a, impv
     char *dir = cache_dir(opts, p->roots);
     if (dir) { /* opened before the first read: its time stamp must come first */
         job.cache = impviz_cache_open(dir, n, diags);
-        job.keys = g_new0(char *, n + 1);
+        job.keys = g_new0(const char *, n + 1);
         job.hashes = g_new0(guint64, n);
         job.known = g_new0(bool, n);
     }
     char **abs_roots = g_new0(char *, p->roots->len + 1);
     for (guint r = 0; job.cache && r < p->roots->len; r++)
         abs_roots[r] = g_canonicalize_filename(g_ptr_array_index(p->roots, r), NULL);
+    if (job.cache)
+        job.key_text = cache_keys(p, abs_roots, job.keys);
     for (guint i = 0; i < n; i++) {
         const impviz_module *m = g_ptr_array_index(p->modules, i);
         if (m->has_stat) /* discovery's stat: taken before any read, as the cache needs */
             job.stats[i] = m->stat;
         job.stat_ok[i] = m->has_stat || impviz_stat_path(m->file, &job.stats[i]);
-        if (job.cache)
-            job.keys[i] = g_build_filename(abs_roots[m->root], m->path, NULL);
         job.order[i] = i;
     }
     g_strfreev(abs_roots);
@@ -248,7 +279,8 @@ static void parse_all(const impviz_analysis_opts *opts, impviz_analysis *a, impv
         impviz_cache_save(job.cache, diags);
         impviz_cache_free(job.cache);
     }
-    g_strfreev(job.keys);
+    g_free(job.keys);
+    g_free(job.key_text);
     a->cache_dir = dir; /* for the diagnosis memo (memo.c) */
     a->content_hashes = job.hashes;
     a->content_known = job.known;

@@ -83,8 +83,10 @@ struct impviz_cache {
     const header *hdr;
     const entry *entries;
     guint64 n_entries;
-    GHashTable *by_path; /* path (in the mapping) -> const entry * */
-    gint64 started_ns;   /* this run's start: the next save's snapshot */
+    guint32 *by_path;  /* open addressing on the path's hash: entry index + 1, 0 for empty;
+                          at most half full; NULL when no cache was loaded */
+    guint64 path_mask; /* its size - 1 (a power of two) */
+    gint64 started_ns; /* this run's start: the next save's snapshot */
     slot *slots;
     guint n_slots;
 };
@@ -248,49 +250,51 @@ impviz_file *impviz_file_deserialize(const void *data, size_t len)
     f->first_error_line = word_at(d, 1);
     f->too_deep = word_at(d, 2);
     f->invalid_utf8_line = word_at(d, 6);
+    /* sized once and filled in place */
     f->imports = g_array_sized_new(FALSE, FALSE, sizeof(impviz_import), n_imports);
     f->events = g_array_sized_new(FALSE, FALSE, sizeof(impviz_event), n_events);
+    g_array_set_size(f->imports, n_imports);
+    g_array_set_size(f->events, n_events);
     f->strings = g_string_chunk_new(strings_len + 1);
     /* one copy of all strings: pointers below point into it */
     const char *strings =
         strings_len ? g_string_chunk_insert_len(f->strings, src, strings_len) : "";
-    gsize i = FILE_HEAD;
+    const guchar *rec = d + 4 * FILE_HEAD;
     bool ok = true;
-    for (guint32 k = 0; k < n_imports && ok; k++, i += IMPORT_WORDS) {
-        impviz_import m = {
-            .line = word_at(d, i),
-            .kind = (impviz_kind)word_at(d, i + 1),
-            .level = word_at(d, i + 2),
-            .flags = word_at(d, i + 3),
-        };
-        ok = word_at(d, i + 1) < IMPVIZ_KIND_COUNT &&
-             string_at(strings, strings_len, word_at(d, i + 4), &m.module) &&
-             string_at(strings, strings_len, word_at(d, i + 5), &m.name) &&
-             string_at(strings, strings_len, word_at(d, i + 6), &m.asname) &&
-             string_at(strings, strings_len, word_at(d, i + 7), &m.statement);
-        g_array_append_val(f->imports, m);
+    impviz_import *imports = (impviz_import *)(void *)f->imports->data;
+    for (guint32 k = 0; k < n_imports && ok; k++, rec += 4 * IMPORT_WORDS) {
+        guint32 w[IMPORT_WORDS];
+        memcpy(w, rec, sizeof w);
+        impviz_import *m = &imports[k];
+        *m = (impviz_import){.line = w[0], .kind = (impviz_kind)w[1], .level = w[2], .flags = w[3]};
+        ok = w[1] < IMPVIZ_KIND_COUNT && string_at(strings, strings_len, w[4], &m->module) &&
+             string_at(strings, strings_len, w[5], &m->name) &&
+             string_at(strings, strings_len, w[6], &m->asname) &&
+             string_at(strings, strings_len, w[7], &m->statement);
     }
-    for (guint32 k = 0; k < n_events && ok; k++, i += EVENT_WORDS) {
-        impviz_event e = {
-            .type = (impviz_event_type)word_at(d, i),
-            .line = word_at(d, i + 1),
-            .import_index = word_at(d, i + 2),
-            .uncertain = (word_at(d, i + 5) & 1) != 0,
-            .class_body = (word_at(d, i + 5) & 2) != 0,
-            .none = (word_at(d, i + 5) & 4) != 0,
-            .next = word_at(d, i + 6),
-            .catches = word_at(d, i + 7),
+    impviz_event *events = (impviz_event *)(void *)f->events->data;
+    for (guint32 k = 0; k < n_events && ok; k++, rec += 4 * EVENT_WORDS) {
+        guint32 w[EVENT_WORDS];
+        memcpy(w, rec, sizeof w);
+        impviz_event *e = &events[k];
+        *e = (impviz_event){
+            .type = (impviz_event_type)w[0],
+            .line = w[1],
+            .import_index = w[2],
+            .uncertain = (w[5] & 1) != 0,
+            .class_body = (w[5] & 2) != 0,
+            .none = (w[5] & 4) != 0,
+            .next = w[6],
+            .catches = w[7],
         };
-        ok = word_at(d, i) <= IMPVIZ_EV_END && word_at(d, i + 5) <= 7 &&
-             word_at(d, i + 7) <= IMPVIZ_CATCH_ALL &&
+        ok = w[0] <= IMPVIZ_EV_END && w[5] <= 7 && w[7] <= IMPVIZ_CATCH_ALL &&
              /* clause links only go forward, to an event that exists: the simulation follows
                 them, so a damaged cache must not make it loop */
-             (e.type < IMPVIZ_EV_TRY || e.type == IMPVIZ_EV_END ||
-              (e.next > k && e.next < n_events)) &&
-             (e.type != IMPVIZ_EV_IMPORT || e.import_index < n_imports) &&
-             string_at(strings, strings_len, word_at(d, i + 3), &e.name) &&
-             string_at(strings, strings_len, word_at(d, i + 4), &e.context);
-        g_array_append_val(f->events, e);
+             (e->type < IMPVIZ_EV_TRY || e->type == IMPVIZ_EV_END ||
+              (e->next > k && e->next < n_events)) &&
+             (e->type != IMPVIZ_EV_IMPORT || e->import_index < n_imports) &&
+             string_at(strings, strings_len, w[3], &e->name) &&
+             string_at(strings, strings_len, w[4], &e->context);
     }
     /* a rejection is only its reason */
     ok = ok && string_at(strings, strings_len, word_at(d, 7), &f->rejected) &&
@@ -317,6 +321,20 @@ static bool same_id(const char *field, size_t size, const char *id)
     return size == sizeof want && memcmp(field, want, size) == 0;
 }
 
+/* The slot of table (mask + 1 slots of entry index + 1) holding the entry for path, or the
+ * empty slot where it belongs. */
+static guint32 *find_path(const char *base, const entry *entries, guint32 *table, guint64 mask,
+                          const char *path, gsize len)
+{
+    for (guint64 k = impviz_hash_bytes(path, len) & mask;; k = (k + 1) & mask) {
+        if (!table[k])
+            return &table[k];
+        const entry *e = &entries[table[k] - 1];
+        if (e->path_len == len && memcmp(base + e->path_off, path, len) == 0)
+            return &table[k];
+    }
+}
+
 /* Checks the mapped bytes; on success sets the cache's header, entries and index. */
 static const char *load(impviz_cache *c, const char *bytes, gsize len)
 {
@@ -331,7 +349,8 @@ static const char *load(impviz_cache *c, const char *bytes, gsize len)
     if (!same_id(h.grammar, sizeof h.grammar, IMPVIZ_GRAMMAR_VERSION) ||
         !same_id(h.extractor, sizeof h.extractor, IMPVIZ_EXTRACTOR_HASH))
         return "written by another version of impviz or of its grammar";
-    if (h.file_len != len || h.n_entries > (len - sizeof h) / sizeof(entry))
+    if (h.file_len != len || h.n_entries > (len - sizeof h) / sizeof(entry) ||
+        h.n_entries >= G_MAXUINT32)
         return "corrupt (truncated)";
     const char *index = bytes + sizeof h;
     if (impviz_hash_bytes(index, h.n_entries * sizeof(entry)) != h.index_hash)
@@ -339,21 +358,28 @@ static const char *load(impviz_cache *c, const char *bytes, gsize len)
     if ((uintptr_t)index % G_ALIGNOF(entry) != 0)
         return "corrupt (misaligned)";
     const entry *entries = (const entry *)(const void *)index;
-    GHashTable *by_path = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint64 i = 0; i < h.n_entries; i++) {
         const entry *e = &entries[i];
         if (e->path_off >= len || e->path_len >= len - e->path_off ||
             bytes[e->path_off + e->path_len] != '\0' || e->data_off > len ||
-            e->data_len > len - e->data_off) {
-            g_hash_table_unref(by_path);
+            e->data_len > len - e->data_off)
             return "corrupt (entry out of bounds)";
-        }
-        g_hash_table_insert(by_path, (gpointer)(bytes + e->path_off), (gpointer)e);
     }
+    guint64 size = 2;
+    while (size < 2 * h.n_entries)
+        size *= 2;
+    guint32 *by_path = g_new0(guint32, size);
+    for (guint64 i = 0; i < h.n_entries; i++) {
+        const entry *e = &entries[i];
+        const char *path = bytes + e->path_off;
+        guint32 *at = find_path(bytes, entries, by_path, size - 1, path, e->path_len);
+        *at = (guint32)i + 1; /* a path listed twice: the last one counts */
+    }
+    c->by_path = by_path;
+    c->path_mask = size - 1;
     c->base = bytes;
     c->entries = entries;
     c->n_entries = h.n_entries;
-    c->by_path = by_path;
     c->hdr = (const header *)(const void *)bytes;
     return NULL;
 }
@@ -397,8 +423,7 @@ void impviz_cache_free(impviz_cache *c)
         g_free(c->slots[i].path);
     }
     g_free(c->slots);
-    if (c->by_path)
-        g_hash_table_unref(c->by_path);
+    g_free(c->by_path);
     if (c->map)
         g_mapped_file_unref(c->map);
     g_free(c->dir);
@@ -416,9 +441,11 @@ impviz_file *impviz_cache_get(impviz_cache *c, guint i, const char *path, const 
 {
     if (!c->by_path || i >= c->n_slots)
         return NULL;
-    const entry *e = g_hash_table_lookup(c->by_path, path);
-    if (!e)
+    const guint32 *at =
+        find_path(c->base, c->entries, c->by_path, c->path_mask, path, strlen(path));
+    if (!*at)
         return NULL;
+    const entry *e = &c->entries[*at - 1];
     bool racy = e->mtime_ns > c->hdr->snapshot_ns - RACY_NS;
     bool unchanged =
         hash ? *hash == e->content_hash && st->size == e->size : same_stat(e, st) && !racy;

@@ -8,6 +8,7 @@
  */
 #include "impviz.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 const char *impviz_kind_str(impviz_kind kind)
@@ -89,6 +90,11 @@ void impviz_sccs_compute(guint n, const guint *off, const guint *adj, impviz_scc
                 low[calls[cp - 1]] = low[v];
             if (low[v] != index[v])
                 continue;
+            if (stack[sp - 1] == v) { /* a component of one: not kept, not allocated */
+                sp--;
+                on_stack[v] = FALSE;
+                continue;
+            }
             GArray *comp = g_array_new(FALSE, FALSE, sizeof(guint));
             guint w;
             do {
@@ -96,10 +102,6 @@ void impviz_sccs_compute(guint n, const guint *off, const guint *adj, impviz_scc
                 on_stack[w] = FALSE;
                 g_array_append_val(comp, w);
             } while (w != v);
-            if (comp->len < 2) {
-                g_array_unref(comp);
-                continue;
-            }
             g_ptr_array_add(sccs->components, comp);
         }
     }
@@ -159,41 +161,69 @@ guint impviz_pair_hash(gconstpointer key)
     return (guint)(v >> 32);
 }
 
+/* Whether ref r is an import from one project module to another. */
+static bool is_edge_ref(const impviz_ref *r)
+{
+    return r->target >= 0 && (guint)r->target != r->source;
+}
+
 impviz_graph *impviz_graph_new(guint n_modules, const GArray *refs)
 {
     impviz_graph *g = g_new0(impviz_graph, 1);
     g->n_modules = n_modules;
     g->edges = g_array_new(FALSE, FALSE, sizeof(impviz_edge));
     g_array_set_clear_func(g->edges, edge_clear);
-    GHashTable *index = g_hash_table_new(impviz_pair_hash, g_int64_equal);
-    gint64 *keys = g_new(gint64, refs->len + 1);
-    for (guint i = 0; i < refs->len; i++) {
-        const impviz_ref *r = &g_array_index(refs, impviz_ref, i);
-        if (r->target < 0 || (guint)r->target == r->source)
-            continue;
-        keys[i] = ((gint64)r->source << 32) | (guint)r->target;
-        gpointer found = g_hash_table_lookup(index, &keys[i]);
-        impviz_edge *e;
-        if (!found) {
-            impviz_edge fresh = {.source = r->source,
-                                 .target = (guint)r->target,
-                                 .kind = r->import->kind,
-                                 .refs = g_array_new(FALSE, FALSE, sizeof(guint))};
-            g_array_append_val(g->edges, fresh);
-            g_hash_table_insert(index, &keys[i], GUINT_TO_POINTER(g->edges->len));
-            e = &g_array_index(g->edges, impviz_edge, g->edges->len - 1);
-        } else {
-            e = &g_array_index(g->edges, impviz_edge, GPOINTER_TO_UINT(found) - 1);
+    const impviz_ref *r = (const impviz_ref *)(const void *)refs->data;
+
+    /* the refs of each source module together, in refs order (a counting sort): no hashing */
+    guint *first = g_new0(guint, n_modules + 1), *order = g_new(guint, refs->len + 1);
+    for (guint i = 0; i < refs->len; i++)
+        if (is_edge_ref(&r[i]))
+            first[r[i].source + 1]++;
+    for (guint v = 0; v < n_modules; v++)
+        first[v + 1] += first[v];
+    guint *fill = g_memdup2(first, (n_modules + 1) * sizeof(guint));
+    for (guint i = 0; i < refs->len; i++)
+        if (is_edge_ref(&r[i]))
+            order[fill[r[i].source]++] = i;
+    g_free(fill);
+
+    /* one source at a time: edge_of[t] is the edge to t, valid when seen[t] is the source + 1 */
+    guint *edge_of = g_new(guint, n_modules), *seen = g_new0(guint, n_modules);
+    for (guint v = 0; v < n_modules; v++) {
+        guint start = g->edges->len;
+        for (guint k = first[v]; k < first[v + 1]; k++) {
+            const impviz_ref *x = &r[order[k]];
+            guint t = (guint)x->target;
+            if (seen[t] != v + 1) {
+                seen[t] = v + 1;
+                edge_of[t] = g->edges->len;
+                impviz_edge fresh = {.source = v, .target = t, .kind = x->import->kind};
+                g_array_append_val(g->edges, fresh);
+            }
+            impviz_edge *e = &g_array_index(g->edges, impviz_edge, edge_of[t]);
+            if (impviz_kind_stronger(x->import->kind, e->kind))
+                e->kind = x->import->kind;
+            e->kinds |= mask_of(x->import->kind);
+            e->count++;
         }
-        if (impviz_kind_stronger(r->import->kind, e->kind))
-            e->kind = r->import->kind;
-        e->kinds |= mask_of(r->import->kind);
-        e->count++;
-        g_array_append_val(e->refs, i);
+        /* each edge's refs, sized once, in refs order */
+        for (guint k = start; k < g->edges->len; k++) {
+            impviz_edge *e = &g_array_index(g->edges, impviz_edge, k);
+            e->refs = g_array_sized_new(FALSE, FALSE, sizeof(guint), e->count);
+        }
+        for (guint k = first[v]; k < first[v + 1]; k++) {
+            guint t = (guint)r[order[k]].target;
+            g_array_append_val(g_array_index(g->edges, impviz_edge, edge_of[t]).refs, order[k]);
+        }
+        if (g->edges->len - start > 1)
+            qsort(&g_array_index(g->edges, impviz_edge, start), g->edges->len - start,
+                  sizeof(impviz_edge), edge_cmp);
     }
-    g_hash_table_unref(index);
-    g_free(keys);
-    g_array_sort(g->edges, edge_cmp);
+    g_free(edge_of);
+    g_free(seen);
+    g_free(first);
+    g_free(order);
 
     guint *off, *adj;
     adjacency(g, mask_of(IMPVIZ_EAGER), &off, &adj);

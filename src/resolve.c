@@ -27,109 +27,196 @@ bool impviz_is_stdlib(const char *name)
            NULL;
 }
 
-/* The absolute dotted name an import refers to, or NULL when a relative import climbs above
- * its top-level package. Caller frees. */
-static char *absolute_name(const impviz_module *src, const impviz_import *imp)
+/* What a top-level name outside the project's modules resolves to. */
+typedef struct {
+    impviz_target_class cls;
+    const char *external; /* interned; NULL when unresolved */
+} outside_name;
+
+/* Module names -> indices for one pass over many imports, and a scratch name buffer: one pass
+ * resolves every import without allocating. */
+typedef struct {
+    const impviz_project *p;
+    guint32 *slots;      /* open addressing on the name's hash: module index + 1, 0 for empty; at
+                            most half full; NULL: ask p */
+    guint64 mask;        /* slots' size - 1 (a power of two) */
+    GHashTable *outside; /* top-level name (owned) -> outside_name (owned), as found so far;
+                            NULL: found again each time */
+    GString *name;       /* the name being looked up */
+} resolver;
+
+/* The slot holding the module named name (len bytes), or the empty slot where it belongs. */
+static guint32 *name_slot(const resolver *r, const char *name, gsize len)
 {
-    if (imp->level == 0)
-        return g_strdup(imp->module);
-    /* the package the dots count from: the module itself for a package's __init__ */
-    char *base = g_strdup(src->name);
-    if (!src->is_package) {
-        char *dot = strrchr(base, '.');
-        if (!dot) {
-            g_free(base);
-            return NULL; /* a top-level module has no parent package */
-        }
-        *dot = '\0';
+    for (guint64 k = impviz_hash_bytes(name, len) & r->mask;; k = (k + 1) & r->mask) {
+        if (!r->slots[k])
+            return &r->slots[k];
+        const impviz_module *m = g_ptr_array_index(r->p->modules, r->slots[k] - 1);
+        if (strncmp(m->name, name, len) == 0 && m->name[len] == '\0')
+            return &r->slots[k];
     }
-    for (guint i = 1; i < imp->level; i++) {
-        char *dot = strrchr(base, '.');
-        if (!dot) {
-            g_free(base);
-            return NULL;
-        }
-        *dot = '\0';
-    }
-    char *full = *imp->module ? g_strconcat(base, ".", imp->module, NULL) : g_strdup(base);
-    g_free(base);
-    return full;
 }
 
-/* Index of the longest prefix of name (at dots) that is a project module, or -1. Cuts name. */
-static gint longest_module_prefix(const impviz_project *p, char *name)
+static void resolver_init(resolver *r, const impviz_project *p, bool indexed)
 {
-    for (;;) {
-        if (impviz_project_lookup(p, name))
-            return impviz_project_index(p, name);
-        char *dot = strrchr(name, '.');
-        if (!dot)
-            return -1;
-        *dot = '\0';
+    r->p = p;
+    r->slots = NULL;
+    r->outside = NULL;
+    r->name = g_string_sized_new(256);
+    if (!indexed)
+        return;
+    r->outside = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    guint64 size = 2;
+    while (size < 2 * (guint64)p->modules->len)
+        size *= 2;
+    r->slots = g_new0(guint32, size);
+    r->mask = size - 1;
+    for (guint i = 0; i < p->modules->len; i++) {
+        const impviz_module *m = g_ptr_array_index(p->modules, i);
+        *name_slot(r, m->name, strlen(m->name)) = i + 1; /* a name listed twice: the last */
     }
+}
+
+static void resolver_release(resolver *r)
+{
+    g_free(r->slots);
+    if (r->outside)
+        g_hash_table_unref(r->outside);
+    g_string_free(r->name, TRUE);
+}
+
+/* Index of the module named r->name, or -1. */
+static gint module_index(const resolver *r)
+{
+    if (r->slots)
+        return (gint)*name_slot(r, r->name->str, r->name->len) - 1;
+    return impviz_project_index(r->p, r->name->str);
+}
+
+/* Sets r->name to the absolute dotted name an import refers to; false when a relative import
+ * climbs above its top-level package. */
+static bool absolute_name(resolver *r, const impviz_module *src, const impviz_import *imp)
+{
+    GString *out = r->name;
+    g_string_truncate(out, 0);
+    if (imp->level == 0) {
+        if (!imp->module)
+            return false;
+        g_string_append(out, imp->module);
+        return true;
+    }
+    /* the package the dots count from: the module itself for a package's __init__; each dot
+     * past the first climbs one package up */
+    size_t len = strlen(src->name);
+    for (guint climb = imp->level - (src->is_package ? 1 : 0); climb > 0; climb--) {
+        while (len > 0 && src->name[len - 1] != '.')
+            len--;
+        if (len == 0)
+            return false; /* above the top-level package */
+        len--;
+    }
+    g_string_append_len(out, src->name, (gssize)len);
+    if (*imp->module) {
+        g_string_append_c(out, '.');
+        g_string_append(out, imp->module);
+    }
+    return true;
 }
 
 char *impviz_resolve_absolute(const impviz_project *p, guint source, const impviz_import *imp)
 {
-    char *full = absolute_name(g_ptr_array_index(p->modules, source), imp);
-    if (full && !*full) {
-        g_free(full);
-        return NULL;
-    }
+    resolver r;
+    resolver_init(&r, p, false);
+    char *full = NULL;
+    if (absolute_name(&r, g_ptr_array_index(p->modules, source), imp) && r.name->len)
+        full = g_strndup(r.name->str, r.name->len);
+    resolver_release(&r);
     return full;
+}
+
+static impviz_ref resolve_one(resolver *r, guint source, const impviz_import *imp)
+{
+    const impviz_project *p = r->p;
+    impviz_ref ref = {.source = source, .target = -1, .import = imp};
+    GString *name = r->name;
+    if (!absolute_name(r, g_ptr_array_index(p->modules, source), imp) || !name->len) {
+        ref.cls = IMPVIZ_TARGET_UNRESOLVED;
+        return ref;
+    }
+    gsize full_len = name->len;
+    if (imp->name && !(imp->flags & IMPVIZ_IMPORT_STAR)) { /* the submodule full.name */
+        g_string_append_c(name, '.');
+        g_string_append(name, imp->name);
+        gint idx = module_index(r);
+        if (idx >= 0) {
+            ref.target = idx;
+            ref.cls = IMPVIZ_TARGET_MODULE;
+            return ref;
+        }
+        g_string_truncate(name, full_len);
+    }
+    /* the longest prefix at dots that is a module; the name is cut down to its first part */
+    for (;;) {
+        gint idx = module_index(r);
+        if (idx >= 0) {
+            ref.target = idx;
+            ref.cls = IMPVIZ_TARGET_MODULE;
+            return ref;
+        }
+        const char *dot = strrchr(name->str, '.');
+        if (!dot)
+            break;
+        g_string_truncate(name, (gsize)(dot - name->str));
+    }
+    if (imp->level > 0) {
+        ref.cls = IMPVIZ_TARGET_UNRESOLVED; /* inside the project, but no such module */
+        return ref;
+    }
+    const char *top = name->str;
+    outside_name found, *o = r->outside ? g_hash_table_lookup(r->outside, top) : NULL;
+    if (!o) {
+        o = r->outside ? g_new0(outside_name, 1) : &found;
+        if (g_hash_table_contains(p->packages, top) || impviz_project_lookup(p, top)) {
+            /* inside the project, but no such module */
+            *o = (outside_name){IMPVIZ_TARGET_UNRESOLVED, NULL};
+        } else {
+            o->cls = impviz_is_stdlib(top) ? IMPVIZ_TARGET_STDLIB : IMPVIZ_TARGET_THIRD_PARTY;
+            o->external = g_intern_string(top);
+        }
+        if (r->outside)
+            g_hash_table_insert(r->outside, g_strdup(top), o);
+    }
+    ref.cls = o->cls;
+    ref.external = o->external;
+    return ref;
 }
 
 impviz_ref impviz_resolve_one(const impviz_project *p, guint source, const impviz_import *imp)
 {
-    impviz_ref ref = {.source = source, .target = -1, .import = imp};
-    const impviz_module *src = g_ptr_array_index(p->modules, source);
-    char *full = absolute_name(src, imp);
-    if (!full || !*full) {
-        ref.cls = IMPVIZ_TARGET_UNRESOLVED;
-        g_free(full);
-        return ref;
-    }
-    if (imp->name && !(imp->flags & IMPVIZ_IMPORT_STAR)) {
-        char *sub = g_strconcat(full, ".", imp->name, NULL);
-        gint idx = impviz_project_index(p, sub);
-        g_free(sub);
-        if (idx >= 0) {
-            ref.target = idx;
-            ref.cls = IMPVIZ_TARGET_MODULE;
-            g_free(full);
-            return ref;
-        }
-    }
-    char *top = g_strdup(full);
-    char *dot = strchr(top, '.');
-    if (dot)
-        *dot = '\0';
-    gint idx = longest_module_prefix(p, full);
-    if (idx >= 0) {
-        ref.target = idx;
-        ref.cls = IMPVIZ_TARGET_MODULE;
-    } else if (imp->level > 0 || g_hash_table_contains(p->packages, top) ||
-               impviz_project_lookup(p, top)) {
-        ref.cls = IMPVIZ_TARGET_UNRESOLVED; /* inside the project, but no such module */
-    } else {
-        ref.cls = impviz_is_stdlib(top) ? IMPVIZ_TARGET_STDLIB : IMPVIZ_TARGET_THIRD_PARTY;
-        ref.external = g_intern_string(top);
-    }
-    g_free(top);
-    g_free(full);
+    resolver r;
+    resolver_init(&r, p, false);
+    impviz_ref ref = resolve_one(&r, source, imp);
+    resolver_release(&r);
     return ref;
 }
 
 void impviz_resolve(const impviz_project *p, impviz_file *const *files, GArray *refs)
 {
+    guint n = 0;
+    for (guint m = 0; m < p->modules->len; m++)
+        n += files[m] ? files[m]->imports->len : 0;
+    guint base = refs->len;
+    g_array_set_size(refs, base + n); /* one allocation */
+    resolver r;
+    resolver_init(&r, p, true);
+    guint k = base;
     for (guint m = 0; m < p->modules->len; m++) {
         const impviz_file *f = files[m];
         if (!f)
             continue;
-        for (guint i = 0; i < f->imports->len; i++) {
-            const impviz_import *imp = &g_array_index(f->imports, impviz_import, i);
-            impviz_ref ref = impviz_resolve_one(p, m, imp);
-            g_array_append_val(refs, ref);
-        }
+        for (guint i = 0; i < f->imports->len; i++)
+            g_array_index(refs, impviz_ref, k++) =
+                resolve_one(&r, m, &g_array_index(f->imports, impviz_import, i));
     }
+    resolver_release(&r);
 }
