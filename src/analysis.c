@@ -314,6 +314,7 @@ impviz_status impviz_analysis_run(const impviz_analysis_opts *opts, impviz_diags
         return status;
     impviz_analysis *a = g_new0(impviz_analysis, 1);
     a->project = project;
+    a->jobs = opts->jobs ? opts->jobs : g_get_num_processors();
     guint n = project->modules->len;
     a->files = g_ptr_array_new_full(n, (GDestroyNotify)impviz_file_free);
     g_ptr_array_set_size(a->files, n);

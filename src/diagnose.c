@@ -1023,6 +1023,97 @@ static GPtrArray *suggest(const impviz_analysis *a, const GArray *members, GHash
     return out;
 }
 
+/* ---- predictions on several threads ------------------------------------------------------- */
+
+/* One member's prediction, computed by a pool thread. */
+typedef struct {
+    const impviz_analysis *a;
+    const char *name;
+    guint64 limit;
+    impviz_prediction *p; /* the result, owned until taken */
+    guint64 work;
+} predict_task;
+
+typedef struct {
+    guint threads;
+    GThreadPool *pool; /* NULL: predictions run on the calling thread */
+    GMutex lock;
+    GCond done;
+    guint pending; /* tasks of the current batch not finished yet */
+} batch;
+
+static void predict_task_run(gpointer data, gpointer user)
+{
+    predict_task *t = data;
+    batch *b = user;
+    t->p = predict(t->a, t->name, &t->work, t->limit);
+    g_mutex_lock(&b->lock);
+    if (--b->pending == 0)
+        g_cond_signal(&b->done);
+    g_mutex_unlock(&b->lock);
+}
+
+/* Predicts comp's members in order into entries, as one thread would: a member is predicted only
+ * while the component has spent at most PREDICT_BUDGET events and the run's budget (max_steps,
+ * of which steps are spent) is not used up, and a simulation that reaches the run's budget ends
+ * the component. Batches of members run on the pool's threads with the budget left at the
+ * batch's start; a member whose simulation a single thread would have cut shorter is simulated
+ * again with that thread's limit, so entries and *work are the same for any number of threads.
+ * Returns how many members were predicted. */
+static guint predict_members(const impviz_analysis *a, const GArray *comp, batch *b,
+                             guint64 max_steps, guint64 steps, guint64 *work, GPtrArray *entries)
+{
+    guint size = b->pool ? 4 * b->threads : 1;
+    predict_task *tasks = g_new0(predict_task, size);
+    guint j = 0;
+    bool stop = false;
+    while (j < comp->len && !stop) {
+        guint n = MIN(size, comp->len - j);
+        guint64 limit = max_steps ? max_steps - steps - *work : 0;
+        if (*work > PREDICT_BUDGET || (max_steps && steps + *work >= max_steps))
+            break; /* the component's (or the run's) budget is spent */
+        for (guint k = 0; k < n; k++)
+            tasks[k] = (predict_task){a, module_at(a, g_array_index(comp, guint, j + k))->name,
+                                      limit, NULL, 0};
+        if (b->pool) {
+            b->pending = n;
+            for (guint k = 0; k < n; k++)
+                g_thread_pool_push(b->pool, &tasks[k], NULL);
+            g_mutex_lock(&b->lock);
+            while (b->pending)
+                g_cond_wait(&b->done, &b->lock);
+            g_mutex_unlock(&b->lock);
+        } else {
+            tasks[0].p = predict(a, tasks[0].name, &tasks[0].work, limit);
+        }
+        for (guint k = 0; k < n; k++) {
+            predict_task *t = &tasks[k];
+            if (!stop && k > 0) { /* what one thread would check before this member */
+                guint64 left = max_steps ? max_steps - steps - *work : 0;
+                stop = *work > PREDICT_BUDGET || (max_steps && steps + *work >= max_steps);
+                if (!stop && left && (!t->p || t->work >= left)) {
+                    g_clear_pointer(&t->p, impviz_prediction_free);
+                    t->work = 0;
+                    t->p = predict(a, t->name, &t->work, left);
+                }
+            }
+            if (stop) {
+                g_clear_pointer(&t->p, impviz_prediction_free);
+                continue;
+            }
+            *work += t->work;
+            if (!t->p) {
+                stop = true;
+                continue;
+            }
+            g_ptr_array_add(entries, g_steal_pointer(&t->p));
+            j++;
+        }
+    }
+    g_free(tasks);
+    return j;
+}
+
 static void cycle_diagnosis_free(gpointer p)
 {
     impviz_cycle_diagnosis *c = p;
@@ -1042,6 +1133,12 @@ impviz_diagnosis *impviz_diagnose(const impviz_analysis *a, guint64 max_steps)
         return d;
     impviz_parser *parser = impviz_parser_new();
     GHashTable *exported = reexports(a);
+    batch pool = {.threads = a->jobs > 1 ? a->jobs : 1};
+    if (pool.threads > 1) {
+        g_mutex_init(&pool.lock);
+        g_cond_init(&pool.done);
+        pool.pool = g_thread_pool_new(predict_task_run, &pool, (gint)pool.threads, FALSE, NULL);
+    }
     for (guint i = 0; i < comps->len; i++) {
         const GArray *comp = g_ptr_array_index(comps, i);
         impviz_cycle_diagnosis *c = g_new0(impviz_cycle_diagnosis, 1);
@@ -1049,25 +1146,20 @@ impviz_diagnosis *impviz_diagnose(const impviz_analysis *a, guint64 max_steps)
         c->cycle = impviz_cycle_steps(a, i);
         c->entries = g_ptr_array_new_with_free_func((GDestroyNotify)impviz_prediction_free);
         guint64 work = 0;
-        for (guint j = 0; j < comp->len; j++) {
-            /* the run's budget (max_steps) stops a simulation midway; a component's only
-             * between two */
-            bool run_out = max_steps && d->steps + work >= max_steps;
-            impviz_prediction *p = NULL;
-            if (work <= PREDICT_BUDGET && !run_out)
-                p = predict(a, module_at(a, g_array_index(comp, guint, j))->name, &work,
-                            max_steps ? max_steps - d->steps - work : 0);
-            if (!p) {
-                c->entries_omitted = comp->len - j;
-                if (max_steps && d->steps + work >= max_steps)
-                    d->omitted += c->entries_omitted;
-                break;
-            }
-            g_ptr_array_add(c->entries, p);
+        guint j = predict_members(a, comp, &pool, max_steps, d->steps, &work, c->entries);
+        if (j < comp->len) {
+            c->entries_omitted = comp->len - j;
+            if (max_steps && d->steps + work >= max_steps)
+                d->omitted += c->entries_omitted;
         }
         d->steps += work;
         c->suggestions = suggest(a, comp, exported, parser, &c->minimum);
         g_ptr_array_add(d->cycles, c);
+    }
+    if (pool.pool) {
+        g_thread_pool_free(pool.pool, FALSE, TRUE);
+        g_mutex_clear(&pool.lock);
+        g_cond_clear(&pool.done);
     }
     g_hash_table_unref(exported);
     impviz_parser_free(parser);

@@ -380,6 +380,7 @@ typedef struct {
     guint64 *content_hashes; /* per module: impviz_hash_bytes of its file's bytes as parsed (or
                                 as the parse cache knew them when it trusted stat) */
     bool *content_known;     /* per module: content_hashes[i] is valid (false: unreadable) */
+    guint jobs;              /* threads the analysis may use (0 or 1: one) */
 } impviz_analysis;
 
 /* Discovers, parses (in opts->jobs threads), resolves and builds the graph. Problems with single

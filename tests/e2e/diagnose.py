@@ -182,6 +182,15 @@ with tempfile.TemporaryDirectory() as root:
           "--fail-on error fails safe on members not predicted")
     equal(run_json(A.impviz, "--max-simulation", "0", root)["cycles"], full["cycles"],
           "--max-simulation 0: no limit")
+    # predictions run on several threads give what one thread gives, wherever the budget cuts
+    for budget in list(range(0, 61)) + [100, 1000]:
+        # --no-cache: a kept diagnosis would be taken whatever -j says
+        one = run(A.impviz, "-j", "1", "--max-simulation", str(budget), "-T", "json", "--no-cache",
+                  root)
+        for jobs in ("2", "4"):
+            equal(run(A.impviz, "-j", jobs, "--max-simulation", str(budget), "-T", "json",
+                      "--no-cache", root),
+                  one, f"--max-simulation {budget}: -j {jobs} gives -j 1's output")
     rc, out, err = run(A.impviz, "--max-simulation", "-5", root)
     check(rc == 2 and "--max-simulation take numbers >= 0" in err, f"negative budget: {err!r}")
 done("diagnose")
