@@ -501,7 +501,7 @@ static gint pending_cmp(gconstpointer a, gconstpointer b)
     return strcmp(((const pending *)a)->path, ((const pending *)b)->path);
 }
 
-static bool write_all(int fd, const void *data, size_t len)
+bool impviz_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
     while (len) {
@@ -635,11 +635,11 @@ impviz_status impviz_cache_save(impviz_cache *c, impviz_diags *diags)
             p->s->fresh ? g_bytes_get_data(p->s->fresh, &len) : c->base + p->s->old->data_off;
         g_byte_array_append(buf, data, (guint)len);
         if (buf->len >= (1 << 20)) {
-            ok = write_all(fd, buf->data, buf->len);
+            ok = impviz_write_all(fd, buf->data, buf->len);
             g_byte_array_set_size(buf, 0);
         }
     }
-    ok = ok && write_all(fd, buf->data, buf->len);
+    ok = ok && impviz_write_all(fd, buf->data, buf->len);
     g_byte_array_unref(buf);
     int code = errno;
     if (close(fd) != 0 && ok) {

@@ -124,20 +124,6 @@ static bool message_read(const GByteArray *msg, impviz_diags *diags, impviz_stat
 
 /* ---- the child ---------------------------------------------------------------------------- */
 
-static bool write_all(int fd, const guint8 *p, size_t n)
-{
-    while (n) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        p += k;
-        n -= (size_t)k;
-    }
-    return true;
-}
-
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
 #elif defined(__has_feature)
@@ -164,7 +150,7 @@ static G_GNUC_NORETURN void child_main(int fd, pid_t parent, impviz_deadline_fn 
     GBytes *bytes = NULL;
     impviz_status status = fn(data, diags, &bytes);
     GByteArray *msg = message_new(status, diags, bytes);
-    bool ok = write_all(fd, msg->data, msg->len);
+    bool ok = impviz_write_all(fd, msg->data, msg->len);
     _exit(ok ? 0 : 1); /* nothing freed: the process ends here */
 }
 

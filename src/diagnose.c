@@ -1114,7 +1114,7 @@ static guint predict_members(const impviz_analysis *a, const GArray *comp, batch
     return j;
 }
 
-static void cycle_diagnosis_free(gpointer p)
+void impviz_cycle_diagnosis_free(gpointer p)
 {
     impviz_cycle_diagnosis *c = p;
     g_array_unref(c->members);
@@ -1127,7 +1127,7 @@ static void cycle_diagnosis_free(gpointer p)
 impviz_diagnosis *impviz_diagnose(const impviz_analysis *a, guint64 max_steps)
 {
     impviz_diagnosis *d = g_new0(impviz_diagnosis, 1);
-    d->cycles = g_ptr_array_new_with_free_func(cycle_diagnosis_free);
+    d->cycles = g_ptr_array_new_with_free_func(impviz_cycle_diagnosis_free);
     const GPtrArray *comps = a->graph->import_time.components;
     if (!comps->len)
         return d;

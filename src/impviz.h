@@ -469,6 +469,8 @@ typedef struct impviz_diagnosis_s {
  * impviz_diagnosis_free. */
 impviz_diagnosis *impviz_diagnose(const impviz_analysis *analysis, guint64 max_steps);
 void impviz_diagnosis_free(impviz_diagnosis *diagnosis);
+/* Frees one impviz_cycle_diagnosis * (a GDestroyNotify for impviz_diagnosis.cycles). */
+void impviz_cycle_diagnosis_free(gpointer cycle);
 
 /* Predicts what importing `module` (a project module or package, dotted) does. IMPVIZ_EUSAGE
  * with a diagnostic when the project has no such module. Caller frees *out with
@@ -593,6 +595,8 @@ bool impviz_stat_path(const char *path, impviz_stat *st);
 /* Fills *st from what stat(2) returned. */
 struct stat;
 void impviz_stat_set(impviz_stat *st, const struct stat *s);
+/* Writes all of data to fd, retrying short writes and EINTR; false with errno set on failure. */
+bool impviz_write_all(int fd, const void *data, size_t len);
 /* The 64-bit content hash the cache compares files by (fast, not cryptographic). */
 guint64 impviz_hash_bytes(const void *data, size_t len);
 

@@ -456,16 +456,6 @@ static impviz_suggestion *r_suggestion(reader *r)
     return s;
 }
 
-static void cycle_free(gpointer p)
-{
-    impviz_cycle_diagnosis *c = p;
-    g_array_unref(c->members);
-    g_array_unref(c->cycle);
-    g_ptr_array_unref(c->entries);
-    g_ptr_array_unref(c->suggestions);
-    g_free(c);
-}
-
 static impviz_cycle_diagnosis *r_cycle(reader *r)
 {
     impviz_cycle_diagnosis *c = g_new0(impviz_cycle_diagnosis, 1);
@@ -521,7 +511,7 @@ impviz_diagnosis *impviz_diagnosis_deserialize(const impviz_analysis *a, const v
     out->steps = low | (guint64)r_u32(&r) << 32;
     out->omitted = r_u32(&r);
     guint32 n = r_count(&r, 6);
-    out->cycles = g_ptr_array_new_full(n, cycle_free);
+    out->cycles = g_ptr_array_new_full(n, impviz_cycle_diagnosis_free);
     for (guint32 i = 0; i < n && r.ok; i++)
         g_ptr_array_add(out->cycles, r_cycle(&r));
     /* one diagnosis per import-time component, and nothing after the last */
@@ -574,21 +564,6 @@ static impviz_diagnosis *load(const impviz_analysis *a, const char *bytes, gsize
     return d;
 }
 
-static bool write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 /* Writes d under key into dir, beside its final name and renamed into place. */
 static void save(const impviz_analysis *a, const impviz_diagnosis *d, const char *dir, GBytes *key,
                  impviz_diags *diags)
@@ -620,8 +595,8 @@ static void save(const impviz_analysis *a, const impviz_diagnosis *d, const char
         code = errno;
         goto cleanup;
     }
-    bool ok = write_all(fd, &h, sizeof h) && write_all(fd, key_data, key_len) &&
-              write_all(fd, body_data, body_len);
+    bool ok = impviz_write_all(fd, &h, sizeof h) && impviz_write_all(fd, key_data, key_len) &&
+              impviz_write_all(fd, body_data, body_len);
     code = errno;
     if (close(fd) != 0 && ok) {
         ok = false;
