@@ -715,7 +715,7 @@ static GArray *file_name_uses(const impviz_analysis *a, impviz_parser *parser, g
     return uses;
 }
 
-static void suggestion_free(gpointer p)
+void impviz_suggestion_free(gpointer p)
 {
     impviz_suggestion *s = p;
     g_ptr_array_unref(s->functions);
@@ -953,7 +953,7 @@ static void plan_source(const impviz_analysis *a, const GArray *members, GArray 
     }
     GArray *uses = file_name_uses(a, parser, src, names);
     for (guint k = i; k < j; k++) {
-        plans[k] = g_ptr_array_new_with_free_func(suggestion_free);
+        plans[k] = g_ptr_array_new_with_free_func(impviz_suggestion_free);
         plan_edge(a, members, &g_array_index(edges, comp_edge, k), uses, names, exported, plans[k]);
     }
     if (uses)
@@ -1000,7 +1000,7 @@ static GPtrArray *suggest(const impviz_analysis *a, const GArray *members, GHash
         min_feedback_exact(&g, chosen);
     else
         min_feedback_greedy(&g, chosen);
-    GPtrArray *out = g_ptr_array_new_with_free_func(suggestion_free);
+    GPtrArray *out = g_ptr_array_new_with_free_func(impviz_suggestion_free);
     for (guint i = 0; i < m; i++) {
         if (!chosen[i])
             continue;

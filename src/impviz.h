@@ -469,6 +469,8 @@ typedef struct impviz_diagnosis_s {
  * impviz_diagnosis_free. */
 impviz_diagnosis *impviz_diagnose(const impviz_analysis *analysis, guint64 max_steps);
 void impviz_diagnosis_free(impviz_diagnosis *diagnosis);
+/* Frees one impviz_suggestion * (a GDestroyNotify for impviz_cycle_diagnosis.suggestions). */
+void impviz_suggestion_free(gpointer suggestion);
 /* Frees one impviz_cycle_diagnosis * (a GDestroyNotify for impviz_diagnosis.cycles). */
 void impviz_cycle_diagnosis_free(gpointer cycle);
 

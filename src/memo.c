@@ -417,14 +417,6 @@ static impviz_prediction *r_prediction(reader *r)
     return p;
 }
 
-static void suggestion_free(gpointer p)
-{
-    impviz_suggestion *s = p;
-    g_ptr_array_unref(s->functions);
-    g_ptr_array_unref(s->names);
-    g_free(s);
-}
-
 static impviz_suggestion *r_suggestion(reader *r)
 {
     impviz_suggestion *s = g_new0(impviz_suggestion, 1);
@@ -480,7 +472,7 @@ static impviz_cycle_diagnosis *r_cycle(reader *r)
     for (guint32 i = 0; i < n && r->ok; i++)
         g_ptr_array_add(c->entries, r_prediction(r));
     n = r_count(r, 8);
-    c->suggestions = g_ptr_array_new_full(n, suggestion_free);
+    c->suggestions = g_ptr_array_new_full(n, impviz_suggestion_free);
     for (guint32 i = 0; i < n && r->ok; i++)
         g_ptr_array_add(c->suggestions, r_suggestion(r));
     return c;
