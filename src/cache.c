@@ -245,7 +245,13 @@ impviz_file *impviz_file_deserialize(const void *data, size_t len)
     if (strings_len && src[strings_len - 1] != '\0')
         return NULL; /* so every offset below strings_len starts a terminated string */
 
-    impviz_file *f = g_new0(impviz_file, 1);
+    /* the strings in the same block, after the struct: freeing the file frees them (strings is
+       NULL for impviz_file_free); one allocation rather than a chunk, its list node and block */
+    impviz_file *f = g_malloc(sizeof(impviz_file) + strings_len + 1);
+    *f = (impviz_file){0};
+    char *strings = (char *)(f + 1);
+    memcpy(strings, src, strings_len);
+    strings[strings_len] = '\0'; /* "" when there are none */
     f->error_count = word_at(d, 0);
     f->first_error_line = word_at(d, 1);
     f->too_deep = word_at(d, 2);
@@ -255,10 +261,6 @@ impviz_file *impviz_file_deserialize(const void *data, size_t len)
     f->events = g_array_sized_new(FALSE, FALSE, sizeof(impviz_event), n_events);
     g_array_set_size(f->imports, n_imports);
     g_array_set_size(f->events, n_events);
-    f->strings = g_string_chunk_new(strings_len + 1);
-    /* one copy of all strings: pointers below point into it */
-    const char *strings =
-        strings_len ? g_string_chunk_insert_len(f->strings, src, strings_len) : "";
     const guchar *rec = d + 4 * FILE_HEAD;
     bool ok = true;
     impviz_import *imports = (impviz_import *)(void *)f->imports->data;

@@ -562,8 +562,8 @@ static const impviz_module *module_at(const impviz_analysis *a, guint i)
 static const impviz_import *eager_import(const impviz_analysis *a, guint s, guint t)
 {
     const impviz_edge *e = impviz_graph_edge(a->graph, s, t);
-    for (guint i = 0; e && i < e->refs->len; i++) {
-        const impviz_ref *r = &g_array_index(a->refs, impviz_ref, g_array_index(e->refs, guint, i));
+    for (guint i = 0; e && i < e->count; i++) {
+        const impviz_ref *r = &g_array_index(a->refs, impviz_ref, e->refs[i]);
         if (r->import->kind == IMPVIZ_EAGER)
             return r->import;
     }

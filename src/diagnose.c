@@ -648,8 +648,8 @@ static const impviz_ref *ref_at(const impviz_analysis *a, guint i)
 static GArray *eager_refs(const impviz_analysis *a, const impviz_edge *e)
 {
     GArray *out = g_array_new(FALSE, FALSE, sizeof(guint));
-    for (guint i = 0; i < e->refs->len; i++) {
-        guint r = g_array_index(e->refs, guint, i);
+    for (guint i = 0; i < e->count; i++) {
+        guint r = e->refs[i];
         if (ref_at(a, r)->import->kind == IMPVIZ_EAGER)
             g_array_append_val(out, r);
     }

@@ -22,12 +22,6 @@ bool impviz_kind_stronger(impviz_kind a, impviz_kind b)
     return a < b; /* the enum is declared strongest first */
 }
 
-static void edge_clear(gpointer p)
-{
-    impviz_edge *e = p;
-    g_array_unref(e->refs);
-}
-
 static gint edge_cmp(gconstpointer a, gconstpointer b)
 {
     const impviz_edge *x = a, *y = b;
@@ -167,12 +161,27 @@ static bool is_edge_ref(const impviz_ref *r)
     return r->target >= 0 && (guint)r->target != r->source;
 }
 
+/* Sorts a source's few edges by target: most modules import a handful of modules, where an
+ * insertion sort beats qsort's set-up. */
+static void sort_edges(impviz_edge *e, guint n)
+{
+    if (n > 16) {
+        qsort(e, n, sizeof *e, edge_cmp);
+        return;
+    }
+    for (guint i = 1; i < n; i++) {
+        impviz_edge x = e[i];
+        guint j = i;
+        for (; j > 0 && e[j - 1].target > x.target; j--)
+            e[j] = e[j - 1];
+        e[j] = x;
+    }
+}
+
 impviz_graph *impviz_graph_new(guint n_modules, const GArray *refs)
 {
     impviz_graph *g = g_new0(impviz_graph, 1);
     g->n_modules = n_modules;
-    g->edges = g_array_new(FALSE, FALSE, sizeof(impviz_edge));
-    g_array_set_clear_func(g->edges, edge_clear);
     const impviz_ref *r = (const impviz_ref *)(const void *)refs->data;
 
     /* the refs of each source module together, in refs order (a counting sort): no hashing */
@@ -186,40 +195,49 @@ impviz_graph *impviz_graph_new(guint n_modules, const GArray *refs)
     for (guint i = 0; i < refs->len; i++)
         if (is_edge_ref(&r[i]))
             order[fill[r[i].source]++] = i;
-    g_free(fill);
+
+    /* at most one edge per edge ref: sized once, trimmed at the end; each edge's refs are a
+       slice of edge_refs, within its source's range first[v] .. first[v + 1] */
+    guint n_refs = first[n_modules];
+    g->edges = g_array_sized_new(FALSE, FALSE, sizeof(impviz_edge), n_refs);
+    g_array_set_size(g->edges, n_refs);
+    impviz_edge *edges = (impviz_edge *)(void *)g->edges->data;
+    g->edge_refs = g_new(guint, n_refs + 1);
+    guint n_edges = 0;
 
     /* one source at a time: edge_of[t] is the edge to t, valid when seen[t] is the source + 1 */
     guint *edge_of = g_new(guint, n_modules), *seen = g_new0(guint, n_modules);
     for (guint v = 0; v < n_modules; v++) {
-        guint start = g->edges->len;
+        guint start = n_edges;
         for (guint k = first[v]; k < first[v + 1]; k++) {
             const impviz_ref *x = &r[order[k]];
             guint t = (guint)x->target;
             if (seen[t] != v + 1) {
                 seen[t] = v + 1;
-                edge_of[t] = g->edges->len;
-                impviz_edge fresh = {.source = v, .target = t, .kind = x->import->kind};
-                g_array_append_val(g->edges, fresh);
+                edge_of[t] = n_edges;
+                edges[n_edges++] = (impviz_edge){.source = v, .target = t, .kind = x->import->kind};
             }
-            impviz_edge *e = &g_array_index(g->edges, impviz_edge, edge_of[t]);
+            impviz_edge *e = &edges[edge_of[t]];
             if (impviz_kind_stronger(x->import->kind, e->kind))
                 e->kind = x->import->kind;
             e->kinds |= mask_of(x->import->kind);
             e->count++;
         }
-        /* each edge's refs, sized once, in refs order */
-        for (guint k = start; k < g->edges->len; k++) {
-            impviz_edge *e = &g_array_index(g->edges, impviz_edge, k);
-            e->refs = g_array_sized_new(FALSE, FALSE, sizeof(guint), e->count);
+        /* each edge's slice, in first-seen order; fill[] counts within it, then refs order */
+        guint at = first[v];
+        for (guint k = start; k < n_edges; k++) {
+            edges[k].refs = g->edge_refs + at;
+            fill[edges[k].target] = at; /* fill reused: free position in t's slice */
+            at += edges[k].count;
         }
         for (guint k = first[v]; k < first[v + 1]; k++) {
             guint t = (guint)r[order[k]].target;
-            g_array_append_val(g_array_index(g->edges, impviz_edge, edge_of[t]).refs, order[k]);
+            g->edge_refs[fill[t]++] = order[k];
         }
-        if (g->edges->len - start > 1)
-            qsort(&g_array_index(g->edges, impviz_edge, start), g->edges->len - start,
-                  sizeof(impviz_edge), edge_cmp);
+        sort_edges(&edges[start], n_edges - start);
     }
+    g_array_set_size(g->edges, n_edges);
+    g_free(fill);
     g_free(edge_of);
     g_free(seen);
     g_free(first);
@@ -243,6 +261,7 @@ void impviz_graph_free(impviz_graph *g)
     if (!g)
         return;
     g_array_unref(g->edges);
+    g_free(g->edge_refs);
     impviz_sccs_release(&g->import_time);
     impviz_sccs_release(&g->runtime);
     g_free(g);

@@ -131,8 +131,8 @@ static json_t *json_chain(const impviz_analysis *a, const GArray *comp, guint ma
     for (guint i = 0; cycle && i + 1 < cycle->len; i++) {
         guint s = g_array_index(cycle, guint, i), t = g_array_index(cycle, guint, i + 1);
         const impviz_edge *e = impviz_graph_edge(a->graph, s, t);
-        for (guint r = 0; e && r < e->refs->len; r++) {
-            guint ref = g_array_index(e->refs, guint, r);
+        for (guint r = 0; e && r < e->count; r++) {
+            guint ref = e->refs[r];
             if (!(mask & (1u << g_array_index(a->refs, impviz_ref, ref).import->kind)))
                 continue;
             json_t *step = json_statement(a, ref);

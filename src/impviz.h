@@ -223,7 +223,7 @@ typedef struct {
     bool too_deep;           /* nesting beyond the walker's limit was not looked into */
     guint invalid_utf8_line; /* first line that is not UTF-8 (no other coding declared); 0 if none:
                                 CPython refuses such a file, impviz reads what it can */
-    GStringChunk *strings;
+    GStringChunk *strings; /* or NULL: the strings lie in the file's own block (cache.c) */
     const char *rejected; /* not Python text: why (no imports, no events); NULL for a parse.
                              The parser returns NULL instead: the cache keeps this form */
 } impviz_file;
@@ -311,7 +311,8 @@ typedef struct {
     impviz_kind kind;     /* the strongest kind present */
     guint kinds;          /* bit set of every kind present: 1 << impviz_kind */
     guint count;          /* number of import records */
-    GArray *refs;         /* guint indices into the analysis refs, in source order */
+    const guint *refs;    /* count guint indices into the analysis refs, in source order;
+                             borrowed from the graph (edge_refs) */
 } impviz_edge;
 
 /* Strongly connected components of two or more modules. */
@@ -326,6 +327,7 @@ typedef struct {
     impviz_sccs import_time; /* over eager edges */
     impviz_sccs runtime;     /* over eager, deferred and lazy edges */
     guint n_modules;
+    guint *edge_refs; /* every edge's refs, one block: one allocation rather than one per edge */
 } impviz_graph;
 
 /* Builds edges from refs (borrowed; must outlive the graph) and finds both kinds of SCCs.

@@ -171,7 +171,8 @@ void impviz_file_free(impviz_file *f)
         return;
     g_array_unref(f->imports);
     g_array_unref(f->events);
-    g_string_chunk_free(f->strings);
+    if (f->strings)
+        g_string_chunk_free(f->strings);
     g_free(f);
 }
 

@@ -24,8 +24,8 @@ static const impviz_ref *ref_at(const impviz_analysis *a, guint i)
 /* The first import record behind an edge with a kind in mask (they are in source order). */
 static const impviz_ref *edge_first_ref(const impviz_analysis *a, const impviz_edge *e, guint mask)
 {
-    for (guint i = 0; i < e->refs->len; i++) {
-        const impviz_ref *r = ref_at(a, g_array_index(e->refs, guint, i));
+    for (guint i = 0; i < e->count; i++) {
+        const impviz_ref *r = ref_at(a, e->refs[i]);
         if (mask & (1u << r->import->kind))
             return r;
     }

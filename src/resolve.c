@@ -33,6 +33,12 @@ typedef struct {
     const char *external; /* interned; NULL when unresolved */
 } outside_name;
 
+/* A dotted name being built: a growing buffer, NUL-terminated. */
+typedef struct {
+    char *str;
+    gsize len, size;
+} name_buf;
+
 /* Module names -> indices for one pass over many imports, and a scratch name buffer: one pass
  * resolves every import without allocating. */
 typedef struct {
@@ -42,13 +48,50 @@ typedef struct {
     guint64 mask;        /* slots' size - 1 (a power of two) */
     GHashTable *outside; /* top-level name (owned) -> outside_name (owned), as found so far;
                             NULL: found again each time */
-    GString *name;       /* the name being looked up */
+    name_buf name;       /* the name being looked up */
 } resolver;
+
+static void name_truncate(name_buf *b, gsize len)
+{
+    b->len = len;
+    b->str[len] = '\0';
+}
+
+static void name_append(name_buf *b, const char *s, gsize len)
+{
+    if (b->len + len + 1 > b->size) {
+        b->size = MAX(2 * b->size, b->len + len + 1);
+        b->str = g_realloc(b->str, b->size);
+    }
+    memcpy(b->str + b->len, s, len);
+    name_truncate(b, b->len + len);
+}
+
+/* A hash of a short name, eight bytes at a time: names are dozens of bytes, where
+ * impviz_hash_bytes' set-up costs more than the bytes. Final mix so the low bits (the slot)
+ * depend on every byte. */
+static guint64 name_hash(const char *name, gsize len)
+{
+    const guint64 k = G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
+    guint64 h = len * k, w;
+    gsize i = 0;
+    for (; i + 8 <= len; i += 8) {
+        memcpy(&w, name + i, 8);
+        h = (h ^ w) * k;
+        h ^= h >> 29;
+    }
+    for (w = 0; i < len; i++)
+        w = w << 8 | (guchar)name[i];
+    h = (h ^ w) * k;
+    h ^= h >> 32;
+    h *= G_GUINT64_CONSTANT(0xc4ceb9fe1a85ec53);
+    return h ^ (h >> 29);
+}
 
 /* The slot holding the module named name (len bytes), or the empty slot where it belongs. */
 static guint32 *name_slot(const resolver *r, const char *name, gsize len)
 {
-    for (guint64 k = impviz_hash_bytes(name, len) & r->mask;; k = (k + 1) & r->mask) {
+    for (guint64 k = name_hash(name, len) & r->mask;; k = (k + 1) & r->mask) {
         if (!r->slots[k])
             return &r->slots[k];
         const impviz_module *m = g_ptr_array_index(r->p->modules, r->slots[k] - 1);
@@ -62,7 +105,8 @@ static void resolver_init(resolver *r, const impviz_project *p, bool indexed)
     r->p = p;
     r->slots = NULL;
     r->outside = NULL;
-    r->name = g_string_sized_new(256);
+    r->name = (name_buf){g_malloc(256), 0, 256};
+    r->name.str[0] = '\0';
     if (!indexed)
         return;
     r->outside = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -82,27 +126,27 @@ static void resolver_release(resolver *r)
     g_free(r->slots);
     if (r->outside)
         g_hash_table_unref(r->outside);
-    g_string_free(r->name, TRUE);
+    g_free(r->name.str);
 }
 
 /* Index of the module named r->name, or -1. */
 static gint module_index(const resolver *r)
 {
     if (r->slots)
-        return (gint)*name_slot(r, r->name->str, r->name->len) - 1;
-    return impviz_project_index(r->p, r->name->str);
+        return (gint)*name_slot(r, r->name.str, r->name.len) - 1;
+    return impviz_project_index(r->p, r->name.str);
 }
 
 /* Sets r->name to the absolute dotted name an import refers to; false when a relative import
  * climbs above its top-level package. */
 static bool absolute_name(resolver *r, const impviz_module *src, const impviz_import *imp)
 {
-    GString *out = r->name;
-    g_string_truncate(out, 0);
+    name_buf *out = &r->name;
+    name_truncate(out, 0);
     if (imp->level == 0) {
         if (!imp->module)
             return false;
-        g_string_append(out, imp->module);
+        name_append(out, imp->module, strlen(imp->module));
         return true;
     }
     /* the package the dots count from: the module itself for a package's __init__; each dot
@@ -115,10 +159,10 @@ static bool absolute_name(resolver *r, const impviz_module *src, const impviz_im
             return false; /* above the top-level package */
         len--;
     }
-    g_string_append_len(out, src->name, (gssize)len);
+    name_append(out, src->name, len);
     if (*imp->module) {
-        g_string_append_c(out, '.');
-        g_string_append(out, imp->module);
+        name_append(out, ".", 1);
+        name_append(out, imp->module, strlen(imp->module));
     }
     return true;
 }
@@ -128,8 +172,8 @@ char *impviz_resolve_absolute(const impviz_project *p, guint source, const impvi
     resolver r;
     resolver_init(&r, p, false);
     char *full = NULL;
-    if (absolute_name(&r, g_ptr_array_index(p->modules, source), imp) && r.name->len)
-        full = g_strndup(r.name->str, r.name->len);
+    if (absolute_name(&r, g_ptr_array_index(p->modules, source), imp) && r.name.len)
+        full = g_strndup(r.name.str, r.name.len);
     resolver_release(&r);
     return full;
 }
@@ -138,22 +182,22 @@ static impviz_ref resolve_one(resolver *r, guint source, const impviz_import *im
 {
     const impviz_project *p = r->p;
     impviz_ref ref = {.source = source, .target = -1, .import = imp};
-    GString *name = r->name;
+    name_buf *name = &r->name;
     if (!absolute_name(r, g_ptr_array_index(p->modules, source), imp) || !name->len) {
         ref.cls = IMPVIZ_TARGET_UNRESOLVED;
         return ref;
     }
     gsize full_len = name->len;
     if (imp->name && !(imp->flags & IMPVIZ_IMPORT_STAR)) { /* the submodule full.name */
-        g_string_append_c(name, '.');
-        g_string_append(name, imp->name);
+        name_append(name, ".", 1);
+        name_append(name, imp->name, strlen(imp->name));
         gint idx = module_index(r);
         if (idx >= 0) {
             ref.target = idx;
             ref.cls = IMPVIZ_TARGET_MODULE;
             return ref;
         }
-        g_string_truncate(name, full_len);
+        name_truncate(name, full_len);
     }
     /* the longest prefix at dots that is a module; the name is cut down to its first part */
     for (;;) {
@@ -163,10 +207,12 @@ static impviz_ref resolve_one(resolver *r, guint source, const impviz_import *im
             ref.cls = IMPVIZ_TARGET_MODULE;
             return ref;
         }
-        const char *dot = strrchr(name->str, '.');
+        gsize dot = name->len;
+        while (dot > 0 && name->str[dot - 1] != '.')
+            dot--;
         if (!dot)
             break;
-        g_string_truncate(name, (gsize)(dot - name->str));
+        name_truncate(name, dot - 1);
     }
     if (imp->level > 0) {
         ref.cls = IMPVIZ_TARGET_UNRESOLVED; /* inside the project, but no such module */

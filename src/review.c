@@ -28,8 +28,8 @@ bool impviz_format_is_review(impviz_format format)
 static const impviz_import *first_import(const impviz_analysis *a, guint s, guint t, guint mask)
 {
     const impviz_edge *e = impviz_graph_edge(a->graph, s, t);
-    for (guint i = 0; e && i < e->refs->len; i++) {
-        const impviz_ref *r = &g_array_index(a->refs, impviz_ref, g_array_index(e->refs, guint, i));
+    for (guint i = 0; e && i < e->count; i++) {
+        const impviz_ref *r = &g_array_index(a->refs, impviz_ref, e->refs[i]);
         if (mask & (1u << r->import->kind))
             return r->import;
     }

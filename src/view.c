@@ -320,8 +320,8 @@ static void add_project_edges(builder *b, const guint *node_of)
         gint rt = g->runtime.component_of[e->source];
         bool same_it = it >= 0 && it == g->import_time.component_of[e->target];
         bool same_rt = rt >= 0 && rt == g->runtime.component_of[e->target];
-        for (guint i = 0; i < e->refs->len; i++) {
-            guint ref = g_array_index(e->refs, guint, i);
+        for (guint i = 0; i < e->count; i++) {
+            guint ref = e->refs[i];
             impviz_kind kind = g_array_index(b->a->refs, impviz_ref, ref).import->kind;
             bool cycle = same_it && kind == IMPVIZ_EAGER;
             edge_add(b, s, t, ref, cycle, !cycle && same_rt && kind != IMPVIZ_TYPING);
