@@ -70,23 +70,46 @@ static const impviz_file *file_at(const impviz_analysis *a, guint i)
 /* ---- the key ----------------------------------------------------------------------------------
  */
 
-static void put_bytes(GByteArray *b, const void *data, gsize len)
+/* Bytes being written: a growing buffer, appended to without a library call per field (a key
+ * has a million fields). Handed over with bytes_out_finish. */
+typedef struct {
+    guint8 *data;
+    gsize len, size;
+} bytes_out;
+
+static void bytes_out_init(bytes_out *b, gsize size)
 {
-    g_byte_array_append(b, data, (guint)len);
+    *b = (bytes_out){g_malloc(MAX(size, 16)), 0, MAX(size, 16)};
 }
 
-static void put_u32(GByteArray *b, guint32 v)
+/* The bytes written, as a new GBytes (caller unrefs); b is spent. */
+static GBytes *bytes_out_finish(bytes_out *b)
+{
+    return g_bytes_new_take(b->data, b->len);
+}
+
+static void put_bytes(bytes_out *b, const void *data, gsize len)
+{
+    if (len > b->size - b->len) {
+        b->size = MAX(2 * b->size, b->len + len);
+        b->data = g_realloc(b->data, b->size);
+    }
+    memcpy(b->data + b->len, data, len);
+    b->len += len;
+}
+
+static void put_u32(bytes_out *b, guint32 v)
 {
     put_bytes(b, &v, sizeof v);
 }
 
-static void put_u64(GByteArray *b, guint64 v)
+static void put_u64(bytes_out *b, guint64 v)
 {
     put_bytes(b, &v, sizeof v);
 }
 
 /* With its NUL, so that ("ab", "c") and ("a", "bc") differ. */
-static void put_str(GByteArray *b, const char *s)
+static void put_str(bytes_out *b, const char *s)
 {
     put_bytes(b, s, strlen(s) + 1);
 }
@@ -102,7 +125,8 @@ GBytes *impviz_memo_key(const impviz_analysis *a, guint64 max_steps)
     if (!a->content_hashes)
         return NULL;
     guint n = p->modules->len;
-    GByteArray *b = g_byte_array_sized_new(64 * n + 24 * a->refs->len + 256);
+    bytes_out key, *b = &key;
+    bytes_out_init(b, 64 * (gsize)n + 28 * (gsize)a->refs->len + 256);
     put_str(b, IMPVIZ_MEMO_BUILD);
     put_u64(b, max_steps);
     put_u32(b, p->roots->len);
@@ -142,7 +166,7 @@ GBytes *impviz_memo_key(const impviz_analysis *a, guint64 max_steps)
                         r->import->level};
         put_bytes(b, w, sizeof w);
     }
-    return g_byte_array_free_to_bytes(b);
+    return bytes_out_finish(b);
 }
 
 /* ---- the diagnosis as bytes ---------------------------------------------------------------- */
@@ -299,12 +323,13 @@ GBytes *impviz_diagnosis_serialize(const impviz_analysis *a, const impviz_diagno
     }
     GBytes *out = NULL;
     if (w.ok) {
-        GByteArray *b = g_byte_array_sized_new(8 + w.words->len * 4 + w.strings->len);
-        put_u32(b, w.words->len);
-        put_u32(b, w.strings->len);
-        put_bytes(b, w.words->data, (gsize)w.words->len * 4);
-        put_bytes(b, w.strings->data, w.strings->len);
-        out = g_byte_array_free_to_bytes(b);
+        bytes_out b;
+        bytes_out_init(&b, 8 + (gsize)w.words->len * 4 + w.strings->len);
+        put_u32(&b, w.words->len);
+        put_u32(&b, w.strings->len);
+        put_bytes(&b, w.words->data, (gsize)w.words->len * 4);
+        put_bytes(&b, w.strings->data, w.strings->len);
+        out = bytes_out_finish(&b);
     }
     g_array_unref(w.words);
     g_byte_array_unref(w.strings);
