@@ -73,22 +73,33 @@ static bool is_skipped_dir(const char *name)
     return g_str_has_suffix(name, ".egg-info");
 }
 
+/* a, sep and b in a new string (sep is '\0' for none): the walk's one concatenation, a few
+ * times per directory and file, where g_strconcat's variadic double pass shows. */
+static char *concat(const char *a, char sep, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b), ns = sep != '\0';
+    char *s = g_malloc(na + ns + nb + 1);
+    memcpy(s, a, na);
+    s[na] = sep;
+    memcpy(s + na + ns, b, nb + 1);
+    return s;
+}
+
 static char *join(const char *a, const char *b)
 {
     if (!*a)
         return g_strdup(b);
     if (!*b)
         return g_strdup(a);
-    return g_strconcat(a, "/", b, NULL);
+    return concat(a, '/', b);
 }
 
 /* dir/rel for a directory without a trailing '/' (or "/") and a relative rel: what
- * g_build_filename gives there, at a fraction of its cost (it runs once per directory and
- * module). */
+ * g_build_filename gives there, at a fraction of its cost. */
 static char *path_join(const char *dir, const char *rel)
 {
     size_t n = strlen(dir);
-    return n && dir[n - 1] == '/' ? g_strconcat(dir, rel, NULL) : g_strconcat(dir, "/", rel, NULL);
+    return concat(dir, n && dir[n - 1] == '/' ? '\0' : '/', rel);
 }
 
 static bool file_exists(const char *dir, const char *name)
@@ -533,7 +544,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
                 }
                 /* a directory without __init__.py is only a namespace portion: a module file
                  * of the same name wins over it, as in CPython's FileFinder */
-                char *as_py = g_strconcat(n, ".py", NULL);
+                char *as_py = concat(n, '\0', ".py");
                 if (entry_find(entries, as_py))
                     full = path_join(dir, n);
                 bool shadowed = full && !file_exists(full, "__init__.py");
@@ -546,7 +557,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
                                          n);
                     goto next_entry;
                 }
-                char *name = *cur->name ? g_strconcat(cur->name, ".", n, NULL) : g_strdup(n);
+                char *name = *cur->name ? concat(cur->name, '.', n) : g_strdup(n);
                 walk_later(w, &queue,
                            pending_new(spec, base, g_steal_pointer(&rel), name,
                                        g_array_copy(cur->ancestors)));
@@ -558,7 +569,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
                 size_t stem_len = len - (stub ? 4 : 3);
                 char *stem = g_strndup(n, stem_len);
                 if (stub) {
-                    char *py = g_strconcat(stem, ".py", NULL);
+                    char *py = concat(stem, '\0', ".py");
                     bool has_py = entry_find(entries, py) != NULL;
                     g_free(py);
                     if (has_py) {
@@ -598,8 +609,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
                         shadowed = g_file_test(init, G_FILE_TEST_IS_REGULAR);
                         g_free(init);
                     }
-                    char *name =
-                        *cur->name ? g_strconcat(cur->name, ".", stem, NULL) : g_strdup(stem);
+                    char *name = *cur->name ? concat(cur->name, '.', stem) : g_strdup(stem);
                     if (shadowed)
                         impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
                                          "shadowed by package '%s' and never imported", name);
