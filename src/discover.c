@@ -34,10 +34,10 @@ typedef struct {
     GPtrArray *ignore_anchored;
     impviz_listings *listings; /* or NULL */
     bool limit_hit;
-    /* With several jobs, directories are read (listed and their entries stat'ed) on a pool of
-     * threads while this one walks: the kernel's share, most of a walk, is spread over the cores,
-     * and every decision is still made here, in walk order. */
-    GThreadPool *readers; /* or NULL: the walking thread reads */
+    /* With several jobs, directories are read (listed and their entries stat'ed) by reader
+     * threads ahead of the walk as well as by the walking thread: the kernel's share, most of a
+     * walk, is spread over the cores, and every decision is still made here, in walk order. */
+    GThreadPool *readers; /* jobs - 1 threads, or NULL: the walking thread reads alone */
     GMutex lock;          /* listings, and pending_dir.ready */
     GCond read_done;
 } walker;
@@ -241,8 +241,14 @@ typedef struct {
     struct stat st;    /* the directory's, when have_st */
     struct stat *lst;  /* per entry, when lst_state says so */
     guint8 *lst_state; /* per entry: LSTAT_* */
-    bool ready;        /* read_dir is done (under walker.lock when there are readers) */
+    gint state;        /* READ_*: who reads it, and when it is read (atomic) */
+    gint refs;         /* the walk's queue, and the readers' while they hold it (atomic) */
 } pending_dir;
+
+/* A directory is read by whichever thread claims it first: a reader working ahead of the walk,
+ * or the walking thread once it gets there, which then never sleeps waiting for a reader that
+ * has not started. */
+enum { READ_QUEUED, READ_CLAIMED, READ_DONE };
 
 static pending_dir *pending_new(const walk_spec *spec, int base, char *rel, char *name,
                                 GArray *ancestors)
@@ -253,11 +259,14 @@ static pending_dir *pending_new(const walk_spec *spec, int base, char *rel, char
     d->ancestors = ancestors;
     d->dir = *rel ? path_join(spec->dir, rel) : g_strdup(spec->dir);
     d->base = base;
+    d->refs = 1;
     return d;
 }
 
-static void pending_free(pending_dir *d)
+static void pending_unref(pending_dir *d)
 {
+    if (!g_atomic_int_dec_and_test(&d->refs))
+        return;
     g_free(d->rel);
     g_free(d->name);
     g_array_unref(d->ancestors);
@@ -409,34 +418,44 @@ static void read_dir(walker *w, pending_dir *d)
         close(fd);
 }
 
+static bool claim(pending_dir *d)
+{
+    return g_atomic_int_compare_and_exchange(&d->state, READ_QUEUED, READ_CLAIMED);
+}
+
 static void read_task(gpointer data, gpointer user_data)
 {
     walker *w = user_data;
     pending_dir *d = data;
-    read_dir(w, d);
-    g_mutex_lock(&w->lock);
-    d->ready = true;
-    g_cond_broadcast(&w->read_done);
-    g_mutex_unlock(&w->lock);
+    if (claim(d)) {
+        read_dir(w, d);
+        g_mutex_lock(&w->lock);
+        g_atomic_int_set(&d->state, READ_DONE);
+        g_cond_broadcast(&w->read_done);
+        g_mutex_unlock(&w->lock);
+    }
+    pending_unref(d);
 }
 
-/* Queues d for the walk, and its reading when there are reader threads. */
+/* Queues d for the walk, and for the readers when there are any. */
 static void walk_later(walker *w, GQueue *queue, pending_dir *d)
 {
     g_queue_push_tail(queue, d);
-    if (w->readers)
+    if (w->readers) {
+        g_atomic_int_inc(&d->refs);
         g_thread_pool_push(w->readers, d, NULL);
+    }
 }
 
-/* Waits until d has been read; reads it here when there are no readers. */
+/* Reads d here unless a reader has claimed it; then waits until that reader is done. */
 static void wait_read(walker *w, pending_dir *d)
 {
-    if (!w->readers) {
+    if (claim(d)) {
         read_dir(w, d);
         return;
     }
     g_mutex_lock(&w->lock);
-    while (!d->ready)
+    while (g_atomic_int_get(&d->state) != READ_DONE)
         g_cond_wait(&w->read_done, &w->lock);
     g_mutex_unlock(&w->lock);
 }
@@ -628,7 +647,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
             g_free(rel);
         }
     next:
-        pending_free(cur);
+        pending_unref(cur);
     }
     if (base != AT_FDCWD)
         close(base);
@@ -837,13 +856,14 @@ impviz_status impviz_discover(const impviz_discover_opts *opts, impviz_diags *di
         w.listings = opts->listings(p->roots, opts->listings_data);
     g_mutex_init(&w.lock);
     g_cond_init(&w.read_done);
-    if (opts->jobs > 1) /* shared threads: the parser's pool takes them over afterwards */
-        w.readers = g_thread_pool_new(read_task, &w, (gint)opts->jobs, FALSE, NULL);
+    /* the walking thread reads too; shared threads: the parser's pool takes them over after */
+    if (opts->jobs > 1)
+        w.readers = g_thread_pool_new(read_task, &w, (gint)opts->jobs - 1, FALSE, NULL);
     for (guint i = 0; i < specs->len; i++) {
         walk_spec *s = &g_array_index(specs, walk_spec, i);
         walk_root(&w, root_index(p, s->dir), s);
     }
-    if (w.readers) /* idle by now: the walk waited for every directory it queued */
+    if (w.readers) /* what is left queued was read by the walk: dropped */
         g_thread_pool_free(w.readers, FALSE, TRUE);
     g_mutex_clear(&w.lock);
     g_cond_clear(&w.read_done);
