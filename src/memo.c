@@ -90,6 +90,8 @@ static GBytes *bytes_out_finish(bytes_out *b)
 
 static void put_bytes(bytes_out *b, const void *data, gsize len)
 {
+    if (!len) /* data may then be NULL (an empty GByteArray's) */
+        return;
     if (len > b->size - b->len) {
         b->size = MAX(2 * b->size, b->len + len);
         b->data = g_realloc(b->data, b->size);
