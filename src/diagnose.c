@@ -74,10 +74,18 @@ static bool tagged_uncertain(gpointer v)
  * shifting back. The capacity is a power of two (or 0), at most half of it used. Namespaces
  * (name key -> tagged value) and sys.modules (module id -> object). */
 typedef struct {
-    guint *keys; /* key + 1; 0: an empty slot */
-    gpointer *values;
+    guint *keys;           /* key + 1; 0: an empty slot. One allocation with values */
+    gpointer *values;      /* right after keys (cap is a multiple of 8) */
     guint cap, len, shift; /* shift: 32 - log2(cap) */
 } intmap;
+
+/* Gives m cap empty slots. */
+static void intmap_alloc(intmap *m, guint cap)
+{
+    m->cap = cap;
+    m->keys = g_malloc(cap * (sizeof(guint) + sizeof(gpointer)));
+    m->values = (gpointer *)(void *)(m->keys + cap);
+}
 
 static guint intmap_home(const intmap *m, guint key)
 {
@@ -87,7 +95,6 @@ static guint intmap_home(const intmap *m, guint key)
 static void intmap_release(intmap *m)
 {
     g_free(m->keys);
-    g_free(m->values);
 }
 
 static gpointer intmap_get(const intmap *m, guint key)
@@ -122,10 +129,9 @@ static void intmap_set(intmap *m, guint key, gpointer value)
     }
     if (2 * (m->len + 1) > m->cap) {
         intmap old = *m;
-        m->cap = old.cap ? 2 * old.cap : 8;
+        intmap_alloc(m, old.cap ? 2 * old.cap : 8);
         m->shift = old.cap ? old.shift - 1 : 32 - 3;
-        m->keys = g_new0(guint, m->cap);
-        m->values = g_new(gpointer, m->cap);
+        memset(m->keys, 0, m->cap * sizeof(guint));
         for (guint j = 0; j < old.cap; j++) {
             if (!old.keys[j])
                 continue;
@@ -453,7 +459,8 @@ static const unit *unit_get(program *pg, guint id)
  * sys.modules, and a later import makes a new one). */
 typedef struct {
     guint id;
-    guint serial; /* its index in state.objects */
+    guint serial;  /* its index in state.objects */
+    bool in_block; /* allocated in state.block, not alone */
     const unit *u;
     intmap ns;         /* name key -> tagged value */
     bool initializing; /* its code is still running */
@@ -472,6 +479,7 @@ struct state {
     program *pg;
     intmap modules;     /* sys.modules: module id -> object * */
     GPtrArray *objects; /* every object made, owned */
+    object *block;      /* the objects copied from a snapshot (state_copy), in one allocation */
     GArray *frames;     /* impviz_frame: the modules running now, outermost first */
     GArray *tries;      /* guint: TRY ops whose body runs, of every running module */
     sim_error error;    /* set while an exception propagates */
@@ -496,7 +504,8 @@ static void object_free(gpointer p)
     intmap_release(&o->ns);
     if (o->loading)
         g_array_unref(o->loading);
-    g_free(o);
+    if (!o->in_block)
+        g_free(o);
 }
 
 static void raise_error(state *s, impviz_error_type type, char *message)
@@ -899,6 +908,7 @@ static void state_release(state *s)
     clear_error(s);
     intmap_release(&s->modules);
     g_ptr_array_unref(s->objects);
+    g_free(s->block);
     g_array_unref(s->frames);
     g_array_unref(s->tries);
 }
@@ -937,8 +947,8 @@ static void intmap_copy(intmap *m, const intmap *from, object *const *copies)
     *m = *from;
     if (!from->cap)
         return;
-    m->keys = g_memdup2(from->keys, from->cap * sizeof(guint));
-    m->values = g_new(gpointer, from->cap);
+    intmap_alloc(m, from->cap);
+    memcpy(m->keys, from->keys, from->cap * sizeof(guint));
     for (guint i = 0; i < from->cap; i++)
         if (from->keys[i])
             m->values[i] = remap(from->values[i], copies);
@@ -959,10 +969,12 @@ static void state_copy(state *s, const state *from)
     guint n = from->objects->len;
     g_ptr_array_set_size(s->objects, n);
     object **copies = (object **)s->objects->pdata;
+    s->block = g_new(object, n);
     for (guint i = 0; i < n; i++) {
-        copies[i] = g_new(object, 1);
+        copies[i] = &s->block[i];
         *copies[i] = *(const object *)g_ptr_array_index(from->objects, i);
         copies[i]->loading = NULL; /* none runs: every loading list is empty */
+        copies[i]->in_block = true;
     }
     for (guint i = 0; i < n; i++)
         intmap_copy(&copies[i]->ns, &((const object *)g_ptr_array_index(from->objects, i))->ns,
