@@ -208,10 +208,15 @@ typedef struct {
     const impviz_analysis *a;
     const impviz_view_opts *opts;
     impviz_view *view;
-    GHashTable *by_key;   /* "type:name" -> node index + 1 */
-    GHashTable *edge_ix;  /* (source << 32 | target) as gint64 key -> edge index + 1 */
-    GPtrArray *edge_keys; /* gint64 * owned keys */
+    GHashTable *by_key; /* "type:name" -> node index + 1 */
+    GArray *adds;       /* edge_add's records, made into edges by build_edges */
 } builder;
+
+/* An import behind an edge between two nodes, before the edges are built. */
+typedef struct {
+    guint source, target, ref;
+    bool cycle, runtime_cycle;
+} edge_part;
 
 static guint node_get(builder *b, impviz_node_type type, const char *name)
 {
@@ -241,31 +246,50 @@ static void edge_add(builder *b, guint source, guint target, guint ref, bool cyc
         source = target;
         target = t;
     }
-    gint64 probe = ((gint64)source << 32) | target;
-    gpointer found = g_hash_table_lookup(b->edge_ix, &probe);
-    impviz_view_edge *e;
-    if (!found) {
-        gint64 *key = g_new(gint64, 1); /* owned by edge_keys */
-        *key = probe;
-        impviz_view_edge fresh = {.source = source,
-                                  .target = target,
-                                  .kind = IMPVIZ_TYPING,
-                                  .refs = g_array_new(FALSE, FALSE, sizeof(guint))};
-        g_array_append_val(b->view->edges, fresh);
-        g_ptr_array_add(b->edge_keys, key);
-        g_hash_table_insert(b->edge_ix, key, GUINT_TO_POINTER(b->view->edges->len));
-        e = &g_array_index(b->view->edges, impviz_view_edge, b->view->edges->len - 1);
-    } else {
-        e = &g_array_index(b->view->edges, impviz_view_edge, GPOINTER_TO_UINT(found) - 1);
+    edge_part part = {source, target, ref, cycle, runtime_cycle};
+    g_array_append_val(b->adds, part);
+}
+
+static gint part_cmp(gconstpointer x, gconstpointer y)
+{
+    const edge_part *p = x, *q = y;
+    if (p->source != q->source)
+        return p->source < q->source ? -1 : 1;
+    if (p->target != q->target)
+        return p->target < q->target ? -1 : 1;
+    return p->ref < q->ref ? -1 : p->ref > q->ref;
+}
+
+/* One edge per (source, target) of the parts added, its refs in order: sorting the parts once
+ * groups them, where a lookup per part and a growing array per edge cost far more. */
+static void build_edges(builder *b)
+{
+    GArray *adds = b->adds;
+    g_array_sort(adds, part_cmp);
+    for (guint i = 0, j; i < adds->len; i = j) {
+        const edge_part *first = &g_array_index(adds, edge_part, i);
+        for (j = i + 1; j < adds->len; j++) {
+            const edge_part *p = &g_array_index(adds, edge_part, j);
+            if (p->source != first->source || p->target != first->target)
+                break;
+        }
+        impviz_view_edge e = {.source = first->source,
+                              .target = first->target,
+                              .kind = IMPVIZ_TYPING,
+                              .refs = g_array_sized_new(FALSE, FALSE, sizeof(guint), j - i)};
+        for (guint k = i; k < j; k++) {
+            const edge_part *p = &g_array_index(adds, edge_part, k);
+            impviz_kind kind = g_array_index(b->a->refs, impviz_ref, p->ref).import->kind;
+            if (impviz_kind_stronger(kind, e.kind))
+                e.kind = kind;
+            e.kinds |= 1u << kind;
+            e.count++;
+            g_array_append_val(e.refs, p->ref);
+            e.cycle = e.cycle || p->cycle;
+            e.runtime_cycle = e.runtime_cycle || p->runtime_cycle;
+        }
+        g_array_append_val(b->view->edges, e);
     }
-    const impviz_ref *r = &g_array_index(b->a->refs, impviz_ref, ref);
-    if (impviz_kind_stronger(r->import->kind, e->kind))
-        e->kind = r->import->kind;
-    e->kinds |= 1u << r->import->kind;
-    e->count++;
-    g_array_append_val(e->refs, ref);
-    e->cycle = e->cycle || cycle;
-    e->runtime_cycle = e->runtime_cycle || runtime_cycle;
 }
 
 /* Project nodes: one per shown module, or one per package for modules deeper than --depth. A
@@ -399,14 +423,8 @@ static gint edge_cmp(gconstpointer x, gconstpointer y)
     return 0;
 }
 
-static gint uint_cmp(gconstpointer x, gconstpointer y)
-{
-    guint a = *(const guint *)x, b = *(const guint *)y;
-    return a < b ? -1 : a > b;
-}
-
-/* Sorts nodes by name and renumbers the edges, then sorts edges and their refs, and counts
- * each node's edges. */
+/* Sorts nodes by name and renumbers the edges, then sorts edges (build_edges sorted their refs),
+ * and counts each node's edges. */
 static void sort_view(impviz_view *view)
 {
     guint n = view->nodes->len;
@@ -426,7 +444,6 @@ static void sort_view(impviz_view *view)
         impviz_view_edge *e = &g_array_index(view->edges, impviz_view_edge, k);
         e->source = renumber[e->source];
         e->target = renumber[e->target];
-        g_array_sort(e->refs, uint_cmp);
     }
     g_array_sort(view->edges, edge_cmp);
     for (guint k = 0; k < view->edges->len; k++) {
@@ -472,19 +489,18 @@ impviz_status impviz_view_new(const impviz_analysis *a, const impviz_view_opts *
         .opts = opts,
         .view = view,
         .by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
-        .edge_ix = g_hash_table_new(impviz_pair_hash, g_int64_equal),
-        .edge_keys = g_ptr_array_new_with_free_func(g_free),
+        .adds = g_array_new(FALSE, FALSE, sizeof(edge_part)),
     };
     guint *node_of = add_project_nodes(&b, shown);
     add_project_edges(&b, node_of);
     add_externals(&b, node_of, exclude);
+    build_edges(&b);
     fill_labels(view, a);
     sort_view(view);
 
     g_free(node_of);
     g_hash_table_unref(b.by_key);
-    g_hash_table_unref(b.edge_ix);
-    g_ptr_array_unref(b.edge_keys);
+    g_array_unref(b.adds);
     g_free(shown);
     g_ptr_array_unref(only);
     g_ptr_array_unref(exclude);
