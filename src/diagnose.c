@@ -11,10 +11,12 @@
  * whose except clause catches the error resumes in that handler. Modules outside the project
  * import fine and have every attribute.
  *
- * Invariants: a simulation owns every module object it creates (state.objects) and every name
- * they hold (state.strings), and frees them together; namespace values are tagged pointers (a
- * module object, OPAQUE or NONE, low bit set when the binding was uncertain). Nothing here does I/O
- * except rereading the files of modules on cycles, for the use analysis behind the suggestions.
+ * Invariants: a diagnosis compiles each module's events at most once, into a program shared by
+ * all its simulations (and threads), which names modules by id and names by key, never by text;
+ * a simulation owns every module object it creates (state.objects) and frees them together;
+ * namespace values are tagged pointers (a module object, OPAQUE or NONE, low bit set when the
+ * binding was uncertain). Nothing here does I/O except rereading the files of modules on cycles,
+ * for the use analysis behind the suggestions.
  */
 #include "impviz.h"
 #include "feedback.h"
@@ -40,18 +42,11 @@ const char *impviz_fix_action_str(impviz_fix_action action)
 
 /* ---- the simulated interpreter ------------------------------------------------------------- */
 
-/* A module object: one per execution of a module (a failed import's object is dropped from
- * sys.modules, and a later import makes a new one). */
-typedef struct {
-    const char *name;  /* dotted; in state.strings */
-    gint index;        /* project module index, or -1 for a namespace package */
-    GHashTable *ns;    /* name (in state.strings) -> tagged value */
-    bool initializing; /* its code is still running */
-    bool is_package;
-    bool open;          /* may bind names the simulation cannot see */
-    GPtrArray *loading; /* names of its submodules being imported now (their code runs):
-                           CPython's __spec__._uninitialized_submodules */
-} object;
+/* The simulation works on numbers, not on dotted strings. Every module it can run has a module
+ * id: the project's modules their index, then the namespace packages. Every name a namespace can
+ * hold has a name key, the same key for the same text. A module's events are compiled once, on
+ * first use, into ops (its unit) that name modules by id and names by key; every simulation of
+ * a diagnosis (on any thread) shares the units. */
 
 /* The value of anything that is not a project module object, and of None: two distinct
  * addresses (not const, so that the compiler cannot merge them), 8-byte aligned for the tag. */
@@ -75,40 +70,174 @@ static bool tagged_uncertain(gpointer v)
     return ((guintptr)v & UNCERTAIN_BIT) != 0;
 }
 
+/* A map from guint keys to non-NULL pointers: open addressing, linear probing, deletion by
+ * shifting back. The capacity is a power of two (or 0), at most half of it used. Namespaces
+ * (name key -> tagged value) and sys.modules (module id -> object). */
 typedef struct {
-    impviz_error_type type;
-    char *message;
-    GArray *chain; /* impviz_frame */
-} sim_error;
+    guint *keys;           /* key + 1; 0: an empty slot. One allocation with values */
+    gpointer *values;      /* right after keys (cap is a multiple of 8) */
+    guint cap, len, shift; /* shift: 32 - log2(cap) */
+} intmap;
 
+/* Gives m cap empty slots. */
+static void intmap_alloc(intmap *m, guint cap)
+{
+    m->cap = cap;
+    m->keys = g_malloc(cap * (sizeof(guint) + sizeof(gpointer)));
+    m->values = (gpointer *)(void *)(m->keys + cap);
+}
+
+static guint intmap_home(const intmap *m, guint key)
+{
+    return (guint)(((guint32)(key + 1) * 2654435769u) >> m->shift);
+}
+
+static void intmap_release(intmap *m)
+{
+    g_free(m->keys);
+}
+
+static gpointer intmap_get(const intmap *m, guint key)
+{
+    if (!m->len)
+        return NULL;
+    for (guint i = intmap_home(m, key);; i = (i + 1) & (m->cap - 1)) {
+        if (m->keys[i] == key + 1)
+            return m->values[i];
+        if (!m->keys[i])
+            return NULL;
+    }
+}
+
+/* The slot of key, or the empty slot where it would go. */
+static guint intmap_slot(const intmap *m, guint key)
+{
+    guint i = intmap_home(m, key);
+    while (m->keys[i] && m->keys[i] != key + 1)
+        i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+/* Maps key to value (replacing its value if it has one). Replacing never moves the entries, so
+ * a walk over m's slots may replace values as it goes. */
+static void intmap_set(intmap *m, guint key, gpointer value)
+{
+    guint i = m->cap ? intmap_slot(m, key) : 0;
+    if (m->cap && m->keys[i]) {
+        m->values[i] = value;
+        return;
+    }
+    if (2 * (m->len + 1) > m->cap) {
+        intmap old = *m;
+        intmap_alloc(m, old.cap ? 2 * old.cap : 8);
+        m->shift = old.cap ? old.shift - 1 : 32 - 3;
+        memset(m->keys, 0, m->cap * sizeof(guint));
+        for (guint j = 0; j < old.cap; j++) {
+            if (!old.keys[j])
+                continue;
+            guint k = intmap_slot(m, old.keys[j] - 1);
+            m->keys[k] = old.keys[j];
+            m->values[k] = old.values[j];
+        }
+        intmap_release(&old);
+        i = intmap_slot(m, key);
+    }
+    m->len++;
+    m->keys[i] = key + 1;
+    m->values[i] = value;
+}
+
+static void intmap_remove(intmap *m, guint key)
+{
+    if (!m->len)
+        return;
+    guint mask = m->cap - 1, i = intmap_home(m, key);
+    while (m->keys[i] != key + 1) {
+        if (!m->keys[i])
+            return;
+        i = (i + 1) & mask;
+    }
+    m->len--;
+    for (guint j = i;;) { /* move later entries of the run into the hole when their home allows */
+        m->keys[i] = 0;
+        guint home;
+        do {
+            j = (j + 1) & mask;
+            if (!m->keys[j])
+                return;
+            home = intmap_home(m, m->keys[j] - 1);
+        } while (i <= j ? i < home && home <= j : i < home || home <= j);
+        m->keys[i] = m->keys[j];
+        m->values[i] = m->values[j];
+        i = j;
+    }
+}
+
+/* A name key: a number for the text, times two, plus one when the text starts with '_' (which a
+ * star import leaves out). */
+#define KEY_PRIVATE 1u
+
+/* One part of a dotted name. */
+typedef struct {
+    guint key;
+    const char *text; /* borrowed from the analysis or the program's strings */
+} part;
+
+/* One event of a module, compiled. */
+typedef struct {
+    impviz_event_type type;
+    guint line;
+    const char *statement; /* what the module's frame shows while it runs */
+    guint next, catches;   /* TRY, EXCEPT, ELSE, END: as in impviz_event */
+    bool uncertain;
+    bool bind;          /* BIND, IMPORT: the name becomes module-level (not in a class body) */
+    bool none;          /* BIND: the value is None */
+    bool resolved;      /* IMPORT: the absolute name exists (does not climb above the top level) */
+    guint flags;        /* IMPORT: IMPVIZ_IMPORT_* */
+    guint key;          /* BIND: the name; IMPORT: the name it binds */
+    gint module;        /* IMPORT: the absolute name's module id, or -1 outside the simulation */
+    gint parent;        /* IMPORT outside: the module id of the name's parent package, or -1 */
+    gint sub;           /* from-IMPORT: the module id of module.name, or -1; plain IMPORT: of the
+                           first part */
+    part name;          /* from-IMPORT: the imported name */
+    bool as;            /* plain IMPORT: `import a.b.c as d` (walks a.b.c) */
+    guint first, count; /* USE: the dotted expression; plain IMPORT: the absolute name; as
+                           unit.parts[first .. first + count) */
+} op;
+
+/* A module as the simulation runs it. */
+typedef struct {
+    const char *name; /* dotted; borrowed from the project */
+    gint index;       /* project module index, or -1 for a namespace package */
+    gint parent;      /* module id of the parent package, or -1 when the simulation does not run
+                         it */
+    guint key;        /* name key of the last part: the attribute in the parent */
+    bool is_package;
+    const impviz_file *file; /* NULL: a namespace package, or a file that could not be read */
+    op *ops;                 /* one per file event */
+    part *parts;
+} unit;
+
+typedef struct state state;
+
+/* What the simulations of one analysis share: module ids, name keys, compiled units, and the
+ * states after importing packages. */
 typedef struct {
     const impviz_analysis *a;
-    GHashTable *modules; /* sys.modules: name (in strings) -> object * */
-    GPtrArray *objects;  /* every object made, owned */
-    GArray *frames;      /* impviz_frame: the modules running now, outermost first */
-    sim_error error;     /* set while an exception propagates */
-    bool assumptions;
-    bool truncated; /* an import chain went deeper than MAX_IMPORT_DEPTH: not followed */
-    guint depth;
-    guint64 work;          /* events run */
-    guint64 limit;         /* stop after this many events (the run's budget); 0: no limit */
-    bool exhausted;        /* stopped at the limit: no prediction */
-    GStringChunk *strings; /* names of module objects and namespace keys, deduplicated */
-} state;
-
-/* Deeper than this, the simulation stops importing (a chain of 10 000 modules, say). Tests
- * may lower it (-DMAX_IMPORT_DEPTH=50) to reach that path with small projects. */
-#ifndef MAX_IMPORT_DEPTH
-#define MAX_IMPORT_DEPTH 2000
-#endif
-
-static void object_free(gpointer p)
-{
-    object *o = p;
-    g_hash_table_unref(o->ns);
-    g_ptr_array_unref(o->loading);
-    g_free(o);
-}
+    guint n_modules;           /* project modules: ids 0 .. n_modules - 1 */
+    GPtrArray *namespaces;     /* char *, borrowed from project->packages: ids n_modules + i */
+    GHashTable *namespace_ids; /* namespace package name (borrowed) -> id + 1 */
+    unit **units;              /* per module id; NULL until compiled, then published atomically */
+    GMutex lock;               /* held while compiling: guards names, strings, name_count */
+    GHashTable *names;         /* name text (borrowed) -> key + 1 */
+    guint name_count;
+    GStringChunk *strings; /* texts of parts of dotted names */
+    state **snapshots;     /* per module id: the state after `import <id>` in a fresh
+                              interpreter, frozen; NULL until one is made, then published
+                              atomically (see run_fresh) */
+    bool *claimed;         /* per module id: a thread makes its snapshot; under lock */
+    gsize snapshot_size;   /* slots the snapshots hold, at most SNAPSHOT_BUDGET; under lock */
+} program;
 
 static const impviz_module *module_at(const impviz_analysis *a, guint i)
 {
@@ -120,16 +249,263 @@ static const impviz_file *file_at(const impviz_analysis *a, guint i)
     return g_ptr_array_index(a->files, i);
 }
 
-static bool is_namespace_package(const impviz_analysis *a, const char *name)
+static gint str_ptr_cmp(gconstpointer x, gconstpointer y)
 {
-    return !impviz_project_lookup(a->project, name) &&
-           g_hash_table_contains(a->project->packages, name);
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
-/* Is name a module the simulation runs (a project module or namespace package)? */
-static bool is_project_module(const impviz_analysis *a, const char *name)
+static program *program_new(const impviz_analysis *a)
 {
-    return impviz_project_lookup(a->project, name) || is_namespace_package(a, name);
+    program *pg = g_new0(program, 1);
+    pg->a = a;
+    pg->n_modules = a->project->modules->len;
+    pg->namespaces = g_ptr_array_new();
+    pg->namespace_ids = g_hash_table_new(g_str_hash, g_str_equal);
+    GHashTableIter it;
+    gpointer k;
+    g_hash_table_iter_init(&it, a->project->packages);
+    while (g_hash_table_iter_next(&it, &k, NULL))
+        if (!impviz_project_lookup(a->project, k))
+            g_ptr_array_add(pg->namespaces, k);
+    g_ptr_array_sort(pg->namespaces, str_ptr_cmp);
+    for (guint i = 0; i < pg->namespaces->len; i++)
+        g_hash_table_insert(pg->namespace_ids, g_ptr_array_index(pg->namespaces, i),
+                            GUINT_TO_POINTER(pg->n_modules + i + 1));
+    pg->units = g_new0(unit *, pg->n_modules + pg->namespaces->len);
+    pg->snapshots = g_new0(state *, pg->n_modules + pg->namespaces->len);
+    pg->claimed = g_new0(bool, pg->n_modules + pg->namespaces->len);
+    g_mutex_init(&pg->lock);
+    pg->names = g_hash_table_new(g_str_hash, g_str_equal);
+    pg->strings = g_string_chunk_new(4096);
+    return pg;
+}
+
+static void state_free(state *s);
+
+static void program_free(program *pg)
+{
+    if (!pg)
+        return;
+    for (guint i = 0; i < pg->n_modules + pg->namespaces->len; i++) {
+        state_free(pg->snapshots[i]);
+        if (!pg->units[i])
+            continue;
+        g_free(pg->units[i]->ops);
+        g_free(pg->units[i]->parts);
+        g_free(pg->units[i]);
+    }
+    g_free(pg->units);
+    g_free(pg->snapshots);
+    g_free(pg->claimed);
+    g_ptr_array_unref(pg->namespaces);
+    g_hash_table_unref(pg->namespace_ids);
+    g_mutex_clear(&pg->lock);
+    g_hash_table_unref(pg->names);
+    g_string_chunk_free(pg->strings);
+    g_free(pg);
+}
+
+/* The module id of a dotted name, or -1 when the simulation does not run it (not a project
+ * module nor a namespace package). Safe on any thread. */
+static gint module_id(const program *pg, const char *name)
+{
+    gint i = impviz_project_index(pg->a->project, name);
+    if (i >= 0)
+        return i;
+    return GPOINTER_TO_INT(g_hash_table_lookup(pg->namespace_ids, name)) - 1;
+}
+
+static const char *module_name(const program *pg, guint id)
+{
+    return id < pg->n_modules ? module_at(pg->a, id)->name
+                              : g_ptr_array_index(pg->namespaces, id - pg->n_modules);
+}
+
+/* The key of text, which must outlive the program. Under pg->lock. */
+static guint name_key(program *pg, const char *text)
+{
+    gpointer v = g_hash_table_lookup(pg->names, text);
+    if (v)
+        return GPOINTER_TO_UINT(v) - 1;
+    guint key = pg->name_count++ * 2 + (text[0] == '_' ? KEY_PRIVATE : 0);
+    g_hash_table_insert(pg->names, (gpointer)text, GUINT_TO_POINTER(key + 1));
+    return key;
+}
+
+/* Appends the parts of dotted name to parts; returns how many. Under pg->lock. */
+static guint split_name(program *pg, const char *name, GArray *parts)
+{
+    guint n = 0;
+    for (const char *p = name;; n++) {
+        size_t len = strcspn(p, ".");
+        part pt = {.text = p[len] ? g_string_chunk_insert_len(pg->strings, p, (gssize)len)
+                                  : p}; /* the last part is the name's own tail */
+        pt.key = name_key(pg, pt.text);
+        g_array_append_val(parts, pt);
+        if (!p[len])
+            return n + 1;
+        p += len + 1;
+    }
+}
+
+/* Compiles one IMPORT event of module id into o. Under pg->lock. */
+static void compile_import(program *pg, guint id, const impviz_import *imp, op *o, GArray *parts)
+{
+    o->statement = imp->statement;
+    o->flags = imp->flags;
+    o->module = o->parent = o->sub = -1;
+    char *full = impviz_resolve_absolute(pg->a->project, id, imp);
+    if (!full)
+        return; /* climbs above the top-level package: not the simulation's business */
+    o->resolved = true;
+    o->module = module_id(pg, full);
+    const char *dot = strrchr(full, '.');
+    if (o->module < 0 && dot) {
+        char *parent = g_strndup(full, (gsize)(dot - full));
+        o->parent = module_id(pg, parent);
+        g_free(parent);
+    }
+    if (imp->flags & IMPVIZ_IMPORT_STAR) {
+        /* nothing more to know */
+    } else if (imp->flags & IMPVIZ_IMPORT_FROM) {
+        const char *name = imp->name ? imp->name : "";
+        o->name = (part){.key = name_key(pg, name), .text = name};
+        o->key = imp->asname ? name_key(pg, imp->asname) : o->name.key;
+        char *sub = g_strconcat(full, ".", name, NULL);
+        o->sub = module_id(pg, sub);
+        g_free(sub);
+    } else {
+        o->first = parts->len;
+        o->count = split_name(pg, g_string_chunk_insert_const(pg->strings, full), parts);
+        o->sub = module_id(pg, g_array_index(parts, part, o->first).text);
+        o->as = imp->asname != NULL;
+        if (imp->asname) {
+            o->key = name_key(pg, imp->asname);
+        } else {
+            size_t len = strcspn(imp->module, ".");
+            o->key =
+                name_key(pg, imp->module[len]
+                                 ? g_string_chunk_insert_len(pg->strings, imp->module, (gssize)len)
+                                 : imp->module);
+        }
+    }
+    g_free(full);
+}
+
+/* Module id's unit, compiled now. Under pg->lock. */
+static unit *unit_compile(program *pg, guint id)
+{
+    unit *u = g_new0(unit, 1);
+    u->name = module_name(pg, id);
+    u->index = id < pg->n_modules ? (gint)id : -1;
+    u->is_package = u->index < 0 || module_at(pg->a, id)->is_package;
+    const char *dot = strrchr(u->name, '.');
+    u->parent = -1;
+    if (dot) {
+        char *parent = g_strndup(u->name, (gsize)(dot - u->name));
+        u->parent = module_id(pg, parent);
+        g_free(parent);
+    }
+    u->key = name_key(pg, dot ? dot + 1 : u->name);
+    u->file = u->index < 0 ? NULL : file_at(pg->a, id);
+    if (!u->file)
+        return u;
+    const GArray *events = u->file->events;
+    GArray *parts = g_array_new(FALSE, FALSE, sizeof(part));
+    u->ops = g_new0(op, events->len + 1);
+    for (guint i = 0; i < events->len; i++) {
+        const impviz_event *ev = &g_array_index(events, impviz_event, i);
+        op *o = &u->ops[i];
+        o->type = ev->type;
+        o->line = ev->line;
+        o->statement = ev->context;
+        o->next = ev->next;
+        o->catches = ev->catches;
+        o->uncertain = ev->uncertain;
+        o->bind = !ev->class_body;
+        o->none = ev->none;
+        if (ev->type == IMPVIZ_EV_BIND) {
+            o->key = name_key(pg, ev->name);
+        } else if (ev->type == IMPVIZ_EV_USE) {
+            o->first = parts->len;
+            o->count = split_name(pg, ev->name, parts);
+        } else if (ev->type == IMPVIZ_EV_IMPORT) {
+            compile_import(pg, id,
+                           &g_array_index(u->file->imports, impviz_import, ev->import_index), o,
+                           parts);
+        }
+    }
+    u->parts = (part *)(void *)g_array_free(parts, FALSE);
+    return u;
+}
+
+/* Module id's unit. Safe on any thread: the first caller compiles it. */
+static const unit *unit_get(program *pg, guint id)
+{
+    unit *u = g_atomic_pointer_get(&pg->units[id]);
+    if (G_LIKELY(u))
+        return u;
+    g_mutex_lock(&pg->lock);
+    u = pg->units[id];
+    if (!u) {
+        u = unit_compile(pg, id);
+        g_atomic_pointer_set(&pg->units[id], u);
+    }
+    g_mutex_unlock(&pg->lock);
+    return u;
+}
+
+/* A module object: one per execution of a module (a failed import's object is dropped from
+ * sys.modules, and a later import makes a new one). */
+typedef struct {
+    guint id;
+    guint serial;  /* its index in state.objects */
+    bool in_block; /* allocated in state.block, not alone */
+    const unit *u;
+    intmap ns;         /* name key -> tagged value */
+    bool initializing; /* its code is still running */
+    bool open;         /* may bind names the simulation cannot see */
+    GArray *loading;   /* guint name keys of its submodules being imported now (their code runs):
+                          CPython's __spec__._uninitialized_submodules; NULL while none was */
+} object;
+
+typedef struct {
+    impviz_error_type type;
+    char *message;
+    GArray *chain; /* impviz_frame */
+} sim_error;
+
+struct state {
+    program *pg;
+    intmap modules;     /* sys.modules: module id -> object * */
+    GPtrArray *objects; /* every object made, owned */
+    object *block;      /* the objects copied from a snapshot (state_copy), in one allocation */
+    GArray *frames;     /* impviz_frame: the modules running now, outermost first */
+    GArray *tries;      /* guint: TRY ops whose body runs, of every running module */
+    sim_error error;    /* set while an exception propagates */
+    bool assumptions;
+    bool truncated; /* an import chain went deeper than MAX_IMPORT_DEPTH: not followed */
+    guint depth;
+    guint64 work;   /* events run */
+    guint64 limit;  /* stop after this many events (the run's budget); 0: no limit */
+    bool exhausted; /* stopped at the limit: no prediction */
+    bool failed;    /* the import raised: error says what */
+};
+
+/* Deeper than this, the simulation stops importing (a chain of 10 000 modules, say). Tests
+ * may lower it (-DMAX_IMPORT_DEPTH=50) to reach that path with small projects. */
+#ifndef MAX_IMPORT_DEPTH
+#define MAX_IMPORT_DEPTH 2000
+#endif
+
+static void object_free(gpointer p)
+{
+    object *o = p;
+    intmap_release(&o->ns);
+    if (o->loading)
+        g_array_unref(o->loading);
+    if (!o->in_block)
+        g_free(o);
 }
 
 static void raise_error(state *s, impviz_error_type type, char *message)
@@ -150,97 +526,89 @@ static void clear_error(state *s)
 /* The path CPython puts in an ImportError's message: the module's file, root-relative. */
 static const char *object_path(const state *s, const object *o)
 {
-    if (o->index < 0)
+    if (o->u->index < 0)
         return NULL;
-    return module_at(s->a, (guint)o->index)->path;
+    return module_at(s->pg->a, (guint)o->u->index)->path;
 }
 
-/* A copy of str that lives as long as the simulation; the same pointer for the same text.
- * (Not g_intern_string: GLib never frees its quark table, and leaks its first block when the
- * table grows.) */
-static const char *intern(state *s, const char *str)
+static object *sys_module(const state *s, gint id)
 {
-    return g_string_chunk_insert_const(s->strings, str);
-}
-
-static gpointer ns_get(const object *o, const char *name)
-{
-    return g_hash_table_lookup(o->ns, name);
-}
-
-/* Binds name, which must outlive the simulation (the analysis' strings, interned ones). */
-static void ns_set(object *o, const char *name, gpointer value)
-{
-    g_hash_table_insert(o->ns, (gpointer)name, value);
+    return id < 0 ? NULL : intmap_get(&s->modules, (guint)id);
 }
 
 static bool exec_module(state *s, object *o);
 
-/* CPython's _find_and_load: the module object for name, running its code (after its parent's)
- * when it is not in sys.modules yet. *out is NULL for a module outside the project. False when
- * the import raised (s->error says what). */
-static bool find_and_load(state *s, const char *name, object **out)
+/* CPython's _find_and_load for module id (or, when id is -1, for a name outside the simulation
+ * whose parent package has module id parent, or -1): the module object, running its code (after
+ * its parent's) when it is not in sys.modules yet. *out is NULL for a module outside the
+ * project. False when the import raised (s->error says what). */
+static bool find_and_load(state *s, gint id, gint parent, object **out)
 {
-    *out = g_hash_table_lookup(s->modules, name);
+    *out = sys_module(s, id);
     if (*out)
         return true;
-    const char *dot = strrchr(name, '.');
-    char *parent = dot ? g_strndup(name, dot - name) : NULL;
+    const unit *u = id >= 0 ? unit_get(s->pg, (guint)id) : NULL;
+    if (u)
+        parent = u->parent;
     bool ok = true;
-    if (parent && is_project_module(s->a, parent) && !g_hash_table_contains(s->modules, parent)) {
+    if (parent >= 0 && !sys_module(s, parent)) {
         object *p = NULL;
-        ok = find_and_load(s, parent, &p);
+        ok = find_and_load(s, parent, -1, &p);
     }
-    if (!ok || !is_project_module(s->a, name)) {
-        g_free(parent);
+    if (!ok || !u)
         return ok;
-    }
-    *out = g_hash_table_lookup(s->modules, name); /* the parent may have imported it */
-    if (*out) {
-        g_free(parent);
+    *out = sys_module(s, id); /* the parent may have imported it */
+    if (*out)
         return true;
-    }
     if (s->depth >= MAX_IMPORT_DEPTH) { /* give up on this branch: treat it as outside */
         s->assumptions = s->truncated = true;
-        g_free(parent);
         return true;
     }
     object *o = g_new0(object, 1);
-    o->name = intern(s, name);
-    o->index = impviz_project_index(s->a->project, name);
-    o->ns = g_hash_table_new(g_str_hash, g_str_equal);
-    o->loading = g_ptr_array_new();
+    o->id = (guint)id;
+    o->u = u;
     o->initializing = true;
-    o->is_package = o->index < 0 || module_at(s->a, (guint)o->index)->is_package;
+    o->serial = s->objects->len;
     g_ptr_array_add(s->objects, o);
-    g_hash_table_insert(s->modules, (gpointer)o->name, o);
-    object *p = parent ? g_hash_table_lookup(s->modules, parent) : NULL;
-    if (p)
-        g_ptr_array_add(p->loading, (gpointer)intern(s, dot + 1));
+    intmap_set(&s->modules, o->id, o);
+    object *p = sys_module(s, parent);
+    if (p) {
+        if (!p->loading)
+            p->loading = g_array_new(FALSE, FALSE, sizeof(guint));
+        g_array_append_val(p->loading, u->key);
+    }
     s->depth++;
     ok = exec_module(s, o);
     s->depth--;
     if (p)
-        g_ptr_array_set_size(p->loading, p->loading->len - 1);
+        g_array_set_size(p->loading, p->loading->len - 1);
     o->initializing = false;
     if (!ok) {
-        g_hash_table_remove(s->modules, o->name);
+        intmap_remove(&s->modules, o->id);
     } else {
         *out = o;
-        p = parent ? g_hash_table_lookup(s->modules, parent) : NULL;
+        p = sys_module(s, parent);
         if (p)
-            ns_set(p, strrchr(o->name, '.') + 1, o); /* dot points into the caller's */
+            intmap_set(&p->ns, u->key, o);
     }
-    g_free(parent);
     return ok;
 }
 
-/* getattr(o, name) for IMPORT_FROM and `import a.b as c`: the attribute, else the submodule
- * sys.modules["o.name"]. NULL when neither exists. *uncertain (if not NULL) is set when the
- * attribute's binding may not have run. */
-static gpointer import_from_attr(state *s, object *o, const char *name, bool *uncertain)
+/* The module id of o's submodule named by pt, or -1 (a rare path: strings). */
+static gint submodule_id(const state *s, const object *o, const part *pt)
 {
-    gpointer v = ns_get(o, name);
+    char *full = g_strconcat(o->u->name, ".", pt->text, NULL);
+    gint id = module_id(s->pg, full);
+    g_free(full);
+    return id;
+}
+
+/* getattr(o, name) for IMPORT_FROM and `import a.b as c`: the attribute, else the submodule
+ * sys.modules["o.name"] (sub: its module id when known, -2 when not yet). NULL when neither
+ * exists. *uncertain (if not NULL) is set when the attribute's binding may not have run. */
+static gpointer import_from_attr(state *s, object *o, const part *name, gint sub, bool *uncertain)
+{
+    gpointer v = intmap_get(&o->ns, name->key);
     if (v) {
         if (tagged_uncertain(v)) {
             s->assumptions = true;
@@ -249,11 +617,9 @@ static gpointer import_from_attr(state *s, object *o, const char *name, bool *un
         }
         return untag(v);
     }
-    char *full = g_strconcat(o->name, ".", name, NULL);
-    object *sub = g_hash_table_lookup(s->modules, full);
-    g_free(full);
-    if (sub)
-        return sub;
+    object *m = sys_module(s, sub == -2 ? submodule_id(s, o, name) : sub);
+    if (m)
+        return m;
     if (o->open || s->truncated) { /* names the simulation did not see may be there */
         s->assumptions = true;
         return OPAQUE;
@@ -265,155 +631,131 @@ static void raise_cannot_import(state *s, const object *o, const char *name)
 {
     const char *path = object_path(s, o);
     char *where = path ? g_strdup_printf(" (%s)", path) : g_strdup(" (unknown location)");
-    char *msg = o->initializing
-                    ? g_strdup_printf("cannot import name '%s' from partially "
-                                      "initialized module '%s' (most likely due "
-                                      "to a circular import)%s",
-                                      name, o->name, where)
-                    : g_strdup_printf("cannot import name '%s' from '%s'%s", name, o->name, where);
+    char *msg = o->initializing ? g_strdup_printf("cannot import name '%s' from partially "
+                                                  "initialized module '%s' (most likely due "
+                                                  "to a circular import)%s",
+                                                  name, o->u->name, where)
+                                : g_strdup_printf("cannot import name '%s' from '%s'%s", name,
+                                                  o->u->name, where);
     g_free(where);
     raise_error(s, IMPVIZ_ERROR_IMPORT, msg);
 }
 
-/* Runs one IMPORT event of module o. */
-static bool run_import(state *s, object *o, const impviz_event *ev)
+/* Runs one IMPORT op of module o. */
+static bool run_import(state *s, object *o, const op *ev)
 {
-    const impviz_file *f = file_at(s->a, (guint)o->index);
-    const impviz_import *imp = &g_array_index(f->imports, impviz_import, ev->import_index);
-    char *full = impviz_resolve_absolute(s->a->project, (guint)o->index, imp);
-    if (!full)
+    if (!ev->resolved)
         return true; /* climbs above the top-level package: not the simulation's business */
-    if (ev->uncertain && is_project_module(s->a, full))
+    if (ev->uncertain && ev->module >= 0)
         s->assumptions = true; /* which modules run, and in what order, rests on it */
     object *target = NULL;
-    bool ok = find_and_load(s, full, &target);
-    bool bind = !ev->class_body;
-    if (!ok || (imp->flags & IMPVIZ_IMPORT_DYNAMIC))
-        goto done;
-    if (imp->flags & IMPVIZ_IMPORT_STAR) {
+    bool ok = find_and_load(s, ev->module, ev->parent, &target);
+    if (!ok || (ev->flags & IMPVIZ_IMPORT_DYNAMIC))
+        return ok;
+    if (ev->flags & IMPVIZ_IMPORT_STAR) {
         if (!target) {
             o->open = true;
-        } else {
-            GHashTableIter it;
-            gpointer k, v;
-            g_hash_table_iter_init(&it, target->ns);
-            while (g_hash_table_iter_next(&it, &k, &v))
-                if (((const char *)k)[0] != '_' && bind)
-                    ns_set(o, k, v);
-            if (target->open)
-                o->open = true;
+            return true;
         }
-        goto done;
+        for (guint i = 0; ev->bind && i < target->ns.cap; i++) {
+            guint k = target->ns.keys[i];
+            if (k && !((k - 1) & KEY_PRIVATE))
+                intmap_set(&o->ns, k - 1, target->ns.values[i]);
+        }
+        if (target->open)
+            o->open = true;
+        return true;
     }
-    if (imp->flags & IMPVIZ_IMPORT_FROM) {
+    if (ev->flags & IMPVIZ_IMPORT_FROM) {
         gpointer v = OPAQUE;
         if (target) {
             /* _handle_fromlist: a package imports the submodule for a name it lacks */
-            if (target->is_package && !ns_get(target, imp->name)) {
-                char *sub = g_strconcat(full, ".", imp->name, NULL);
+            if (target->u->is_package && !intmap_get(&target->ns, ev->name.key) && ev->sub >= 0) {
                 object *ignored = NULL;
-                if (is_project_module(s->a, sub))
-                    ok = find_and_load(s, sub, &ignored);
-                g_free(sub);
-                if (!ok)
-                    goto done;
+                if (!find_and_load(s, ev->sub, -1, &ignored))
+                    return false;
             }
-            v = import_from_attr(s, target, imp->name, NULL);
+            v = import_from_attr(s, target, &ev->name, ev->sub, NULL);
             if (!v) {
-                raise_cannot_import(s, target, imp->name);
-                ok = false;
-                goto done;
+                raise_cannot_import(s, target, ev->name.text);
+                return false;
             }
         }
-        if (bind)
-            ns_set(o, imp->asname ? imp->asname : imp->name, tag(v, ev->uncertain));
-        goto done;
+        if (ev->bind)
+            intmap_set(&o->ns, ev->key, tag(v, ev->uncertain));
+        return true;
     }
     /* `import a.b.c` then imports a again: a.b.c may have been in sys.modules while a, whose
      * import failed and was caught, was not (CPython's __import__ without a fromlist) */
-    char **parts = g_strsplit(full, ".", -1);
+    const part *parts = &o->u->parts[ev->first];
     object *top = NULL;
-    if (parts[1] && !find_and_load(s, parts[0], &top)) {
-        g_strfreev(parts);
-        ok = false;
-        goto done;
-    }
+    if (ev->count > 1 && !find_and_load(s, ev->sub, -1, &top))
+        return false;
+    if (!ev->bind)
+        return true;
     /* import a.b.c binds a; import a.b.c as d walks a.b.c with IMPORT_FROM */
-    if (bind) {
-        gpointer v = OPAQUE;
-        bool certain = !ev->uncertain; /* so far, every binding walked surely ran */
-        top = g_hash_table_lookup(s->modules, parts[0]);
-        if (top)
-            v = top;
-        if (imp->asname && top) {
-            for (guint i = 1; parts[i] && v != OPAQUE; i++) {
-                if (v == NONE) { /* the package bound the submodule's name to None */
-                    if (certain)
-                        raise_error(s, IMPVIZ_ERROR_IMPORT,
-                                    g_strdup_printf("cannot import name '%s' from '<unknown "
-                                                    "module name>' (unknown location)",
-                                                    parts[i]));
-                    ok = !s->error.message;
-                    break;
-                }
-                bool unsure = false;
-                gpointer next = import_from_attr(s, v, parts[i], &unsure);
-                certain = certain && !unsure;
-                if (!next) {
-                    raise_cannot_import(s, v, parts[i]);
-                    ok = false;
-                    break;
-                }
-                v = next;
-            }
+    gpointer v = OPAQUE;
+    bool certain = !ev->uncertain; /* so far, every binding walked surely ran */
+    top = sys_module(s, ev->sub);
+    if (top)
+        v = top;
+    for (guint i = 1; ev->as && top && i < ev->count && v != OPAQUE; i++) {
+        if (v == NONE) { /* the package bound the submodule's name to None */
+            if (certain)
+                raise_error(s, IMPVIZ_ERROR_IMPORT,
+                            g_strdup_printf("cannot import name '%s' from '<unknown "
+                                            "module name>' (unknown location)",
+                                            parts[i].text));
+            ok = !s->error.message;
+            break;
         }
-        if (ok) {
-            const char *bound = imp->asname;
-            char *first = NULL;
-            if (!bound)
-                bound = first = g_strndup(imp->module, strcspn(imp->module, "."));
-            ns_set(o, first ? intern(s, first) : bound, tag(v, ev->uncertain));
-            g_free(first);
+        bool unsure = false;
+        gpointer next = import_from_attr(s, v, &parts[i], -2, &unsure);
+        certain = certain && !unsure;
+        if (!next) {
+            raise_cannot_import(s, v, parts[i].text);
+            ok = false;
+            break;
         }
+        v = next;
     }
-    g_strfreev(parts);
-done:
-    g_free(full);
+    if (ok)
+        intmap_set(&o->ns, ev->key, tag(v, ev->uncertain));
     return ok;
 }
 
-static bool loading_submodule(const object *m, const char *name)
+static bool loading_submodule(const object *m, guint key)
 {
-    for (guint i = 0; i < m->loading->len; i++)
-        if (strcmp(g_ptr_array_index(m->loading, i), name) == 0)
+    for (guint i = 0; m->loading && i < m->loading->len; i++)
+        if (g_array_index(m->loading, guint, i) == key)
             return true;
     return false;
 }
 
-/* Runs one USE event: reads the dotted chain "a.b.X" in module o's namespace. */
-static bool run_use(state *s, object *o, const impviz_event *ev)
+/* Runs one USE op: reads the dotted chain "a.b.X" in module o's namespace. */
+static bool run_use(state *s, object *o, const op *ev)
 {
-    char **parts = g_strsplit(ev->name, ".", -1);
-    gpointer v = ns_get(o, parts[0]);
-    bool ok = true;
+    const part *parts = &o->u->parts[ev->first];
+    gpointer v = intmap_get(&o->ns, parts[0].key);
     bool certain = !ev->uncertain; /* the read and the binding it reads both surely run */
     if (v && tagged_uncertain(v)) {
         s->assumptions = true;
         certain = false;
     }
     v = v ? untag(v) : OPAQUE; /* a builtin, or a name the simulation does not track */
-    for (guint i = 1; parts[i] && v != OPAQUE; i++) {
+    for (guint i = 1; i < ev->count && v != OPAQUE; i++) {
         if (v == NONE) {
             /* None read under a condition is the usual `if x is not None: x.attr` */
-            if (certain && !g_str_has_prefix(parts[i], "__")) {
-                raise_error(s, IMPVIZ_ERROR_ATTRIBUTE,
-                            g_strdup_printf("'NoneType' object has no attribute '%s'", parts[i]));
-                ok = false;
+            if (certain && !g_str_has_prefix(parts[i].text, "__")) {
+                raise_error(
+                    s, IMPVIZ_ERROR_ATTRIBUTE,
+                    g_strdup_printf("'NoneType' object has no attribute '%s'", parts[i].text));
+                return false;
             }
-            break;
+            return true;
         }
         object *m = v;
-        gpointer next = ns_get(m, parts[i]);
+        gpointer next = intmap_get(&m->ns, parts[i].key);
         if (next) {
             if (tagged_uncertain(next)) {
                 s->assumptions = true;
@@ -424,25 +766,24 @@ static bool run_use(state *s, object *o, const impviz_event *ev)
         }
         if (m->open || s->truncated) {
             s->assumptions = true;
-            break;
+            return true;
         }
+        const char *name = parts[i].text, *mname = m->u->name;
         char *msg;
         if (m->initializing)
             msg = g_strdup_printf("partially initialized module '%s' has no attribute '%s' "
                                   "(most likely due to a circular import)",
-                                  m->name, parts[i]);
-        else if (loading_submodule(m, parts[i]))
+                                  mname, name);
+        else if (loading_submodule(m, parts[i].key))
             msg = g_strdup_printf("cannot access submodule '%s' of module '%s' (most likely due "
                                   "to a circular import)",
-                                  parts[i], m->name);
+                                  name, mname);
         else
-            msg = g_strdup_printf("module '%s' has no attribute '%s'", m->name, parts[i]);
+            msg = g_strdup_printf("module '%s' has no attribute '%s'", mname, name);
         raise_error(s, IMPVIZ_ERROR_ATTRIBUTE, msg);
-        ok = false;
-        break;
+        return false;
     }
-    g_strfreev(parts);
-    return ok;
+    return true;
 }
 
 static guint catch_bit(impviz_error_type type)
@@ -450,32 +791,33 @@ static guint catch_bit(impviz_error_type type)
     return type == IMPVIZ_ERROR_IMPORT ? IMPVIZ_CATCH_IMPORT : IMPVIZ_CATCH_ATTRIBUTE;
 }
 
-/* Follows a try's clause links from event i to the first that is not an EXCEPT. */
-static guint skip_excepts(const GArray *events, guint i)
+/* Follows a try's clause links from op i to the first that is not an EXCEPT. */
+static guint skip_excepts(const op *ops, guint i)
 {
-    while (g_array_index(events, impviz_event, i).type == IMPVIZ_EV_EXCEPT)
-        i = g_array_index(events, impviz_event, i).next;
+    while (ops[i].type == IMPVIZ_EV_EXCEPT)
+        i = ops[i].next;
     return i;
 }
 
-/* Runs module o's events in order. False when an exception leaves the module. */
+/* Runs module o's ops in order. False when an exception leaves the module. */
 static bool exec_module(state *s, object *o)
 {
-    if (o->index < 0)
+    const unit *u = o->u;
+    if (u->index < 0)
         return true; /* a namespace package runs no code */
-    const impviz_file *f = file_at(s->a, (guint)o->index);
-    if (!f) {
+    if (!u->file) {
         o->open = true; /* unreadable: anything may be in it */
         return true;
     }
-    impviz_frame frame = {.module = (guint)o->index};
+    impviz_frame frame = {.module = (guint)u->index};
     g_array_append_val(s->frames, frame);
     guint depth = s->frames->len - 1;
-    GArray *tries = g_array_new(FALSE, FALSE, sizeof(guint)); /* TRY events whose body runs */
-    const GArray *events = f->events;
+    guint base = s->tries->len; /* this module's tries are above base */
+    const op *ops = u->ops;
+    guint n = u->file->events->len;
     bool ok = true;
-    for (guint i = 0; i < events->len; i++) {
-        const impviz_event *ev = &g_array_index(events, impviz_event, i);
+    for (guint i = 0; i < n; i++) {
+        const op *ev = &ops[i];
         if (s->exhausted || (s->limit && s->work >= s->limit)) {
             s->exhausted = true;
             ok = false;
@@ -484,16 +826,15 @@ static bool exec_module(state *s, object *o)
         s->work++;
         impviz_frame *top = &g_array_index(s->frames, impviz_frame, depth);
         top->line = ev->line;
-        top->statement = ev->context;
+        top->statement = ev->statement;
         bool step = true;
         switch (ev->type) {
         case IMPVIZ_EV_IMPORT:
-            top->statement = g_array_index(f->imports, impviz_import, ev->import_index).statement;
             step = run_import(s, o, ev);
             break;
         case IMPVIZ_EV_BIND:
-            if (!ev->class_body)
-                ns_set(o, ev->name, tag(ev->none ? NONE : OPAQUE, ev->uncertain));
+            if (ev->bind)
+                intmap_set(&o->ns, ev->key, tag(ev->none ? NONE : OPAQUE, ev->uncertain));
             break;
         case IMPVIZ_EV_USE:
             step = run_use(s, o, ev);
@@ -501,29 +842,27 @@ static bool exec_module(state *s, object *o)
                 s->assumptions = true;
             break;
         case IMPVIZ_EV_TRY:
-            g_array_append_val(tries, i);
+            g_array_append_val(s->tries, i);
             break;
         case IMPVIZ_EV_EXCEPT:
-            if (tries->len &&
-                g_array_index(events, impviz_event, g_array_index(tries, guint, tries->len - 1))
-                        .next == i) {
+            if (s->tries->len > base &&
+                ops[g_array_index(s->tries, guint, s->tries->len - 1)].next == i) {
                 /* the body finished: go on with the else clause, or after the handlers */
-                g_array_set_size(tries, tries->len - 1);
-                i = skip_excepts(events, i);
+                g_array_set_size(s->tries, s->tries->len - 1);
+                i = skip_excepts(ops, i);
             } else { /* a handler finished: skip the other handlers and the else clause */
-                i = skip_excepts(events, i);
-                if (g_array_index(events, impviz_event, i).type == IMPVIZ_EV_ELSE)
-                    i = g_array_index(events, impviz_event, i).next;
+                i = skip_excepts(ops, i);
+                if (ops[i].type == IMPVIZ_EV_ELSE)
+                    i = ops[i].next;
             }
             break;
         case IMPVIZ_EV_ELSE: /* reached after the last handler: skip the else body */
             i = ev->next;
             break;
         case IMPVIZ_EV_END:
-            if (tries->len &&
-                g_array_index(events, impviz_event, g_array_index(tries, guint, tries->len - 1))
-                        .next == i)
-                g_array_set_size(tries, tries->len - 1); /* try/finally without handlers */
+            if (s->tries->len > base &&
+                ops[g_array_index(s->tries, guint, s->tries->len - 1)].next == i)
+                g_array_set_size(s->tries, s->tries->len - 1); /* try/finally without handlers */
             break;
         }
         if (step)
@@ -531,14 +870,12 @@ static bool exec_module(state *s, object *o)
         /* an exception: the innermost try whose handler catches it takes it */
         bool caught = false;
         if (s->exhausted)
-            tries->len = 0; /* not an exception: the simulation stops here */
-        while (tries->len && !caught) {
-            guint t = g_array_index(tries, guint, tries->len - 1);
-            g_array_set_size(tries, tries->len - 1);
-            for (guint c = g_array_index(events, impviz_event, t).next;
-                 g_array_index(events, impviz_event, c).type == IMPVIZ_EV_EXCEPT;
-                 c = g_array_index(events, impviz_event, c).next) {
-                if (g_array_index(events, impviz_event, c).catches & catch_bit(s->error.type)) {
+            g_array_set_size(s->tries, base); /* not an exception: the simulation stops here */
+        while (s->tries->len > base && !caught) {
+            guint t = g_array_index(s->tries, guint, s->tries->len - 1);
+            g_array_set_size(s->tries, s->tries->len - 1);
+            for (guint c = ops[t].next; ops[c].type == IMPVIZ_EV_EXCEPT; c = ops[c].next) {
+                if (ops[c].catches & catch_bit(s->error.type)) {
                     i = c; /* the loop's i++ enters the handler */
                     caught = true;
                     break;
@@ -551,28 +888,150 @@ static bool exec_module(state *s, object *o)
         }
         clear_error(s);
     }
-    g_array_unref(tries);
+    g_array_set_size(s->tries, base);
     g_array_set_size(s->frames, depth);
     return ok;
 }
 
-static void state_init(state *s, const impviz_analysis *a)
+static void state_init(state *s, program *pg, guint64 limit)
 {
     memset(s, 0, sizeof *s);
-    s->a = a;
-    s->modules = g_hash_table_new(g_str_hash, g_str_equal);
+    s->pg = pg;
+    s->limit = limit;
     s->objects = g_ptr_array_new_with_free_func(object_free);
     s->frames = g_array_new(FALSE, FALSE, sizeof(impviz_frame));
-    s->strings = g_string_chunk_new(4096);
+    s->tries = g_array_new(FALSE, FALSE, sizeof(guint));
 }
 
 static void state_release(state *s)
 {
     clear_error(s);
-    g_hash_table_unref(s->modules);
+    intmap_release(&s->modules);
     g_ptr_array_unref(s->objects);
+    g_free(s->block);
     g_array_unref(s->frames);
-    g_string_chunk_free(s->strings);
+    g_array_unref(s->tries);
+}
+
+static void state_free(state *s)
+{
+    if (!s)
+        return;
+    state_release(s);
+    g_free(s);
+}
+
+/* Slots the snapshots of a diagnosis may hold in all (namespace and sys.modules entries, objects;
+ * about 12 bytes each): beyond, imports are simulated again instead of remembered. */
+#define SNAPSHOT_BUDGET (16u << 20)
+
+static gsize state_size(const state *s)
+{
+    gsize n = s->modules.cap + s->objects->len;
+    for (guint i = 0; i < s->objects->len; i++)
+        n += ((const object *)g_ptr_array_index(s->objects, i))->ns.cap;
+    return n;
+}
+
+/* v with an object in it replaced by its copy among copies (the same serial). */
+static gpointer remap(gpointer v, object *const *copies)
+{
+    gpointer u = untag(v);
+    if (u == OPAQUE || u == NONE)
+        return v;
+    return tag(copies[((const object *)u)->serial], tagged_uncertain(v));
+}
+
+static void intmap_copy(intmap *m, const intmap *from, object *const *copies)
+{
+    *m = *from;
+    if (!from->cap)
+        return;
+    intmap_alloc(m, from->cap);
+    memcpy(m->keys, from->keys, from->cap * sizeof(guint));
+    for (guint i = 0; i < from->cap; i++)
+        if (from->keys[i])
+            m->values[i] = remap(from->values[i], copies);
+}
+
+/* Makes fresh state s a copy of snapshot from: its modules and objects (none of which runs). */
+static void state_copy(state *s, const state *from)
+{
+    s->assumptions = from->assumptions;
+    s->truncated = from->truncated;
+    s->work = from->work;
+    s->failed = from->failed;
+    if (from->error.message) {
+        s->error.type = from->error.type;
+        s->error.message = g_strdup(from->error.message);
+        s->error.chain = g_array_copy(from->error.chain);
+    }
+    guint n = from->objects->len;
+    g_ptr_array_set_size(s->objects, n);
+    object **copies = (object **)s->objects->pdata;
+    s->block = g_new(object, n);
+    for (guint i = 0; i < n; i++) {
+        copies[i] = &s->block[i];
+        *copies[i] = *(const object *)g_ptr_array_index(from->objects, i);
+        copies[i]->loading = NULL; /* none runs: every loading list is empty */
+        copies[i]->in_block = true;
+    }
+    for (guint i = 0; i < n; i++)
+        intmap_copy(&copies[i]->ns, &((const object *)g_ptr_array_index(from->objects, i))->ns,
+                    copies);
+    intmap_copy(&s->modules, &from->modules, copies);
+}
+
+/* Keeps a copy of s, the state after `import <id>` in a fresh interpreter, for the imports of
+ * the modules below id (while the budget allows). Safe on any thread. */
+static void snapshot_keep(program *pg, guint id, const state *s)
+{
+    gsize size = state_size(s);
+    g_mutex_lock(&pg->lock);
+    bool keep = !pg->claimed[id] && pg->snapshot_size + size <= SNAPSHOT_BUDGET;
+    if (keep) {
+        pg->claimed[id] = true;
+        pg->snapshot_size += size;
+    }
+    g_mutex_unlock(&pg->lock);
+    if (!keep)
+        return;
+    state *copy = g_new(state, 1);
+    state_init(copy, pg, 0);
+    state_copy(copy, s);
+    g_atomic_pointer_set(&pg->snapshots[id], copy);
+}
+
+/* `import <id>` in the fresh state s (its limit set), as find_and_load does it: the parent
+ * package first, then the module. An import starts from the state its parent's import left,
+ * which is the same for every module below that parent: that state is copied from the
+ * parent's snapshot when there is one, and a package's is kept as one. Adds nothing to s when
+ * a snapshot shows that the limit would be reached: s->exhausted, s->work = s->limit. */
+static void run_fresh(program *pg, guint id, state *s)
+{
+    const unit *u = unit_get(pg, id);
+    if (u->parent >= 0) {
+        const state *base = g_atomic_pointer_get(&pg->snapshots[u->parent]);
+        if (base && s->limit && base->work > s->limit) {
+            /* the parent's import alone runs past the limit */
+            s->work = s->limit;
+            s->exhausted = true;
+            return;
+        }
+        if (base) {
+            state_copy(s, base);
+        } else {
+            run_fresh(pg, (guint)u->parent, s);
+            if (s->exhausted)
+                return;
+            if (unit_get(pg, (guint)u->parent)->is_package)
+                snapshot_keep(pg, (guint)u->parent, s);
+        }
+        if (s->failed)
+            return; /* the parent's import raised: so does this one */
+    }
+    object *ignored = NULL;
+    s->failed = !find_and_load(s, (gint)id, -1, &ignored);
 }
 
 void impviz_prediction_free(impviz_prediction *p)
@@ -586,28 +1045,29 @@ void impviz_prediction_free(impviz_prediction *p)
     g_free(p);
 }
 
-/* `import name` in a fresh interpreter. Name must be a project module. Adds the events run to
- * *work; NULL when more than limit events (0: no limit) would be needed. */
-static impviz_prediction *predict(const impviz_analysis *a, const char *name, guint64 *work,
-                                  guint64 limit)
+/* `import <module id>` in a fresh interpreter. Adds the events run to *work; NULL when more
+ * than limit events (0: no limit) would be needed. */
+static impviz_prediction *predict(program *pg, guint id, guint64 *work, guint64 limit)
 {
     state s;
-    state_init(&s, a);
-    s.limit = limit;
-    impviz_prediction *p = g_new0(impviz_prediction, 1);
-    p->module = g_strdup(name);
-    object *ignored = NULL;
-    if (find_and_load(&s, name, &ignored)) {
-        p->chain = g_array_new(FALSE, FALSE, sizeof(impviz_frame));
-    } else {
-        p->type = s.error.type;
-        p->message = g_steal_pointer(&s.error.message);
-        p->chain = g_steal_pointer(&s.error.chain);
+    state_init(&s, pg, limit);
+    run_fresh(pg, id, &s);
+    impviz_prediction *p = NULL;
+    if (!s.exhausted) {
+        p = g_new0(impviz_prediction, 1);
+        p->module = g_strdup(module_name(pg, id));
+        if (!s.failed) {
+            p->chain = g_array_new(FALSE, FALSE, sizeof(impviz_frame));
+        } else {
+            p->type = s.error.type;
+            p->message = g_strdup(s.error.message);
+            p->chain = g_array_copy(s.error.chain);
+        }
+        p->assumptions = s.assumptions;
+        if (unit_get(pg, id)->is_package && !g_atomic_pointer_get(&pg->snapshots[id]))
+            snapshot_keep(pg, id, &s);
     }
-    p->assumptions = s.assumptions;
     *work += s.work;
-    if (s.exhausted)
-        g_clear_pointer(&p, impviz_prediction_free);
     state_release(&s);
     return p;
 }
@@ -616,13 +1076,17 @@ impviz_status impviz_predict_import(const impviz_analysis *a, const char *module
                                     impviz_diags *diags, impviz_prediction **out)
 {
     *out = NULL;
-    if (!is_project_module(a, module)) {
+    program *pg = program_new(a);
+    gint id = module_id(pg, module);
+    if (id < 0) {
         impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0,
                          "unknown module '%s': no such module or package in the project", module);
+        program_free(pg);
         return IMPVIZ_EUSAGE;
     }
     guint64 work = 0;
-    *out = predict(a, module, &work, 0); /* one module asked for by name: no budget */
+    *out = predict(pg, (guint)id, &work, 0); /* one module asked for by name: no budget */
+    program_free(pg);
     return IMPVIZ_OK;
 }
 
@@ -1027,8 +1491,8 @@ static GPtrArray *suggest(const impviz_analysis *a, const GArray *members, GHash
 
 /* One member's prediction, computed by a pool thread. */
 typedef struct {
-    const impviz_analysis *a;
-    const char *name;
+    program *pg;
+    guint id; /* the member's module id */
     guint64 limit;
     impviz_prediction *p; /* the result, owned until taken */
     guint64 work;
@@ -1046,7 +1510,7 @@ static void predict_task_run(gpointer data, gpointer user)
 {
     predict_task *t = data;
     batch *b = user;
-    t->p = predict(t->a, t->name, &t->work, t->limit);
+    t->p = predict(t->pg, t->id, &t->work, t->limit);
     g_mutex_lock(&b->lock);
     if (--b->pending == 0)
         g_cond_signal(&b->done);
@@ -1060,8 +1524,8 @@ static void predict_task_run(gpointer data, gpointer user)
  * batch's start; a member whose simulation a single thread would have cut shorter is simulated
  * again with that thread's limit, so entries and *work are the same for any number of threads.
  * Returns how many members were predicted. */
-static guint predict_members(const impviz_analysis *a, const GArray *comp, batch *b,
-                             guint64 max_steps, guint64 steps, guint64 *work, GPtrArray *entries)
+static guint predict_members(program *pg, const GArray *comp, batch *b, guint64 max_steps,
+                             guint64 steps, guint64 *work, GPtrArray *entries)
 {
     guint size = b->pool ? 4 * b->threads : 1;
     predict_task *tasks = g_new0(predict_task, size);
@@ -1073,8 +1537,7 @@ static guint predict_members(const impviz_analysis *a, const GArray *comp, batch
         if (*work > PREDICT_BUDGET || (max_steps && steps + *work >= max_steps))
             break; /* the component's (or the run's) budget is spent */
         for (guint k = 0; k < n; k++)
-            tasks[k] = (predict_task){a, module_at(a, g_array_index(comp, guint, j + k))->name,
-                                      limit, NULL, 0};
+            tasks[k] = (predict_task){pg, g_array_index(comp, guint, j + k), limit, NULL, 0};
         if (b->pool) {
             b->pending = n;
             for (guint k = 0; k < n; k++)
@@ -1084,7 +1547,7 @@ static guint predict_members(const impviz_analysis *a, const GArray *comp, batch
                 g_cond_wait(&b->done, &b->lock);
             g_mutex_unlock(&b->lock);
         } else {
-            tasks[0].p = predict(a, tasks[0].name, &tasks[0].work, limit);
+            tasks[0].p = predict(pg, tasks[0].id, &tasks[0].work, limit);
         }
         for (guint k = 0; k < n; k++) {
             predict_task *t = &tasks[k];
@@ -1094,7 +1557,7 @@ static guint predict_members(const impviz_analysis *a, const GArray *comp, batch
                 if (!stop && left && (!t->p || t->work >= left)) {
                     g_clear_pointer(&t->p, impviz_prediction_free);
                     t->work = 0;
-                    t->p = predict(a, t->name, &t->work, left);
+                    t->p = predict(pg, t->id, &t->work, left);
                 }
             }
             if (stop) {
@@ -1132,6 +1595,7 @@ impviz_diagnosis *impviz_diagnose(const impviz_analysis *a, guint64 max_steps)
     if (!comps->len)
         return d;
     impviz_parser *parser = impviz_parser_new();
+    program *pg = program_new(a);
     GHashTable *exported = reexports(a);
     batch pool = {.threads = a->jobs > 1 ? a->jobs : 1};
     if (pool.threads > 1) {
@@ -1146,7 +1610,7 @@ impviz_diagnosis *impviz_diagnose(const impviz_analysis *a, guint64 max_steps)
         c->cycle = impviz_cycle_steps(a, i);
         c->entries = g_ptr_array_new_with_free_func((GDestroyNotify)impviz_prediction_free);
         guint64 work = 0;
-        guint j = predict_members(a, comp, &pool, max_steps, d->steps, &work, c->entries);
+        guint j = predict_members(pg, comp, &pool, max_steps, d->steps, &work, c->entries);
         if (j < comp->len) {
             c->entries_omitted = comp->len - j;
             if (max_steps && d->steps + work >= max_steps)
@@ -1162,6 +1626,7 @@ impviz_diagnosis *impviz_diagnose(const impviz_analysis *a, guint64 max_steps)
         g_cond_clear(&pool.done);
     }
     g_hash_table_unref(exported);
+    program_free(pg);
     impviz_parser_free(parser);
     return d;
 }
