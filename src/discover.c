@@ -856,9 +856,9 @@ impviz_status impviz_discover(const impviz_discover_opts *opts, impviz_diags *di
         w.listings = opts->listings(p->roots, opts->listings_data);
     g_mutex_init(&w.lock);
     g_cond_init(&w.read_done);
-    /* the walking thread reads too; shared threads: the parser's pool takes them over after */
+    /* the walking thread reads too; exclusive threads, joined when the pool is freed */
     if (opts->jobs > 1)
-        w.readers = g_thread_pool_new(read_task, &w, (gint)opts->jobs - 1, FALSE, NULL);
+        w.readers = g_thread_pool_new(read_task, &w, (gint)opts->jobs - 1, TRUE, NULL);
     for (guint i = 0; i < specs->len; i++) {
         walk_spec *s = &g_array_index(specs, walk_spec, i);
         walk_root(&w, root_index(p, s->dir), s);
