@@ -35,8 +35,10 @@ typedef struct {
  * Names come back in every import and edge, a statement in each of its import records. */
 #define RECENT 4096
 
-/* What comes before a value, by key pointer and depth: keys come back in every element. */
+/* What comes before a value, by key pointer and depth: keys come back in every element. The
+ * few dozen of a report stay: a prefix is looked for in PROBES slots. */
 #define PREFIXES 256
+#define PROBES 8
 
 /* Integers from 0 to SMALL - 1 (line numbers, counts) find their encoding by index. */
 #define SMALL 65536
@@ -57,7 +59,9 @@ typedef struct {
 } prefix;
 
 struct impviz_json_stream {
-    GString *out; /* borrowed */
+    GString *out; /* borrowed; its len is behind pos until sync */
+    char *pos;    /* where the next byte goes, in out->str */
+    char *end;    /* the last byte of out's allocation, kept for the NUL */
     impviz_json_drain drain;
     gpointer drain_data;
     level *open;         /* the open containers, outermost first */
@@ -81,11 +85,27 @@ struct impviz_json_stream {
 
 /* ---- out: room, then copies ------------------------------------------------------------- */
 
-/* Makes room for n more bytes and the NUL: drains out when it has a drain, grows it when that
- * is not enough. */
+/* Brings out's length up to pos, and points pos and end into out again (after a drain or a
+ * growth moved or emptied it). */
+static void sync(impviz_json_stream *s)
+{
+    GString *out = s->out;
+    out->len = (gsize)(s->pos - out->str);
+    out->str[out->len] = '\0';
+}
+
+static void point(impviz_json_stream *s)
+{
+    s->pos = s->out->str + s->out->len;
+    s->end = s->out->str + s->out->allocated_len - 1;
+}
+
+/* Makes room for n more bytes: drains out when it has a drain, grows it when that is not
+ * enough. */
 static G_GNUC_NO_INLINE void make_room(impviz_json_stream *s, gsize n)
 {
     GString *out = s->out;
+    sync(s);
     if (s->drain && out->len) {
         s->drain(out, s->drain_data);
         g_assert(out->len == 0);
@@ -95,20 +115,20 @@ static G_GNUC_NO_INLINE void make_room(impviz_json_stream *s, gsize n)
         g_string_set_size(out, len + n);
         g_string_truncate(out, len);
     }
+    point(s);
 }
 
-/* Where the next n bytes go: out->len moves past them once they are written. */
+/* Where the next n bytes go: pos moves past them once they are written. */
 static inline char *room(impviz_json_stream *s, gsize n)
 {
-    if (G_UNLIKELY(s->out->len + n >= s->out->allocated_len))
+    if (G_UNLIKELY((gsize)(s->end - s->pos) < n))
         make_room(s, n);
-    return s->out->str + s->out->len;
+    return s->pos;
 }
 
 static inline void wrote(impviz_json_stream *s, gsize n)
 {
-    s->out->len += n;
-    s->out->str[s->out->len] = '\0';
+    s->pos += n;
 }
 
 static inline void put(impviz_json_stream *s, const char *bytes, gsize len)
@@ -200,10 +220,12 @@ static encoded keep_value(impviz_json_stream *s, json_t *v)
     return keep_scratch(s);
 }
 
-/* A slot for a pointer in a table of n (a power of two) slots. */
+/* A slot for a pointer and a small number in a table of n (a power of two) slots. Neighbouring
+ * pointers (string literals) and numbers must not meet: the number is spread first. */
 static inline guint slot_of(const void *p, guint salt, guint n)
 {
-    guint64 h = (GPOINTER_TO_SIZE(p) + salt) * G_GUINT64_CONSTANT(0x9E3779B97F4A7C15);
+    guint64 h = (GPOINTER_TO_SIZE(p) ^ (salt * G_GUINT64_CONSTANT(0xD6E8FEB86659FD93))) *
+                G_GUINT64_CONSTANT(0x9E3779B97F4A7C15);
     return (guint)(h >> 40) & (n - 1);
 }
 
@@ -212,6 +234,7 @@ impviz_json_stream *impviz_json_stream_new_drained(GString *out, impviz_json_dra
 {
     impviz_json_stream *s = g_new0(impviz_json_stream, 1);
     s->out = out;
+    point(s);
     s->drain = drain;
     s->drain_data = data;
     s->size = 8;
@@ -239,6 +262,7 @@ void impviz_json_stream_free(impviz_json_stream *s)
 {
     if (!s)
         return;
+    sync(s);
     for (guint i = 0; i < PREFIXES; i++)
         g_free(s->prefixes[i].bytes);
     g_free(s->open);
@@ -298,13 +322,10 @@ static encoded key_encoding(impviz_json_stream *s, const char *key)
     return enc;
 }
 
-/* The prefix of a value at depth (at least 1) named key (NULL in an array); a slot taken by
- * another key and depth is made again. */
-static const prefix *prefix_of(impviz_json_stream *s, const char *key, guint depth)
+/* Makes p the prefix of key at depth. */
+static G_GNUC_NO_INLINE const prefix *make_prefix(impviz_json_stream *s, prefix *p, const char *key,
+                                                  guint depth)
 {
-    prefix *p = &s->prefixes[slot_of(key, depth, PREFIXES)];
-    if (p->key == key && p->depth == depth)
-        return p;
     encoded enc = key ? key_encoding(s, key) : (encoded){"", 0}; /* made in scratch */
     GString *b = s->scratch;
     g_string_append(b, ",\n");
@@ -318,6 +339,21 @@ static const prefix *prefix_of(impviz_json_stream *s, const char *key, guint dep
     p->bytes = g_strndup(b->str, b->len);
     g_string_truncate(b, 0);
     return p;
+}
+
+/* The prefix of a value at depth (at least 1) named key (NULL in an array). It is looked for in
+ * PROBES slots from its own; when they all hold others, the first is made again. */
+static inline const prefix *prefix_of(impviz_json_stream *s, const char *key, guint depth)
+{
+    guint slot = slot_of(key, depth, PREFIXES);
+    for (guint i = 0; i < PROBES; i++) {
+        prefix *p = &s->prefixes[(slot + i) & (PREFIXES - 1)];
+        if (G_LIKELY(p->key == key && p->depth == depth))
+            return p;
+        if (!p->depth)
+            return make_prefix(s, p, key, depth);
+    }
+    return make_prefix(s, &s->prefixes[slot], key, depth);
 }
 
 /* Everything before a value: the separator, the line break and indentation, and the key. */

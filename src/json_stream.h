@@ -19,7 +19,8 @@
 typedef struct impviz_json_stream impviz_json_stream;
 
 /* A stream appending to out (borrowed: it must outlive the stream). Free with
- * impviz_json_stream_free, after the outermost container is closed. */
+ * impviz_json_stream_free, after the outermost container is closed: only then is out up to date
+ * (the stream writes into its allocation and sets its length at the end). */
 impviz_json_stream *impviz_json_stream_new(GString *out);
 
 /* Takes the bytes in out (writes them somewhere) and empties it (g_string_truncate(out, 0)). */
