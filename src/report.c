@@ -402,12 +402,39 @@ static gint ref_order(gconstpointer x, gconstpointer y, gpointer data)
     return *(const guint *)x < *(const guint *)y ? -1 : 1;
 }
 
+/* Sorts order (every record's index, in record order) by ref_order. Resolve gives the records
+ * by source and, within a file, mostly by line: when no record comes before one of an earlier
+ * source or line, only the records of one source line are sorted, among themselves. */
+static void sort_refs(const impviz_analysis *a, guint *order)
+{
+    guint n = a->refs->len;
+    for (guint i = 1; i < n; i++) {
+        const impviz_ref *p = ref_at(a, i - 1), *r = ref_at(a, i);
+        if (p->source > r->source ||
+            (p->source == r->source && p->import->line > r->import->line)) {
+            g_qsort_with_data(order, (gint)n, sizeof(guint), ref_order, (gpointer)a);
+            return;
+        }
+    }
+    for (guint start = 0, end; start < n; start = end) {
+        const impviz_ref *first = ref_at(a, start);
+        for (end = start + 1; end < n; end++) {
+            const impviz_ref *r = ref_at(a, end);
+            if (r->source != first->source || r->import->line != first->import->line)
+                break;
+        }
+        if (end - start > 1)
+            g_qsort_with_data(order + start, (gint)(end - start), sizeof(guint), ref_order,
+                              (gpointer)a);
+    }
+}
+
 static void json_imports(impviz_json_stream *s, const impviz_analysis *a)
 {
     guint *order = g_new(guint, a->refs->len + 1);
     for (guint i = 0; i < a->refs->len; i++)
         order[i] = i;
-    g_qsort_with_data(order, (gint)a->refs->len, sizeof(guint), ref_order, (gpointer)a);
+    sort_refs(a, order);
     impviz_json_stream_array(s, "imports");
     for (guint k = 0; k < a->refs->len; k++) {
         const impviz_ref *r = ref_at(a, order[k]);
