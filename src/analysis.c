@@ -304,6 +304,7 @@ impviz_status impviz_analysis_run(const impviz_analysis_opts *opts, impviz_diags
     impviz_project *project = NULL;
     *out = NULL;
     impviz_discover_opts discover = opts->discover;
+    discover.jobs = opts->jobs ? opts->jobs : g_get_num_processors();
     /* not when following links: a listing reached through one would be kept under its path */
     if (!discover.listings && !discover.follow_symlinks) {
         discover.listings = open_listings;

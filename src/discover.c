@@ -6,7 +6,7 @@
  * no file is read except .gitignore. Invariants of the result: modules are sorted by name, names
  * are unique (the first root wins, like sys.path), every name is a chain of Python identifiers.
  */
-#define _DEFAULT_SOURCE /* d_type, DT_REG */
+#define _GNU_SOURCE /* getdents64, d_type, DT_REG */
 #include "impviz.h"
 
 #include <errno.h>
@@ -34,6 +34,12 @@ typedef struct {
     GPtrArray *ignore_anchored;
     impviz_listings *listings; /* or NULL */
     bool limit_hit;
+    /* With several jobs, directories are read (listed and their entries stat'ed) on a pool of
+     * threads while this one walks: the kernel's share, most of a walk, is spread over the cores,
+     * and every decision is still made here, in walk order. */
+    GThreadPool *readers; /* or NULL: the walking thread reads */
+    GMutex lock;          /* listings, and pending_dir.ready */
+    GCond read_done;
 } walker;
 
 /* A Python identifier: ASCII letters, digits and '_', and non-ASCII letters, digits and marks
@@ -67,22 +73,33 @@ static bool is_skipped_dir(const char *name)
     return g_str_has_suffix(name, ".egg-info");
 }
 
+/* a, sep and b in a new string (sep is '\0' for none): the walk's one concatenation, a few
+ * times per directory and file, where g_strconcat's variadic double pass shows. */
+static char *concat(const char *a, char sep, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b), ns = sep != '\0';
+    char *s = g_malloc(na + ns + nb + 1);
+    memcpy(s, a, na);
+    s[na] = sep;
+    memcpy(s + na + ns, b, nb + 1);
+    return s;
+}
+
 static char *join(const char *a, const char *b)
 {
     if (!*a)
         return g_strdup(b);
     if (!*b)
         return g_strdup(a);
-    return g_strconcat(a, "/", b, NULL);
+    return concat(a, '/', b);
 }
 
 /* dir/rel for a directory without a trailing '/' (or "/") and a relative rel: what
- * g_build_filename gives there, at a fraction of its cost (it runs once per directory and
- * module). */
+ * g_build_filename gives there, at a fraction of its cost. */
 static char *path_join(const char *dir, const char *rel)
 {
     size_t n = strlen(dir);
-    return n && dir[n - 1] == '/' ? g_strconcat(dir, rel, NULL) : g_strconcat(dir, "/", rel, NULL);
+    return concat(dir, n && dir[n - 1] == '/' ? '\0' : '/', rel);
 }
 
 static bool file_exists(const char *dir, const char *name)
@@ -207,17 +224,48 @@ typedef struct {
     ino_t ino;
 } dir_id;
 
+/* Per entry of a directory: whether read_dir took its lstat (of a .py file, a link, or an entry
+ * of unknown type: the ones the walk needs one of). */
+enum { LSTAT_NONE, LSTAT_OK, LSTAT_FAILED };
+
 typedef struct {
     char *rel;         /* directory relative to the root */
     char *name;        /* dotted package name ("" at the root) */
     GArray *ancestors; /* dir_id of this directory and every directory above it in the walk */
+    char *dir;         /* the directory's path: the root's, joined with rel */
+    int base;          /* the root's descriptor, or AT_FDCWD */
+    /* what read_dir found */
+    GArray *entries; /* impviz_dir_entry sorted by name, or NULL: the directory cannot be read */
+    int error;       /* errno when entries is NULL */
+    bool have_st;
+    struct stat st;    /* the directory's, when have_st */
+    struct stat *lst;  /* per entry, when lst_state says so */
+    guint8 *lst_state; /* per entry: LSTAT_* */
+    bool ready;        /* read_dir is done (under walker.lock when there are readers) */
 } pending_dir;
+
+static pending_dir *pending_new(const walk_spec *spec, int base, char *rel, char *name,
+                                GArray *ancestors)
+{
+    pending_dir *d = g_new0(pending_dir, 1);
+    d->rel = rel;
+    d->name = name;
+    d->ancestors = ancestors;
+    d->dir = *rel ? path_join(spec->dir, rel) : g_strdup(spec->dir);
+    d->base = base;
+    return d;
+}
 
 static void pending_free(pending_dir *d)
 {
     g_free(d->rel);
     g_free(d->name);
     g_array_unref(d->ancestors);
+    g_free(d->dir);
+    if (d->entries)
+        g_array_unref(d->entries);
+    g_free(d->lst);
+    g_free(d->lst_state);
     g_free(d);
 }
 
@@ -245,14 +293,18 @@ static bool is_python_name(const char *n)
     return g_str_has_suffix(n, ".py") || g_str_has_suffix(n, ".pyi");
 }
 
-/* Where the entries of the directory being walked are stat'ed: through its descriptor when it
- * was opened, else (its listing came from an earlier run) by a path relative to the walk's root,
- * a shorter walk for the kernel than the absolute path. */
+/* Where the entries of a directory are stat'ed: through its descriptor while it is open, else by
+ * a path relative to the walk's root, a shorter walk for the kernel than the absolute path. */
 typedef struct {
     int fd;          /* the directory, or -1 */
     int base;        /* the root's descriptor, or AT_FDCWD */
     const char *rel; /* the directory: relative to base, or absolute when base is AT_FDCWD */
 } place;
+
+static place place_of(const pending_dir *d, int fd)
+{
+    return (place){fd, d->base, d->base == AT_FDCWD ? d->dir : d->rel};
+}
 
 static int entry_stat(const place *at, const char *name, struct stat *st, int flags)
 {
@@ -275,30 +327,118 @@ static bool regular_at(const place *at, const impviz_dir_entry *e)
     return entry_stat(at, e->name, &st, 0) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Lists a directory's entries sorted by name, so nothing depends on readdir order. The
- * directory stays open (*out, closed by the caller): its entries are stat'ed through it, which
- * spares the kernel a walk of the whole path per entry. */
-static GArray *list_dir(walker *w, const char *dir, const char *rel, DIR **out)
+/* Lists the open directory fd, sorted by name so that nothing depends on readdir order; NULL
+ * with errno set when it cannot be read. getdents64 straight into a buffer: no DIR, whose
+ * opendir costs an fstat and a 32 KiB allocation per directory. */
+static GArray *list_dir(int fd)
 {
-    DIR *d = *out = opendir(dir);
-    if (!d) {
-        impviz_diags_add(w->diags, IMPVIZ_WARNING, *rel ? rel : dir, 0, "cannot read directory: %s",
-                         g_strerror(errno == EACCES ? EACCES : ENOENT));
-        return NULL;
-    }
+    char buf[32768] __attribute__((aligned(8)));
     GArray *entries = g_array_new(FALSE, FALSE, sizeof(impviz_dir_entry));
     g_array_set_clear_func(entries, entry_clear);
-    for (struct dirent *e; (e = readdir(d));) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        impviz_dir_entry entry = {g_strdup(e->d_name), DT_UNKNOWN};
-#ifdef _DIRENT_HAVE_D_TYPE
-        entry.type = e->d_type;
-#endif
-        g_array_append_val(entries, entry);
+    for (;;) {
+        ssize_t n = getdents64(fd, buf, sizeof buf);
+        if (n < 0) {
+            int error = errno;
+            g_array_unref(entries);
+            errno = error;
+            return NULL;
+        }
+        if (n == 0)
+            break;
+        for (ssize_t at = 0; at < n;) {
+            const struct dirent64 *e = (const struct dirent64 *)(buf + at);
+            at += e->d_reclen;
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            impviz_dir_entry entry = {g_strdup(e->d_name), e->d_type};
+            g_array_append_val(entries, entry);
+        }
     }
     g_array_sort(entries, entry_cmp);
     return entries;
+}
+
+/* The I/O of one directory, and nothing else (it may run on a reader thread): its stat, its
+ * entries (kept from an earlier run while the stat shows no change, else read), and the lstat of
+ * each entry the walk will need one of. */
+static void read_dir(walker *w, pending_dir *d)
+{
+    impviz_stat now;
+    const char *rel = place_of(d, -1).rel;
+    if (!*rel)
+        rel = "."; /* the root itself */
+    if (w->listings && fstatat(d->base, rel, &d->st, 0) == 0) {
+        /* one stat instead of reading the directory */
+        d->have_st = true;
+        impviz_stat_set(&now, &d->st);
+        g_mutex_lock(&w->lock);
+        d->entries = impviz_listings_get(w->listings, d->dir, &now);
+        g_mutex_unlock(&w->lock);
+    }
+    int fd = -1;
+    if (!d->entries) {
+        fd = openat(d->base, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        d->entries = fd >= 0 ? list_dir(fd) : NULL;
+        if (!d->entries) {
+            d->error = errno;
+            if (fd >= 0)
+                close(fd);
+            return;
+        }
+        if (d->have_st) {
+            g_mutex_lock(&w->lock);
+            impviz_listings_put(w->listings, d->dir, &now, d->entries);
+            g_mutex_unlock(&w->lock);
+        } else {
+            d->have_st = fstat(fd, &d->st) == 0;
+        }
+    }
+    place at = place_of(d, fd);
+    guint n = d->entries->len;
+    d->lst = g_new(struct stat, n);
+    d->lst_state = g_new0(guint8, n);
+    for (guint i = 0; i < n; i++) {
+        const impviz_dir_entry *e = &g_array_index(d->entries, impviz_dir_entry, i);
+        if (e->type == DT_LNK || e->type == DT_UNKNOWN ||
+            (e->type == DT_REG && is_python_name(e->name)))
+            d->lst_state[i] = entry_stat(&at, e->name, &d->lst[i], AT_SYMLINK_NOFOLLOW) == 0
+                                  ? LSTAT_OK
+                                  : LSTAT_FAILED;
+    }
+    if (fd >= 0)
+        close(fd);
+}
+
+static void read_task(gpointer data, gpointer user_data)
+{
+    walker *w = user_data;
+    pending_dir *d = data;
+    read_dir(w, d);
+    g_mutex_lock(&w->lock);
+    d->ready = true;
+    g_cond_broadcast(&w->read_done);
+    g_mutex_unlock(&w->lock);
+}
+
+/* Queues d for the walk, and its reading when there are reader threads. */
+static void walk_later(walker *w, GQueue *queue, pending_dir *d)
+{
+    g_queue_push_tail(queue, d);
+    if (w->readers)
+        g_thread_pool_push(w->readers, d, NULL);
+}
+
+/* Waits until d has been read; reads it here when there are no readers. */
+static void wait_read(walker *w, pending_dir *d)
+{
+    if (!w->readers) {
+        read_dir(w, d);
+        return;
+    }
+    g_mutex_lock(&w->lock);
+    while (!d->ready)
+        g_cond_wait(&w->read_done, &w->lock);
+    g_mutex_unlock(&w->lock);
 }
 
 /* A directory holding pyvenv.cfg is a virtual environment: never part of the project. */
@@ -319,54 +459,40 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
     if (base < 0)
         base = AT_FDCWD; /* absolute paths then */
     GQueue queue = G_QUEUE_INIT;
-    pending_dir *start = g_new0(pending_dir, 1);
-    start->rel = g_strdup(spec->only);
     /* the subtree's package name: its path with dots */
-    start->name = g_strdup(spec->only);
-    g_strdelimit(start->name, "/", '.');
-    start->ancestors = g_array_new(FALSE, FALSE, sizeof(dir_id));
-    g_queue_push_tail(&queue, start);
+    char *start_name = g_strdup(spec->only);
+    g_strdelimit(start_name, "/", '.');
+    walk_later(w, &queue,
+               pending_new(spec, base, g_strdup(spec->only), start_name,
+                           g_array_new(FALSE, FALSE, sizeof(dir_id))));
 
     pending_dir *cur;
     for (bool first = true; (cur = g_queue_pop_head(&queue)); first = false) {
-        char *dir = *cur->rel ? path_join(spec->dir, cur->rel) : g_strdup(spec->dir);
-        DIR *d = NULL;
-        place at = {-1, base, base == AT_FDCWD ? dir : cur->rel};
-        struct stat st;
-        bool have_st = false;
-        impviz_stat now;
-        GArray *entries = NULL;
-        if (w->listings && fstatat(base, *at.rel ? at.rel : ".", &st, 0) == 0) {
-            /* one stat instead of reading the directory */
-            have_st = true;
-            impviz_stat_set(&now, &st);
-            entries = impviz_listings_get(w->listings, dir, &now);
-        }
+        wait_read(w, cur);
+        const char *dir = cur->dir;
+        GArray *entries = cur->entries;
+        place at = place_of(cur, -1);
         if (!entries) {
-            entries = list_dir(w, dir, cur->rel, &d);
-            if (!entries)
-                goto next;
-            at.fd = dirfd(d);
-            if (have_st)
-                impviz_listings_put(w->listings, dir, &now, entries);
-            else
-                have_st = fstat(at.fd, &st) == 0;
+            impviz_diags_add(w->diags, IMPVIZ_WARNING, *cur->rel ? cur->rel : dir, 0,
+                             "cannot read directory: %s",
+                             g_strerror(cur->error == EACCES ? EACCES : ENOENT));
+            goto next;
         }
         /* a virtual environment below the start is left out (checked here, from the listing,
          * rather than with a stat per directory from its parent) */
         if (!first && regular_at(&at, entry_find(entries, "pyvenv.cfg")))
-            goto done;
-        if (have_st) {
+            goto next;
+        if (cur->have_st) {
             for (guint i = 0; i < cur->ancestors->len; i++) {
                 dir_id *up = &g_array_index(cur->ancestors, dir_id, i);
-                if (up->dev == st.st_dev && up->ino == st.st_ino) {
+                if (up->dev == cur->st.st_dev && up->ino == cur->st.st_ino) {
                     impviz_diags_add(w->diags, IMPVIZ_WARNING, cur->rel, 0,
                                      "symbolic link loop: leads back to a directory above it; "
                                      "not entered");
-                    goto done;
+                    goto next;
                 }
             }
-            dir_id self = {st.st_dev, st.st_ino};
+            dir_id self = {cur->st.st_dev, cur->st.st_ino};
             g_array_append_val(cur->ancestors, self);
         }
         /* a directory at the walk's start that is a package has its __init__ registered here */
@@ -378,12 +504,13 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
                 continue; /* data, templates, translations: most of some trees, and no stat */
             char *full = NULL;
             char *rel = join(cur->rel, n);
-            struct stat lst;
+            struct stat st, lst;
             bool have_stat = false;
             bool is_dir = e->type == DT_DIR, is_reg = e->type == DT_REG;
-            if (e->type == DT_LNK || e->type == DT_UNKNOWN || (is_reg && python)) {
-                if (entry_stat(&at, n, &lst, AT_SYMLINK_NOFOLLOW) != 0)
-                    goto next_entry;
+            if (cur->lst_state[i] == LSTAT_FAILED)
+                goto next_entry;
+            if (cur->lst_state[i] == LSTAT_OK) {
+                lst = cur->lst[i];
                 have_stat = true;
                 is_dir = S_ISDIR(lst.st_mode);
                 is_reg = S_ISREG(lst.st_mode);
@@ -417,7 +544,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
                 }
                 /* a directory without __init__.py is only a namespace portion: a module file
                  * of the same name wins over it, as in CPython's FileFinder */
-                char *as_py = g_strconcat(n, ".py", NULL);
+                char *as_py = concat(n, '\0', ".py");
                 if (entry_find(entries, as_py))
                     full = path_join(dir, n);
                 bool shadowed = full && !file_exists(full, "__init__.py");
@@ -430,11 +557,10 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
                                          n);
                     goto next_entry;
                 }
-                pending_dir *sub = g_new0(pending_dir, 1);
-                sub->rel = g_steal_pointer(&rel);
-                sub->name = *cur->name ? g_strconcat(cur->name, ".", n, NULL) : g_strdup(n);
-                sub->ancestors = g_array_copy(cur->ancestors);
-                g_queue_push_tail(&queue, sub);
+                char *name = *cur->name ? concat(cur->name, '.', n) : g_strdup(n);
+                walk_later(w, &queue,
+                           pending_new(spec, base, g_steal_pointer(&rel), name,
+                                       g_array_copy(cur->ancestors)));
             } else if (is_reg) {
                 size_t len = strlen(n);
                 bool stub = g_str_has_suffix(n, ".pyi");
@@ -443,7 +569,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
                 size_t stem_len = len - (stub ? 4 : 3);
                 char *stem = g_strndup(n, stem_len);
                 if (stub) {
-                    char *py = g_strconcat(stem, ".py", NULL);
+                    char *py = concat(stem, '\0', ".py");
                     bool has_py = entry_find(entries, py) != NULL;
                     g_free(py);
                     if (has_py) {
@@ -483,8 +609,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
                         shadowed = g_file_test(init, G_FILE_TEST_IS_REGULAR);
                         g_free(init);
                     }
-                    char *name =
-                        *cur->name ? g_strconcat(cur->name, ".", stem, NULL) : g_strdup(stem);
+                    char *name = *cur->name ? concat(cur->name, '.', stem) : g_strdup(stem);
                     if (shadowed)
                         impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
                                          "shadowed by package '%s' and never imported", name);
@@ -502,12 +627,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
             g_free(full);
             g_free(rel);
         }
-    done:
-        g_array_unref(entries);
-        if (d)
-            closedir(d);
     next:
-        g_free(dir);
         pending_free(cur);
     }
     if (base != AT_FDCWD)
@@ -715,10 +835,18 @@ impviz_status impviz_discover(const impviz_discover_opts *opts, impviz_diags *di
         root_index(p, g_array_index(specs, walk_spec, i).dir);
     if (opts->listings)
         w.listings = opts->listings(p->roots, opts->listings_data);
+    g_mutex_init(&w.lock);
+    g_cond_init(&w.read_done);
+    if (opts->jobs > 1) /* shared threads: the parser's pool takes them over afterwards */
+        w.readers = g_thread_pool_new(read_task, &w, (gint)opts->jobs, FALSE, NULL);
     for (guint i = 0; i < specs->len; i++) {
         walk_spec *s = &g_array_index(specs, walk_spec, i);
         walk_root(&w, root_index(p, s->dir), s);
     }
+    if (w.readers) /* idle by now: the walk waited for every directory it queued */
+        g_thread_pool_free(w.readers, FALSE, TRUE);
+    g_mutex_clear(&w.lock);
+    g_cond_clear(&w.read_done);
     if (w.listings) {
         impviz_listings_save(w.listings);
         impviz_listings_free(w.listings);

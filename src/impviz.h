@@ -120,6 +120,7 @@ typedef struct {
     bool follow_symlinks;        /* follow symlinked directories and files (with loop detection) */
     guint64 max_file_size;       /* larger files are skipped with a warning; 0 means no limit */
     guint max_modules;           /* discovery stops with a warning past this; 0 means no limit */
+    guint jobs;                  /* threads reading directories; 0 or 1: the walking one alone */
     /* Optional: directory listings kept between runs. Called once the import roots are known,
      * returns the listings to use (discovery saves and frees them) or NULL for none. */
     impviz_listings *(*listings)(const GPtrArray *roots, void *data);
