@@ -357,7 +357,7 @@ static inline const prefix *prefix_of(impviz_json_stream *s, const char *key, gu
 }
 
 /* Everything before a value: the separator, the line break and indentation, and the key. */
-static inline void begin(impviz_json_stream *s, const char *key)
+G_ALWAYS_INLINE static inline void begin(impviz_json_stream *s, const char *key)
 {
     if (!s->depth) {
         g_return_if_fail(key == NULL);
