@@ -1138,8 +1138,12 @@ int impviz_cli_main(int argc, char **argv)
         goto cleanup;
     }
     if (format == IMPVIZ_FORMAT_TEXT || format == IMPVIZ_FORMAT_JSON) {
-        report = impviz_report_with_view(analysis, view, format, o.verbose);
-        st = impviz_output_write(output, report->str, report->len, diags);
+        impviz_output *out = NULL; /* the report goes out as it is made, never held whole */
+        st = impviz_output_open(output, diags, &out);
+        if (st == IMPVIZ_OK) {
+            impviz_report_write(out, analysis, view, format);
+            st = impviz_output_commit(out, diags);
+        }
     } else if (impviz_format_is_review(format)) {
         report = impviz_review(analysis, format, view);
         st = impviz_output_write(output, report->str, report->len, diags);

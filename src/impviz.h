@@ -835,6 +835,13 @@ GString *impviz_report(const impviz_analysis *analysis, impviz_format format, bo
  * "view": its nodes and edges, so tools and tests can read back exactly what is drawn. */
 GString *impviz_report_with_view(const impviz_analysis *analysis, const impviz_view *view,
                                  impviz_format format, bool verbose);
+/* An output file being written, whole or not at all: see impviz_output_open below. */
+typedef struct impviz_output impviz_output;
+/* The same report written to output (borrowed) as it is made, through a buffer of fixed size
+ * however large the report: the bytes impviz_report_with_view returns. A failed write is kept in
+ * output for impviz_output_commit to report. */
+void impviz_report_write(impviz_output *output, const impviz_analysis *analysis,
+                         const impviz_view *view, impviz_format format);
 
 /* Appends s to out as safe text for one line of a report or message: newline, tab and carriage
  * return as \n, \t, \r, other control characters and bytes that are not UTF-8 as \xNN, so a
@@ -906,6 +913,22 @@ GString *impviz_diff_report(const impviz_diff *diff, impviz_format format);
  * only when complete, so a failure leaves any previous file untouched. "-" is stdout. */
 impviz_status impviz_output_write(const char *path, const void *data, size_t len,
                                   impviz_diags *diags);
+
+/* The same in pieces, for output too large to hold whole: open, append, then commit, or free to
+ * give up (impviz_output is declared with the reports). */
+/* Creates the temporary file beside path; IMPVIZ_EOUTPUT with a diagnostic when it cannot. The
+ * caller ends *out with impviz_output_commit or impviz_output_free. */
+impviz_status impviz_output_open(const char *path, impviz_diags *diags, impviz_output **out);
+/* Writes len bytes now, unbuffered (to standard output through stdio): append in large pieces.
+ * A failure is kept for impviz_output_commit to report; later appends then do nothing. */
+void impviz_output_append(impviz_output *output, const void *data, size_t len);
+/* Renames the complete file into place (standard output: flushes it) and frees output. When a
+ * write failed or the rename fails: IMPVIZ_EOUTPUT with a diagnostic, the temporary file
+ * removed, any previous file at path untouched. */
+impviz_status impviz_output_commit(impviz_output *output, impviz_diags *diags);
+/* Gives up an output not committed: removes its temporary file, leaving path untouched. NULL
+ * does nothing. */
+void impviz_output_free(impviz_output *output);
 /* Checks up front that path's directory exists and is writable; IMPVIZ_EOUTPUT otherwise. */
 impviz_status impviz_output_check(const char *path, impviz_diags *diags);
 

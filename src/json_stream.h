@@ -19,8 +19,17 @@
 typedef struct impviz_json_stream impviz_json_stream;
 
 /* A stream appending to out (borrowed: it must outlive the stream). Free with
- * impviz_json_stream_free, after the outermost container is closed. */
+ * impviz_json_stream_free, after the outermost container is closed: only then is out up to date
+ * (the stream writes into its allocation and sets its length at the end). */
 impviz_json_stream *impviz_json_stream_new(GString *out);
+
+/* Takes the bytes in out (writes them somewhere) and empties it (g_string_truncate(out, 0)). */
+typedef void (*impviz_json_drain)(GString *out, gpointer data);
+/* A stream that never grows out past its allocation: when the next piece does not fit, it calls
+ * drain(out, data) first (and grows out only for a piece larger than all of it). What is left
+ * in out at the end is the caller's to take. */
+impviz_json_stream *impviz_json_stream_new_drained(GString *out, impviz_json_drain drain,
+                                                   gpointer data);
 void impviz_json_stream_free(impviz_json_stream *s);
 
 /* Each call below adds one value: a member of the innermost open object, named key, or an

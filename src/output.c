@@ -2,14 +2,18 @@
 /*
  * output.c - output formats and safe output files.
  *
- * A file is written whole or not at all: GLib writes a temporary file beside the target and
- * renames it into place, so a failed or killed run leaves the previous file untouched.
+ * A file is written whole or not at all: its bytes go into a temporary file beside the target
+ * as they are made, and only a complete file is renamed into place, so a failed or killed run
+ * leaves the previous file untouched (a killed one may leave the temporary file).
  */
 #include "impviz.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const struct {
@@ -75,23 +79,131 @@ impviz_status impviz_output_check(const char *path, impviz_diags *diags)
     return status;
 }
 
+/* ---- writing: a temporary file renamed into place ------------------------------------------ */
+
+struct impviz_output {
+    char *path; /* the target; NULL for standard output */
+    char *temp; /* the temporary file beside path, until it is renamed or removed */
+    int fd;     /* open on temp; -1 for standard output */
+    int error;  /* errno of the first write that failed; 0 while all went well */
+};
+
+impviz_status impviz_output_open(const char *path, impviz_diags *diags, impviz_output **out)
+{
+    impviz_output *o = g_new0(impviz_output, 1);
+    o->fd = -1;
+    if (strcmp(path, "-") != 0) {
+        o->path = g_strdup(path);
+        o->temp = g_strconcat(path, ".XXXXXX", NULL);
+        o->fd = g_mkstemp_full(o->temp, O_RDWR | O_CLOEXEC, 0666);
+        if (o->fd < 0) {
+            impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "cannot write '%s': %s", path,
+                             g_strerror(errno));
+            g_clear_pointer(&o->temp, g_free);
+            impviz_output_free(o);
+            *out = NULL;
+            return IMPVIZ_EOUTPUT;
+        }
+    }
+    *out = o;
+    return IMPVIZ_OK;
+}
+
+void impviz_output_append(impviz_output *o, const void *data, size_t len)
+{
+    if (o->error)
+        return;
+    if (o->fd < 0) {
+        if (fwrite(data, 1, len, stdout) != len)
+            o->error = errno ? errno : EIO;
+        return;
+    }
+    for (const char *p = data; len;) {
+        ssize_t n = write(o->fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            o->error = n < 0 ? errno : ENOSPC;
+            return;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+/* g_file_set_contents' durability, kept from when output went through it: when the file
+ * replaces one with content, the data reach the disk before the rename, and the rename before
+ * the run ends. */
+static bool replaces_content(const char *path)
+{
+    struct stat st;
+    return g_lstat(path, &st) == 0 && st.st_size > 0;
+}
+
+static void sync_directory(const char *path)
+{
+    char *dir = g_path_get_dirname(path);
+    int fd = g_open(dir, O_RDONLY | O_CLOEXEC, 0);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    g_free(dir);
+}
+
+impviz_status impviz_output_commit(impviz_output *o, impviz_diags *diags)
+{
+    if (o->fd < 0) {
+        if (!o->error && fflush(stdout) != 0)
+            o->error = errno;
+        if (o->error)
+            impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "cannot write to standard output: %s",
+                             g_strerror(o->error));
+        impviz_status st = o->error ? IMPVIZ_EOUTPUT : IMPVIZ_OK;
+        impviz_output_free(o);
+        return st;
+    }
+    bool durable = replaces_content(o->path);
+    if (!o->error && durable && fsync(o->fd) != 0)
+        o->error = errno;
+    if (close(o->fd) != 0 && !o->error)
+        o->error = errno;
+    o->fd = -1;
+    if (!o->error && g_rename(o->temp, o->path) != 0)
+        o->error = errno;
+    if (o->error) {
+        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "cannot write '%s': %s", o->path,
+                         g_strerror(o->error));
+        impviz_output_free(o); /* removes the temporary file */
+        return IMPVIZ_EOUTPUT;
+    }
+    if (durable)
+        sync_directory(o->path);
+    g_clear_pointer(&o->temp, g_free); /* renamed: nothing to remove */
+    impviz_output_free(o);
+    return IMPVIZ_OK;
+}
+
+void impviz_output_free(impviz_output *o)
+{
+    if (!o)
+        return;
+    if (o->fd >= 0)
+        close(o->fd);
+    if (o->temp)
+        g_unlink(o->temp);
+    g_free(o->temp);
+    g_free(o->path);
+    g_free(o);
+}
+
 impviz_status impviz_output_write(const char *path, const void *data, size_t len,
                                   impviz_diags *diags)
 {
-    if (strcmp(path, "-") == 0) {
-        if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
-            impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "cannot write to standard output: %s",
-                             g_strerror(errno));
-            return IMPVIZ_EOUTPUT;
-        }
-        return IMPVIZ_OK;
-    }
-    GError *err = NULL;
-    /* g_file_set_contents: temporary file in the same directory, fsync, then rename */
-    if (!g_file_set_contents(path, data, (gssize)len, &err)) {
-        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "cannot write '%s': %s", path, err->message);
-        g_error_free(err);
-        return IMPVIZ_EOUTPUT;
-    }
-    return IMPVIZ_OK;
+    impviz_output *o = NULL;
+    impviz_status st = impviz_output_open(path, diags, &o);
+    if (st != IMPVIZ_OK)
+        return st;
+    impviz_output_append(o, data, len);
+    return impviz_output_commit(o, diags);
 }

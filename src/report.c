@@ -402,12 +402,39 @@ static gint ref_order(gconstpointer x, gconstpointer y, gpointer data)
     return *(const guint *)x < *(const guint *)y ? -1 : 1;
 }
 
+/* Sorts order (every record's index, in record order) by ref_order. Resolve gives the records
+ * by source and, within a file, mostly by line: when no record comes before one of an earlier
+ * source or line, only the records of one source line are sorted, among themselves. */
+static void sort_refs(const impviz_analysis *a, guint *order)
+{
+    guint n = a->refs->len;
+    for (guint i = 1; i < n; i++) {
+        const impviz_ref *p = ref_at(a, i - 1), *r = ref_at(a, i);
+        if (p->source > r->source ||
+            (p->source == r->source && p->import->line > r->import->line)) {
+            g_qsort_with_data(order, (gint)n, sizeof(guint), ref_order, (gpointer)a);
+            return;
+        }
+    }
+    for (guint start = 0, end; start < n; start = end) {
+        const impviz_ref *first = ref_at(a, start);
+        for (end = start + 1; end < n; end++) {
+            const impviz_ref *r = ref_at(a, end);
+            if (r->source != first->source || r->import->line != first->import->line)
+                break;
+        }
+        if (end - start > 1)
+            g_qsort_with_data(order + start, (gint)(end - start), sizeof(guint), ref_order,
+                              (gpointer)a);
+    }
+}
+
 static void json_imports(impviz_json_stream *s, const impviz_analysis *a)
 {
     guint *order = g_new(guint, a->refs->len + 1);
     for (guint i = 0; i < a->refs->len; i++)
         order[i] = i;
-    g_qsort_with_data(order, (gint)a->refs->len, sizeof(guint), ref_order, (gpointer)a);
+    sort_refs(a, order);
     impviz_json_stream_array(s, "imports");
     for (guint k = 0; k < a->refs->len; k++) {
         const impviz_ref *r = ref_at(a, order[k]);
@@ -533,24 +560,55 @@ GString *impviz_report(const impviz_analysis *a, impviz_format format, bool verb
     return impviz_report_with_view(a, NULL, format, verbose);
 }
 
+/* The whole JSON document into s (freed here), and the line break after it into out, the
+ * stream's buffer. */
+static void json_document(impviz_json_stream *s, GString *out, const impviz_analysis *a,
+                          const impviz_view *view)
+{
+    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free); /* outlives the stream */
+    impviz_json_stream_object(s, NULL);
+    json_report(s, a);
+    if (view)
+        json_view(s, view, ids);
+    impviz_json_stream_end(s);
+    impviz_json_stream_free(s);
+    g_ptr_array_unref(ids);
+    g_string_append_c(out, '\n');
+}
+
 GString *impviz_report_with_view(const impviz_analysis *a, const impviz_view *view,
                                  impviz_format format, bool verbose)
 {
     (void)verbose;
     GString *out = g_string_new(NULL);
+    if (format == IMPVIZ_FORMAT_JSON)
+        json_document(impviz_json_stream_new(out), out, a, view);
+    else
+        text_report(out, a);
+    return out;
+}
+
+/* The buffer a report goes out through: 256 KiB, a power of two with the NUL, so GString
+ * allocates no more. */
+#define OUTPUT_BUFFER (256 * 1024 - 1)
+
+static void drain_to_output(GString *out, gpointer output)
+{
+    impviz_output_append(output, out->str, out->len);
+    g_string_truncate(out, 0);
+}
+
+void impviz_report_write(impviz_output *output, const impviz_analysis *a, const impviz_view *view,
+                         impviz_format format)
+{
+    GString *out;
     if (format == IMPVIZ_FORMAT_JSON) {
-        GPtrArray *ids = g_ptr_array_new_with_free_func(g_free); /* outlives the stream */
-        impviz_json_stream *s = impviz_json_stream_new(out);
-        impviz_json_stream_object(s, NULL);
-        json_report(s, a);
-        if (view)
-            json_view(s, view, ids);
-        impviz_json_stream_end(s);
-        impviz_json_stream_free(s);
-        g_ptr_array_unref(ids);
-        g_string_append_c(out, '\n');
+        out = g_string_sized_new(OUTPUT_BUFFER);
+        json_document(impviz_json_stream_new_drained(out, drain_to_output, output), out, a, view);
     } else {
+        out = g_string_new(NULL);
         text_report(out, a);
     }
-    return out;
+    impviz_output_append(output, out->str, out->len);
+    g_string_free(out, TRUE);
 }
