@@ -4,7 +4,9 @@
  *
  * A file is written whole or not at all: its bytes go into a temporary file beside the target
  * as they are made, and only a complete file is renamed into place, so a failed or killed run
- * leaves the previous file untouched (a killed one may leave the temporary file).
+ * leaves the previous file untouched (a killed one may leave the temporary file). Outputs are
+ * not fsync'ed, like the caches: what they guard against is a failed run, not a power cut, and
+ * the next run writes them again; a sync costs a warm run a few milliseconds, much of its time.
  */
 #include "impviz.h"
 
@@ -13,7 +15,6 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static const struct {
@@ -131,26 +132,6 @@ void impviz_output_append(impviz_output *o, const void *data, size_t len)
     }
 }
 
-/* g_file_set_contents' durability, kept from when output went through it: when the file
- * replaces one with content, the data reach the disk before the rename, and the rename before
- * the run ends. */
-static bool replaces_content(const char *path)
-{
-    struct stat st;
-    return g_lstat(path, &st) == 0 && st.st_size > 0;
-}
-
-static void sync_directory(const char *path)
-{
-    char *dir = g_path_get_dirname(path);
-    int fd = g_open(dir, O_RDONLY | O_CLOEXEC, 0);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    g_free(dir);
-}
-
 impviz_status impviz_output_commit(impviz_output *o, impviz_diags *diags)
 {
     if (o->fd < 0) {
@@ -163,9 +144,6 @@ impviz_status impviz_output_commit(impviz_output *o, impviz_diags *diags)
         impviz_output_free(o);
         return st;
     }
-    bool durable = replaces_content(o->path);
-    if (!o->error && durable && fsync(o->fd) != 0)
-        o->error = errno;
     if (close(o->fd) != 0 && !o->error)
         o->error = errno;
     o->fd = -1;
@@ -177,8 +155,6 @@ impviz_status impviz_output_commit(impviz_output *o, impviz_diags *diags)
         impviz_output_free(o); /* removes the temporary file */
         return IMPVIZ_EOUTPUT;
     }
-    if (durable)
-        sync_directory(o->path);
     g_clear_pointer(&o->temp, g_free); /* renamed: nothing to remove */
     impviz_output_free(o);
     return IMPVIZ_OK;
