@@ -34,12 +34,16 @@ typedef struct {
     GPtrArray *ignore_anchored;
     impviz_listings *listings; /* or NULL */
     bool limit_hit;
-    /* With several jobs, directories are read (listed and their entries stat'ed) by reader
-     * threads ahead of the walk as well as by the walking thread: the kernel's share, most of a
-     * walk, is spread over the cores, and every decision is still made here, in walk order. */
+    /* The walk goes one depth at a time: the directories of a depth are read (listed, their
+     * entries stat'ed) on every job's thread at once, then walked in order on this one, which
+     * makes every decision. The kernel's share, most of a walk, is spread over the cores, at the
+     * cost of a few wake-ups per depth rather than per directory. */
     GThreadPool *readers; /* jobs - 1 threads, or NULL: the walking thread reads alone */
-    GMutex lock;          /* listings, and pending_dir.ready */
+    GMutex lock;          /* the reading of a depth */
     GCond read_done;
+    GPtrArray *depth;   /* pending_dir *: the depth being read */
+    gint next;          /* its next directory to read (atomic) */
+    guint readers_busy; /* readers still reading it (under lock) */
 } walker;
 
 /* A Python identifier: ASCII letters, digits and '_', and non-ASCII letters, digits and marks
@@ -236,19 +240,15 @@ typedef struct {
     int base;          /* the root's descriptor, or AT_FDCWD */
     /* what read_dir found */
     GArray *entries; /* impviz_dir_entry sorted by name, or NULL: the directory cannot be read */
+    bool listed;     /* entries came from an earlier run's listing */
+    bool fresh;      /* entries were read after now was taken: worth keeping */
+    impviz_stat now; /* the directory's stat before it was read */
     int error;       /* errno when entries is NULL */
     bool have_st;
     struct stat st;    /* the directory's, when have_st */
     struct stat *lst;  /* per entry, when lst_state says so */
     guint8 *lst_state; /* per entry: LSTAT_* */
-    gint state;        /* READ_*: who reads it, and when it is read (atomic) */
-    gint refs;         /* the walk's queue, and the readers' while they hold it (atomic) */
 } pending_dir;
-
-/* A directory is read by whichever thread claims it first: a reader working ahead of the walk,
- * or the walking thread once it gets there, which then never sleeps waiting for a reader that
- * has not started. */
-enum { READ_QUEUED, READ_CLAIMED, READ_DONE };
 
 static pending_dir *pending_new(const walk_spec *spec, int base, char *rel, char *name,
                                 GArray *ancestors)
@@ -259,14 +259,11 @@ static pending_dir *pending_new(const walk_spec *spec, int base, char *rel, char
     d->ancestors = ancestors;
     d->dir = *rel ? path_join(spec->dir, rel) : g_strdup(spec->dir);
     d->base = base;
-    d->refs = 1;
     return d;
 }
 
-static void pending_unref(pending_dir *d)
+static void pending_free(pending_dir *d)
 {
-    if (!g_atomic_int_dec_and_test(&d->refs))
-        return;
     g_free(d->rel);
     g_free(d->name);
     g_array_unref(d->ancestors);
@@ -372,17 +369,15 @@ static GArray *list_dir(int fd)
  * each entry the walk will need one of. */
 static void read_dir(walker *w, pending_dir *d)
 {
-    impviz_stat now;
     const char *rel = place_of(d, -1).rel;
     if (!*rel)
         rel = "."; /* the root itself */
     if (w->listings && fstatat(d->base, rel, &d->st, 0) == 0) {
         /* one stat instead of reading the directory */
         d->have_st = true;
-        impviz_stat_set(&now, &d->st);
-        g_mutex_lock(&w->lock);
-        d->entries = impviz_listings_get(w->listings, d->dir, &now);
-        g_mutex_unlock(&w->lock);
+        impviz_stat_set(&d->now, &d->st);
+        d->entries = impviz_listings_find(w->listings, d->dir, &d->now);
+        d->listed = d->entries != NULL;
     }
     int fd = -1;
     if (!d->entries) {
@@ -394,13 +389,9 @@ static void read_dir(walker *w, pending_dir *d)
                 close(fd);
             return;
         }
-        if (d->have_st) {
-            g_mutex_lock(&w->lock);
-            impviz_listings_put(w->listings, d->dir, &now, d->entries);
-            g_mutex_unlock(&w->lock);
-        } else {
+        d->fresh = d->have_st;
+        if (!d->have_st)
             d->have_st = fstat(fd, &d->st) == 0;
-        }
     }
     place at = place_of(d, fd);
     guint n = d->entries->len;
@@ -418,52 +409,220 @@ static void read_dir(walker *w, pending_dir *d)
         close(fd);
 }
 
-static bool claim(pending_dir *d)
+/* Reads directories of the current depth until none is left; on every thread. */
+static void read_some(walker *w)
 {
-    return g_atomic_int_compare_and_exchange(&d->state, READ_QUEUED, READ_CLAIMED);
+    for (;;) {
+        guint i = (guint)g_atomic_int_add(&w->next, 1);
+        if (i >= w->depth->len)
+            return;
+        read_dir(w, g_ptr_array_index(w->depth, i));
+    }
 }
 
 static void read_task(gpointer data, gpointer user_data)
 {
+    (void)data;
     walker *w = user_data;
-    pending_dir *d = data;
-    if (claim(d)) {
-        read_dir(w, d);
+    read_some(w);
+    g_mutex_lock(&w->lock);
+    if (--w->readers_busy == 0)
+        g_cond_signal(&w->read_done);
+    g_mutex_unlock(&w->lock);
+}
+
+/* Reads every directory of depth, with the readers when it is worth waking them. */
+static void read_depth(walker *w, GPtrArray *depth)
+{
+    w->depth = depth;
+    w->next = 0;
+    guint helpers = 0;
+    if (w->readers && depth->len >= 8) /* a handful reads faster than a wake-up */
+        helpers = MIN((guint)g_thread_pool_get_max_threads(w->readers), depth->len / 4);
+    w->readers_busy = helpers;
+    for (guint t = 0; t < helpers; t++)
+        g_thread_pool_push(w->readers, GUINT_TO_POINTER(t + 1), NULL);
+    read_some(w);
+    if (helpers) {
         g_mutex_lock(&w->lock);
-        g_atomic_int_set(&d->state, READ_DONE);
-        g_cond_broadcast(&w->read_done);
+        while (w->readers_busy)
+            g_cond_wait(&w->read_done, &w->lock);
         g_mutex_unlock(&w->lock);
     }
-    pending_unref(d);
-}
-
-/* Queues d for the walk, and for the readers when there are any. */
-static void walk_later(walker *w, GQueue *queue, pending_dir *d)
-{
-    g_queue_push_tail(queue, d);
-    if (w->readers) {
-        g_atomic_int_inc(&d->refs);
-        g_thread_pool_push(w->readers, d, NULL);
-    }
-}
-
-/* Reads d here unless a reader has claimed it; then waits until that reader is done. */
-static void wait_read(walker *w, pending_dir *d)
-{
-    if (claim(d)) {
-        read_dir(w, d);
-        return;
-    }
-    g_mutex_lock(&w->lock);
-    while (g_atomic_int_get(&d->state) != READ_DONE)
-        g_cond_wait(&w->read_done, &w->lock);
-    g_mutex_unlock(&w->lock);
 }
 
 /* A directory holding pyvenv.cfg is a virtual environment: never part of the project. */
 static bool is_venv(const char *dir)
 {
     return file_exists(dir, "pyvenv.cfg");
+}
+
+/* Decides about each entry of cur, which read_dir has read: registers its modules and adds the
+ * directories to walk to below. */
+static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pending_dir *cur,
+                     bool first, GPtrArray *below)
+{
+    const char *dir = cur->dir;
+    GArray *entries = cur->entries;
+    place at = place_of(cur, -1);
+    if (!entries) {
+        impviz_diags_add(w->diags, IMPVIZ_WARNING, *cur->rel ? cur->rel : dir, 0,
+                         "cannot read directory: %s",
+                         g_strerror(cur->error == EACCES ? EACCES : ENOENT));
+        return;
+    }
+    if (cur->listed) /* the listings are only read on the readers' threads, written here */
+        impviz_listings_keep(w->listings, dir);
+    else if (cur->fresh)
+        impviz_listings_put(w->listings, dir, &cur->now, entries);
+    /* a virtual environment below the start is left out (checked here, from the listing,
+     * rather than with a stat per directory from its parent) */
+    if (!first && regular_at(&at, entry_find(entries, "pyvenv.cfg")))
+        return;
+    if (cur->have_st) {
+        for (guint i = 0; i < cur->ancestors->len; i++) {
+            dir_id *up = &g_array_index(cur->ancestors, dir_id, i);
+            if (up->dev == cur->st.st_dev && up->ino == cur->st.st_ino) {
+                impviz_diags_add(w->diags, IMPVIZ_WARNING, cur->rel, 0,
+                                 "symbolic link loop: leads back to a directory above it; "
+                                 "not entered");
+                return;
+            }
+        }
+        dir_id self = {cur->st.st_dev, cur->st.st_ino};
+        g_array_append_val(cur->ancestors, self);
+    }
+    /* a directory at the walk's start that is a package has its __init__ registered here */
+    for (guint i = 0; i < entries->len; i++) {
+        const impviz_dir_entry *e = &g_array_index(entries, impviz_dir_entry, i);
+        const char *n = e->name;
+        bool python = is_python_name(n);
+        if (e->type == DT_REG && !python)
+            continue; /* data, templates, translations: most of some trees, and no stat */
+        char *full = NULL;
+        char *rel = join(cur->rel, n);
+        struct stat st, lst;
+        bool have_stat = false;
+        bool is_dir = e->type == DT_DIR, is_reg = e->type == DT_REG;
+        if (cur->lst_state[i] == LSTAT_FAILED)
+            goto next_entry;
+        if (cur->lst_state[i] == LSTAT_OK) {
+            lst = cur->lst[i];
+            have_stat = true;
+            is_dir = S_ISDIR(lst.st_mode);
+            is_reg = S_ISREG(lst.st_mode);
+            if (S_ISLNK(lst.st_mode)) {
+                if (!w->opts->follow_symlinks) {
+                    if (g_str_has_suffix(n, ".py") || entry_stat(&at, n, &st, 0) == 0)
+                        impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
+                                         "symbolic link not followed (see --follow-symlinks)");
+                    goto next_entry;
+                }
+                if (entry_stat(&at, n, &lst, 0) != 0) {
+                    impviz_diags_add(w->diags, IMPVIZ_WARNING, rel, 0, "broken symbolic link");
+                    goto next_entry;
+                }
+                is_dir = S_ISDIR(lst.st_mode);
+                is_reg = S_ISREG(lst.st_mode);
+            }
+        }
+        if (is_dir) {
+            if (is_skipped_dir(n) || (*spec->skip && strcmp(rel, spec->skip) == 0) ||
+                ignored(w, rel, n, true))
+                goto next_entry;
+            if (!is_identifier(n, strlen(n))) {
+                full = path_join(dir, n);
+                if (!is_venv(full)) {
+                    w->project->skipped_names++;
+                    impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
+                                     "not a Python identifier: directory cannot be imported");
+                }
+                goto next_entry;
+            }
+            /* a directory without __init__.py is only a namespace portion: a module file
+             * of the same name wins over it, as in CPython's FileFinder */
+            char *as_py = concat(n, '\0', ".py");
+            if (entry_find(entries, as_py))
+                full = path_join(dir, n);
+            bool shadowed = full && !file_exists(full, "__init__.py");
+            g_free(as_py);
+            if (shadowed) {
+                if (!is_venv(full))
+                    impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
+                                     "namespace directory shadowed by module '%s.py'; its "
+                                     "files cannot be imported",
+                                     n);
+                goto next_entry;
+            }
+            char *name = *cur->name ? concat(cur->name, '.', n) : g_strdup(n);
+            g_ptr_array_add(below, pending_new(spec, base, g_steal_pointer(&rel), name,
+                                               g_array_copy(cur->ancestors)));
+        } else if (is_reg) {
+            size_t len = strlen(n);
+            bool stub = g_str_has_suffix(n, ".pyi");
+            if (!python || ignored(w, rel, n, false))
+                goto next_entry;
+            size_t stem_len = len - (stub ? 4 : 3);
+            char *stem = g_strndup(n, stem_len);
+            if (stub) {
+                char *py = concat(stem, '\0', ".py");
+                bool has_py = entry_find(entries, py) != NULL;
+                g_free(py);
+                if (has_py) {
+                    g_free(stem);
+                    goto next_entry;
+                }
+            }
+            if (!have_stat) { /* a DT_REG .py is stat'ed above; this is for safety */
+                if (entry_stat(&at, n, &lst, 0) != 0) {
+                    g_free(stem);
+                    goto next_entry;
+                }
+            }
+            if (w->opts->max_file_size && (guint64)lst.st_size > w->opts->max_file_size) {
+                impviz_diags_add(w->diags, IMPVIZ_WARNING, rel, 0,
+                                 "file of %" G_GUINT64_FORMAT
+                                 " bytes is over the size limit of %" G_GUINT64_FORMAT
+                                 " (see --max-file-size); not analysed",
+                                 (guint64)lst.st_size, w->opts->max_file_size);
+                g_free(stem);
+                goto next_entry;
+            }
+            impviz_module *m = NULL;
+            if (strcmp(stem, "__init__") == 0) {
+                if (*cur->name) /* __init__ of a root itself is not a module */
+                    m = add_module(w, root, spec->dir, cur->name, rel, true);
+            } else if (!is_identifier(stem, stem_len)) {
+                w->project->skipped_names++;
+                impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
+                                 "not a Python identifier: file cannot be imported");
+            } else {
+                /* a regular package of the same name wins over mod.py, as in CPython */
+                const impviz_dir_entry *pkg = entry_find(entries, stem);
+                bool shadowed = false;
+                if (pkg && pkg->type != DT_REG) { /* no stat else */
+                    char *init = g_build_filename(dir, stem, "__init__.py", NULL);
+                    shadowed = g_file_test(init, G_FILE_TEST_IS_REGULAR);
+                    g_free(init);
+                }
+                char *name = *cur->name ? concat(cur->name, '.', stem) : g_strdup(stem);
+                if (shadowed)
+                    impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
+                                     "shadowed by package '%s' and never imported", name);
+                else
+                    m = add_module(w, root, spec->dir, name, rel, false);
+                g_free(name);
+            }
+            if (m) {
+                impviz_stat_set(&m->stat, &lst);
+                m->has_stat = true;
+            }
+            g_free(stem);
+        }
+    next_entry:
+        g_free(full);
+        g_free(rel);
+    }
 }
 
 static void walk_root(walker *w, guint root, const walk_spec *spec)
@@ -477,178 +636,23 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
     int base = open(spec->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (base < 0)
         base = AT_FDCWD; /* absolute paths then */
-    GQueue queue = G_QUEUE_INIT;
+    GPtrArray *depth = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
     /* the subtree's package name: its path with dots */
     char *start_name = g_strdup(spec->only);
     g_strdelimit(start_name, "/", '.');
-    walk_later(w, &queue,
-               pending_new(spec, base, g_strdup(spec->only), start_name,
-                           g_array_new(FALSE, FALSE, sizeof(dir_id))));
+    g_ptr_array_add(depth, pending_new(spec, base, g_strdup(spec->only), start_name,
+                                       g_array_new(FALSE, FALSE, sizeof(dir_id))));
 
-    pending_dir *cur;
-    for (bool first = true; (cur = g_queue_pop_head(&queue)); first = false) {
-        wait_read(w, cur);
-        const char *dir = cur->dir;
-        GArray *entries = cur->entries;
-        place at = place_of(cur, -1);
-        if (!entries) {
-            impviz_diags_add(w->diags, IMPVIZ_WARNING, *cur->rel ? cur->rel : dir, 0,
-                             "cannot read directory: %s",
-                             g_strerror(cur->error == EACCES ? EACCES : ENOENT));
-            goto next;
-        }
-        /* a virtual environment below the start is left out (checked here, from the listing,
-         * rather than with a stat per directory from its parent) */
-        if (!first && regular_at(&at, entry_find(entries, "pyvenv.cfg")))
-            goto next;
-        if (cur->have_st) {
-            for (guint i = 0; i < cur->ancestors->len; i++) {
-                dir_id *up = &g_array_index(cur->ancestors, dir_id, i);
-                if (up->dev == cur->st.st_dev && up->ino == cur->st.st_ino) {
-                    impviz_diags_add(w->diags, IMPVIZ_WARNING, cur->rel, 0,
-                                     "symbolic link loop: leads back to a directory above it; "
-                                     "not entered");
-                    goto next;
-                }
-            }
-            dir_id self = {cur->st.st_dev, cur->st.st_ino};
-            g_array_append_val(cur->ancestors, self);
-        }
-        /* a directory at the walk's start that is a package has its __init__ registered here */
-        for (guint i = 0; i < entries->len; i++) {
-            const impviz_dir_entry *e = &g_array_index(entries, impviz_dir_entry, i);
-            const char *n = e->name;
-            bool python = is_python_name(n);
-            if (e->type == DT_REG && !python)
-                continue; /* data, templates, translations: most of some trees, and no stat */
-            char *full = NULL;
-            char *rel = join(cur->rel, n);
-            struct stat st, lst;
-            bool have_stat = false;
-            bool is_dir = e->type == DT_DIR, is_reg = e->type == DT_REG;
-            if (cur->lst_state[i] == LSTAT_FAILED)
-                goto next_entry;
-            if (cur->lst_state[i] == LSTAT_OK) {
-                lst = cur->lst[i];
-                have_stat = true;
-                is_dir = S_ISDIR(lst.st_mode);
-                is_reg = S_ISREG(lst.st_mode);
-                if (S_ISLNK(lst.st_mode)) {
-                    if (!w->opts->follow_symlinks) {
-                        if (g_str_has_suffix(n, ".py") || entry_stat(&at, n, &st, 0) == 0)
-                            impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
-                                             "symbolic link not followed (see --follow-symlinks)");
-                        goto next_entry;
-                    }
-                    if (entry_stat(&at, n, &lst, 0) != 0) {
-                        impviz_diags_add(w->diags, IMPVIZ_WARNING, rel, 0, "broken symbolic link");
-                        goto next_entry;
-                    }
-                    is_dir = S_ISDIR(lst.st_mode);
-                    is_reg = S_ISREG(lst.st_mode);
-                }
-            }
-            if (is_dir) {
-                if (is_skipped_dir(n) || (*spec->skip && strcmp(rel, spec->skip) == 0) ||
-                    ignored(w, rel, n, true))
-                    goto next_entry;
-                if (!is_identifier(n, strlen(n))) {
-                    full = path_join(dir, n);
-                    if (!is_venv(full)) {
-                        w->project->skipped_names++;
-                        impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
-                                         "not a Python identifier: directory cannot be imported");
-                    }
-                    goto next_entry;
-                }
-                /* a directory without __init__.py is only a namespace portion: a module file
-                 * of the same name wins over it, as in CPython's FileFinder */
-                char *as_py = concat(n, '\0', ".py");
-                if (entry_find(entries, as_py))
-                    full = path_join(dir, n);
-                bool shadowed = full && !file_exists(full, "__init__.py");
-                g_free(as_py);
-                if (shadowed) {
-                    if (!is_venv(full))
-                        impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
-                                         "namespace directory shadowed by module '%s.py'; its "
-                                         "files cannot be imported",
-                                         n);
-                    goto next_entry;
-                }
-                char *name = *cur->name ? concat(cur->name, '.', n) : g_strdup(n);
-                walk_later(w, &queue,
-                           pending_new(spec, base, g_steal_pointer(&rel), name,
-                                       g_array_copy(cur->ancestors)));
-            } else if (is_reg) {
-                size_t len = strlen(n);
-                bool stub = g_str_has_suffix(n, ".pyi");
-                if (!python || ignored(w, rel, n, false))
-                    goto next_entry;
-                size_t stem_len = len - (stub ? 4 : 3);
-                char *stem = g_strndup(n, stem_len);
-                if (stub) {
-                    char *py = concat(stem, '\0', ".py");
-                    bool has_py = entry_find(entries, py) != NULL;
-                    g_free(py);
-                    if (has_py) {
-                        g_free(stem);
-                        goto next_entry;
-                    }
-                }
-                if (!have_stat) { /* a DT_REG .py is stat'ed above; this is for safety */
-                    if (entry_stat(&at, n, &lst, 0) != 0) {
-                        g_free(stem);
-                        goto next_entry;
-                    }
-                }
-                if (w->opts->max_file_size && (guint64)lst.st_size > w->opts->max_file_size) {
-                    impviz_diags_add(w->diags, IMPVIZ_WARNING, rel, 0,
-                                     "file of %" G_GUINT64_FORMAT
-                                     " bytes is over the size limit of %" G_GUINT64_FORMAT
-                                     " (see --max-file-size); not analysed",
-                                     (guint64)lst.st_size, w->opts->max_file_size);
-                    g_free(stem);
-                    goto next_entry;
-                }
-                impviz_module *m = NULL;
-                if (strcmp(stem, "__init__") == 0) {
-                    if (*cur->name) /* __init__ of a root itself is not a module */
-                        m = add_module(w, root, spec->dir, cur->name, rel, true);
-                } else if (!is_identifier(stem, stem_len)) {
-                    w->project->skipped_names++;
-                    impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
-                                     "not a Python identifier: file cannot be imported");
-                } else {
-                    /* a regular package of the same name wins over mod.py, as in CPython */
-                    const impviz_dir_entry *pkg = entry_find(entries, stem);
-                    bool shadowed = false;
-                    if (pkg && pkg->type != DT_REG) { /* no stat else */
-                        char *init = g_build_filename(dir, stem, "__init__.py", NULL);
-                        shadowed = g_file_test(init, G_FILE_TEST_IS_REGULAR);
-                        g_free(init);
-                    }
-                    char *name = *cur->name ? concat(cur->name, '.', stem) : g_strdup(stem);
-                    if (shadowed)
-                        impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
-                                         "shadowed by package '%s' and never imported", name);
-                    else
-                        m = add_module(w, root, spec->dir, name, rel, false);
-                    g_free(name);
-                }
-                if (m) {
-                    impviz_stat_set(&m->stat, &lst);
-                    m->has_stat = true;
-                }
-                g_free(stem);
-            }
-        next_entry:
-            g_free(full);
-            g_free(rel);
-        }
-    next:
-        pending_unref(cur);
+    /* breadth first: every directory of a depth, in order, then those they hold, in order */
+    for (bool first = true; depth->len; first = false) {
+        read_depth(w, depth);
+        GPtrArray *below = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
+        for (guint k = 0; k < depth->len; k++)
+            walk_dir(w, root, spec, base, g_ptr_array_index(depth, k), first, below);
+        g_ptr_array_unref(depth);
+        depth = below;
     }
+    g_ptr_array_unref(depth);
     if (base != AT_FDCWD)
         close(base);
 }
@@ -863,7 +867,7 @@ impviz_status impviz_discover(const impviz_discover_opts *opts, impviz_diags *di
         walk_spec *s = &g_array_index(specs, walk_spec, i);
         walk_root(&w, root_index(p, s->dir), s);
     }
-    if (w.readers) /* what is left queued was read by the walk: dropped */
+    if (w.readers) /* idle: every depth waited for its readers */
         g_thread_pool_free(w.readers, FALSE, TRUE);
     g_mutex_clear(&w.lock);
     g_cond_clear(&w.read_done);

@@ -104,6 +104,11 @@ void impviz_listings_free(impviz_listings *listings);
  * for the next save. NULL when there is no such listing or the directory may have changed. The
  * caller unrefs the array; its names are borrowed from listings until impviz_listings_free. */
 GArray *impviz_listings_get(impviz_listings *listings, const char *path, const impviz_stat *st);
+/* impviz_listings_get in two halves: find reads and may run on several threads at once (while
+ * nothing else is called); keep marks the listing found for the next save. */
+GArray *impviz_listings_find(const impviz_listings *listings, const char *path,
+                             const impviz_stat *st);
+void impviz_listings_keep(impviz_listings *listings, const char *path);
 /* Keeps entries (copied) as the listing of the directory at path, taken after st, for the next
  * save. */
 void impviz_listings_put(impviz_listings *listings, const char *path, const impviz_stat *st,
@@ -224,9 +229,9 @@ typedef struct {
     bool too_deep;           /* nesting beyond the walker's limit was not looked into */
     guint invalid_utf8_line; /* first line that is not UTF-8 (no other coding declared); 0 if none:
                                 CPython refuses such a file, impviz reads what it can */
-    GStringChunk *strings; /* or NULL: the strings lie in the file's own block (cache.c) */
-    const char *rejected; /* not Python text: why (no imports, no events); NULL for a parse.
-                             The parser returns NULL instead: the cache keeps this form */
+    GStringChunk *strings;   /* or NULL: the strings lie in the file's own block (cache.c) */
+    const char *rejected;    /* not Python text: why (no imports, no events); NULL for a parse.
+                                The parser returns NULL instead: the cache keeps this form */
 } impviz_file;
 
 typedef struct impviz_parser impviz_parser;

@@ -160,7 +160,7 @@ static bool same_stat(const impviz_stat *a, const impviz_stat *b)
            a->ino == b->ino && a->dev == b->dev;
 }
 
-GArray *impviz_listings_get(impviz_listings *l, const char *path, const impviz_stat *st)
+GArray *impviz_listings_find(const impviz_listings *l, const char *path, const impviz_stat *st)
 {
     const record *r = g_hash_table_lookup(l->old, path);
     if (!r || !same_stat(&r->st, st) || r->st.mtime_ns > l->snapshot_ns - RACY_NS)
@@ -174,7 +174,21 @@ GArray *impviz_listings_get(impviz_listings *l, const char *path, const impviz_s
         p += 1 + sizeof name_len + name_len + 1;
         g_array_append_val(entries, e);
     }
-    g_hash_table_replace(l->next, g_strdup(path), g_bytes_new_static(r->at, r->len));
+    return entries;
+}
+
+void impviz_listings_keep(impviz_listings *l, const char *path)
+{
+    const record *r = g_hash_table_lookup(l->old, path);
+    if (r)
+        g_hash_table_replace(l->next, g_strdup(path), g_bytes_new_static(r->at, r->len));
+}
+
+GArray *impviz_listings_get(impviz_listings *l, const char *path, const impviz_stat *st)
+{
+    GArray *entries = impviz_listings_find(l, path, st);
+    if (entries)
+        impviz_listings_keep(l, path);
     return entries;
 }
 
