@@ -90,7 +90,8 @@ static impviz_file *rejection_new(const char *why)
 
 /* Reads and parses module i's file, or takes its parse from the cache; problems become
  * warnings and a NULL slot. */
-static impviz_file *parse_module(impviz_parser *parser, buffer *buf, parse_job *job, guint i)
+/* *parser is made on the first file that needs one: a warm run needs none. */
+static impviz_file *parse_module(impviz_parser **parser, buffer *buf, parse_job *job, guint i)
 {
     const impviz_module *m = g_ptr_array_index(job->project->modules, i);
     impviz_diags *diags = job->diags;
@@ -118,7 +119,9 @@ static impviz_file *parse_module(impviz_parser *parser, buffer *buf, parse_job *
             f = impviz_cache_get(job->cache, i, job->keys[i], &job->stats[i], &hash);
         if (!f) {
             const char *why = NULL;
-            f = impviz_parser_parse(parser, buf->data, len, &why);
+            if (!*parser)
+                *parser = impviz_parser_new();
+            f = impviz_parser_parse(*parser, buf->data, len, &why);
             g_atomic_int_inc(&job->parsed);
             if (!f) {
                 impviz_diags_add(diags, IMPVIZ_WARNING, m->path, 0, "not analysed: %s", why);
@@ -160,7 +163,7 @@ static void parse_worker(gpointer data, gpointer user_data)
 {
     (void)data;
     parse_job *job = user_data;
-    impviz_parser *parser = impviz_parser_new();
+    impviz_parser *parser = NULL;
     buffer buf = {NULL, 0};
     guint n = job->project->modules->len;
     for (;;) {
@@ -168,10 +171,11 @@ static void parse_worker(gpointer data, gpointer user_data)
         if ((guint)i >= n)
             break;
         guint m = job->order[i];
-        job->files[m] = parse_module(parser, &buf, job, m);
+        job->files[m] = parse_module(&parser, &buf, job, m);
     }
     g_free(buf.data);
-    impviz_parser_free(parser);
+    if (parser)
+        impviz_parser_free(parser);
 }
 
 /* Sets order to the module indices, largest file first (ties by index): a radix sort of
@@ -287,14 +291,16 @@ static void parse_all(const impviz_analysis_opts *opts, impviz_analysis *a, impv
         jobs = g_get_num_processors();
     if (jobs > n)
         jobs = n ? n : 1;
-    if (jobs <= 1) {
-        parse_worker(NULL, &job);
-    } else {
-        GThreadPool *pool = g_thread_pool_new(parse_worker, &job, (gint)jobs, TRUE, NULL);
-        for (guint t = 0; t < jobs; t++)
-            g_thread_pool_push(pool, GUINT_TO_POINTER(t + 1), NULL);
-        g_thread_pool_free(pool, FALSE, TRUE);
+    /* this thread is one of the workers: it starts at once, while the others are made */
+    GThreadPool *pool = NULL;
+    if (jobs > 1) {
+        pool = g_thread_pool_new(parse_worker, &job, (gint)jobs - 1, TRUE, NULL);
+        for (guint t = 1; t < jobs; t++)
+            g_thread_pool_push(pool, GUINT_TO_POINTER(t), NULL);
     }
+    parse_worker(NULL, &job);
+    if (pool)
+        g_thread_pool_free(pool, FALSE, TRUE);
     a->n_parsed = (guint)job.parsed;
     a->n_from_cache = (guint)job.cached;
     if (job.cache) {
