@@ -234,7 +234,8 @@ impviz_graph *impviz_graph_new(guint n_modules, const GArray *refs)
             guint t = (guint)r[order[k]].target;
             g->edge_refs[fill[t]++] = order[k];
         }
-        sort_edges(&edges[start], n_edges - start);
+        if (n_edges > start) /* edges is NULL while there are none */
+            sort_edges(&edges[start], n_edges - start);
     }
     g_array_set_size(g->edges, n_edges);
     g_free(fill);
