@@ -100,14 +100,13 @@ typedef struct impviz_listings impviz_listings;
 impviz_listings *impviz_listings_open(const char *dir);
 void impviz_listings_free(impviz_listings *listings);
 /* The entries of the directory at path (impviz_dir_entry, sorted by name) as an earlier run
- * listed them, when st (the directory's stat now) shows no change since; the listing is then kept
- * for the next save. NULL when there is no such listing or the directory may have changed. The
- * caller unrefs the array; its names are borrowed from listings until impviz_listings_free. */
-GArray *impviz_listings_get(impviz_listings *listings, const char *path, const impviz_stat *st);
-/* impviz_listings_get in two halves: find reads and may run on several threads at once (while
- * nothing else is called); keep marks the listing found for the next save. */
+ * listed them, when st (the directory's stat now) shows no change since; NULL when there is no
+ * such listing or the directory may have changed. Only reads: may run on several threads at once
+ * while nothing else is called. The caller unrefs the array; its names are borrowed from listings
+ * until impviz_listings_free. */
 GArray *impviz_listings_find(const impviz_listings *listings, const char *path,
                              const impviz_stat *st);
+/* Keeps the listing of the directory at path, as found, for the next save. */
 void impviz_listings_keep(impviz_listings *listings, const char *path);
 /* Keeps entries (copied) as the listing of the directory at path, taken after st, for the next
  * save. */

@@ -184,14 +184,6 @@ void impviz_listings_keep(impviz_listings *l, const char *path)
         g_hash_table_replace(l->next, g_strdup(path), g_bytes_new_static(r->at, r->len));
 }
 
-GArray *impviz_listings_get(impviz_listings *l, const char *path, const impviz_stat *st)
-{
-    GArray *entries = impviz_listings_find(l, path, st);
-    if (entries)
-        impviz_listings_keep(l, path);
-    return entries;
-}
-
 void impviz_listings_put(impviz_listings *l, const char *path, const impviz_stat *st,
                          const GArray *entries)
 {

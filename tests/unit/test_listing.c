@@ -46,7 +46,7 @@ static char *show(GArray *a)
 static char *get(const char *dir, const char *path, const impviz_stat *st)
 {
     impviz_listings *l = impviz_listings_open(dir);
-    char *got = show(impviz_listings_get(l, path, st)); /* before the listings are freed */
+    char *got = show(impviz_listings_find(l, path, st)); /* before the listings are freed */
     impviz_listings_free(l);
     return got;
 }
@@ -104,7 +104,8 @@ int main(void)
 
     /* a run that reuses only some listings saves only those */
     l = impviz_listings_open(dir);
-    got = show(impviz_listings_get(l, "/p/pkg", &old));
+    got = show(impviz_listings_find(l, "/p/pkg", &old));
+    impviz_listings_keep(l, "/p/pkg"); /* as the walk does with a listing found */
     CHECK_STR(got, want);
     g_free(got);
     impviz_listings_save(l);
