@@ -359,7 +359,7 @@ impviz_status impviz_analysis_run(const impviz_analysis_opts *opts, impviz_diags
                          "imports outside the broken parts were read; -v lists them",
                          broken, broken == 1 ? "" : "s");
     a->refs = g_array_new(FALSE, FALSE, sizeof(impviz_ref));
-    impviz_resolve(project, (impviz_file *const *)a->files->pdata, a->refs);
+    impviz_resolve_threads(project, (impviz_file *const *)a->files->pdata, a->refs, a->jobs);
     a->n_imports = a->refs->len;
     for (guint i = 0; i < a->refs->len; i++) {
         const impviz_ref *r = &g_array_index(a->refs, impviz_ref, i);

@@ -297,6 +297,10 @@ typedef struct {
 /* Resolves every import of files[i] (the file of project->modules[i]; NULL entries are
  * skipped) into refs, appended in (module, source order). Pure: no I/O. */
 void impviz_resolve(const impviz_project *project, impviz_file *const *files, GArray *refs);
+/* The same on up to `jobs` threads (0 or 1: the calling one alone): the same refs, in the same
+ * order. */
+void impviz_resolve_threads(const impviz_project *project, impviz_file *const *files, GArray *refs,
+                            guint jobs);
 /* Resolves one import of module `source`; exposed for tests. */
 impviz_ref impviz_resolve_one(const impviz_project *project, guint source,
                               const impviz_import *import);

@@ -88,14 +88,20 @@ static GBytes *bytes_out_finish(bytes_out *b)
     return g_bytes_new_take(b->data, b->len);
 }
 
-static void put_bytes(bytes_out *b, const void *data, gsize len)
+/* Room for len more bytes. */
+static void bytes_out_grow(bytes_out *b, gsize len)
+{
+    b->size = MAX(2 * b->size, b->len + len);
+    b->data = g_realloc(b->data, b->size);
+}
+
+/* Inline: the key's million fields are mostly 4 or 8 bytes, a copy the compiler makes a move. */
+static inline void put_bytes(bytes_out *b, const void *data, gsize len)
 {
     if (!len) /* data may then be NULL (an empty GByteArray's) */
         return;
-    if (len > b->size - b->len) {
-        b->size = MAX(2 * b->size, b->len + len);
-        b->data = g_realloc(b->data, b->size);
-    }
+    if (G_UNLIKELY(len > b->size - b->len))
+        bytes_out_grow(b, len);
     memcpy(b->data + b->len, data, len);
     b->len += len;
 }

@@ -39,16 +39,22 @@ typedef struct {
     gsize len, size;
 } name_buf;
 
-/* Module names -> indices for one pass over many imports, and a scratch name buffer: one pass
+/* Module names -> indices, built once for a pass over many imports; read-only after, so that
+ * several threads share it. */
+typedef struct {
+    guint32 *slots; /* open addressing on the name's hash: module index + 1, 0 for empty; at most
+                       half full */
+    guint64 mask;   /* slots' size - 1 (a power of two) */
+} name_index;
+
+/* One thread's state for resolving: the shared index and a scratch name buffer, so that a pass
  * resolves every import without allocating. */
 typedef struct {
     const impviz_project *p;
-    guint32 *slots;      /* open addressing on the name's hash: module index + 1, 0 for empty; at
-                            most half full; NULL: ask p */
-    guint64 mask;        /* slots' size - 1 (a power of two) */
-    GHashTable *outside; /* top-level name (owned) -> outside_name (owned), as found so far;
-                            NULL: found again each time */
-    name_buf name;       /* the name being looked up */
+    const name_index *index; /* borrowed; NULL: ask p */
+    GHashTable *outside;     /* top-level name (owned) -> outside_name (owned), as found so far;
+                                NULL: found again each time */
+    name_buf name;           /* the name being looked up */
 } resolver;
 
 static void name_truncate(name_buf *b, gsize len)
@@ -88,42 +94,43 @@ static guint64 name_hash(const char *name, gsize len)
     return h ^ (h >> 29);
 }
 
-/* The slot holding the module named name (len bytes), or the empty slot where it belongs. */
-static guint32 *name_slot(const resolver *r, const char *name, gsize len)
+/* The slot of x holding the module named name (len bytes), or the empty slot where it belongs. */
+static guint32 *name_slot(const name_index *x, const impviz_project *p, const char *name, gsize len)
 {
-    for (guint64 k = name_hash(name, len) & r->mask;; k = (k + 1) & r->mask) {
-        if (!r->slots[k])
-            return &r->slots[k];
-        const impviz_module *m = g_ptr_array_index(r->p->modules, r->slots[k] - 1);
+    for (guint64 k = name_hash(name, len) & x->mask;; k = (k + 1) & x->mask) {
+        if (!x->slots[k])
+            return &x->slots[k];
+        const impviz_module *m = g_ptr_array_index(p->modules, x->slots[k] - 1);
         if (strncmp(m->name, name, len) == 0 && m->name[len] == '\0')
-            return &r->slots[k];
+            return &x->slots[k];
     }
 }
 
-static void resolver_init(resolver *r, const impviz_project *p, bool indexed)
+static void name_index_init(name_index *x, const impviz_project *p)
 {
-    r->p = p;
-    r->slots = NULL;
-    r->outside = NULL;
-    r->name = (name_buf){g_malloc(256), 0, 256};
-    r->name.str[0] = '\0';
-    if (!indexed)
-        return;
-    r->outside = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     guint64 size = 2;
     while (size < 2 * (guint64)p->modules->len)
         size *= 2;
-    r->slots = g_new0(guint32, size);
-    r->mask = size - 1;
+    x->slots = g_new0(guint32, size);
+    x->mask = size - 1;
     for (guint i = 0; i < p->modules->len; i++) {
         const impviz_module *m = g_ptr_array_index(p->modules, i);
-        *name_slot(r, m->name, strlen(m->name)) = i + 1; /* a name listed twice: the last */
+        *name_slot(x, p, m->name, strlen(m->name)) = i + 1; /* a name listed twice: the last */
     }
+}
+
+/* With index (borrowed), r keeps what it finds outside the project for the next imports. */
+static void resolver_init(resolver *r, const impviz_project *p, const name_index *index)
+{
+    r->p = p;
+    r->index = index;
+    r->outside = index ? g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free) : NULL;
+    r->name = (name_buf){g_malloc(256), 0, 256};
+    r->name.str[0] = '\0';
 }
 
 static void resolver_release(resolver *r)
 {
-    g_free(r->slots);
     if (r->outside)
         g_hash_table_unref(r->outside);
     g_free(r->name.str);
@@ -132,8 +139,8 @@ static void resolver_release(resolver *r)
 /* Index of the module named r->name, or -1. */
 static gint module_index(const resolver *r)
 {
-    if (r->slots)
-        return (gint)*name_slot(r, r->name.str, r->name.len) - 1;
+    if (r->index)
+        return (gint)*name_slot(r->index, r->p, r->name.str, r->name.len) - 1;
     return impviz_project_index(r->p, r->name.str);
 }
 
@@ -170,7 +177,7 @@ static bool absolute_name(resolver *r, const impviz_module *src, const impviz_im
 char *impviz_resolve_absolute(const impviz_project *p, guint source, const impviz_import *imp)
 {
     resolver r;
-    resolver_init(&r, p, false);
+    resolver_init(&r, p, NULL);
     char *full = NULL;
     if (absolute_name(&r, g_ptr_array_index(p->modules, source), imp) && r.name.len)
         full = g_strndup(r.name.str, r.name.len);
@@ -240,29 +247,78 @@ static impviz_ref resolve_one(resolver *r, guint source, const impviz_import *im
 impviz_ref impviz_resolve_one(const impviz_project *p, guint source, const impviz_import *imp)
 {
     resolver r;
-    resolver_init(&r, p, false);
+    resolver_init(&r, p, NULL);
     impviz_ref ref = resolve_one(&r, source, imp);
     resolver_release(&r);
     return ref;
 }
 
-void impviz_resolve(const impviz_project *p, impviz_file *const *files, GArray *refs)
+/* One thread's share of impviz_resolve: the imports of modules [begin, end), written from
+ * refs[at] on. */
+typedef struct {
+    const impviz_project *p;
+    impviz_file *const *files;
+    const name_index *index;
+    guint begin, end;
+    impviz_ref *at;
+} share;
+
+static gpointer resolve_share(gpointer data)
 {
-    guint n = 0;
-    for (guint m = 0; m < p->modules->len; m++)
+    share *s = data;
+    resolver r;
+    resolver_init(&r, s->p, s->index);
+    impviz_ref *at = s->at;
+    for (guint m = s->begin; m < s->end; m++) {
+        const impviz_file *f = s->files[m];
+        if (!f)
+            continue;
+        const impviz_import *imports = (const impviz_import *)(const void *)f->imports->data;
+        for (guint i = 0; i < f->imports->len; i++)
+            *at++ = resolve_one(&r, m, &imports[i]);
+    }
+    resolver_release(&r);
+    return NULL;
+}
+
+/* Below this many imports, a thread costs more than it saves. */
+#define IMPORTS_PER_THREAD 8192
+
+void impviz_resolve_threads(const impviz_project *p, impviz_file *const *files, GArray *refs,
+                            guint jobs)
+{
+    guint n_modules = p->modules->len, n = 0;
+    for (guint m = 0; m < n_modules; m++)
         n += files[m] ? files[m]->imports->len : 0;
     guint base = refs->len;
     g_array_set_size(refs, base + n); /* one allocation */
-    resolver r;
-    resolver_init(&r, p, true);
-    guint k = base;
-    for (guint m = 0; m < p->modules->len; m++) {
-        const impviz_file *f = files[m];
-        if (!f)
-            continue;
-        for (guint i = 0; i < f->imports->len; i++)
-            g_array_index(refs, impviz_ref, k++) =
-                resolve_one(&r, m, &g_array_index(f->imports, impviz_import, i));
+    jobs = CLAMP(MIN(jobs, n / IMPORTS_PER_THREAD), 1, 64);
+    name_index index;
+    name_index_init(&index, p);
+    /* contiguous runs of modules with about n / jobs imports each: each thread writes its own
+       part of refs, so the order is the one of a single pass */
+    share shares[64];
+    GThread *threads[64];
+    impviz_ref *out = n ? &g_array_index(refs, impviz_ref, base) : NULL; /* no offset on NULL */
+    guint m = 0, done = 0;
+    for (guint t = 0; t < jobs; t++) {
+        guint want = t + 1 == jobs ? n : (guint)((guint64)n * (t + 1) / jobs);
+        shares[t] = (share){p, files, &index, m, m, out ? out + done : NULL};
+        while (m < n_modules && (done < want || t + 1 == jobs)) {
+            done += files[m] ? files[m]->imports->len : 0;
+            m++;
+        }
+        shares[t].end = m;
     }
-    resolver_release(&r);
+    for (guint t = 1; t < jobs; t++)
+        threads[t] = g_thread_new("impviz-resolve", resolve_share, &shares[t]);
+    resolve_share(&shares[0]); /* this thread takes the first part */
+    for (guint t = 1; t < jobs; t++)
+        g_thread_join(threads[t]);
+    g_free(index.slots);
+}
+
+void impviz_resolve(const impviz_project *p, impviz_file *const *files, GArray *refs)
+{
+    impviz_resolve_threads(p, files, refs, 1);
 }
