@@ -39,12 +39,19 @@ typedef struct {
     gsize len, size;
 } name_buf;
 
+/* A module's place in name_index: its name (borrowed from the project) beside its hash, so that
+ * a probe reads one slot, and the name only when the hashes agree. */
+typedef struct {
+    const char *name;
+    guint32 hash;  /* the name's hash, low half */
+    guint32 index; /* module index + 1; 0 for an empty slot */
+} name_slot_t;
+
 /* Module names -> indices, built once for a pass over many imports; read-only after, so that
  * several threads share it. */
 typedef struct {
-    guint32 *slots; /* open addressing on the name's hash: module index + 1, 0 for empty; at most
-                       half full */
-    guint64 mask;   /* slots' size - 1 (a power of two) */
+    name_slot_t *slots; /* open addressing on the name's hash; at most half full */
+    guint64 mask;       /* slots' size - 1 (a power of two) */
 } name_index;
 
 /* One thread's state for resolving: the shared index and a scratch name buffer, so that a pass
@@ -95,14 +102,15 @@ static guint64 name_hash(const char *name, gsize len)
 }
 
 /* The slot of x holding the module named name (len bytes), or the empty slot where it belongs. */
-static guint32 *name_slot(const name_index *x, const impviz_project *p, const char *name, gsize len)
+static name_slot_t *name_slot(const name_index *x, const char *name, gsize len)
 {
-    for (guint64 k = name_hash(name, len) & x->mask;; k = (k + 1) & x->mask) {
-        if (!x->slots[k])
-            return &x->slots[k];
-        const impviz_module *m = g_ptr_array_index(p->modules, x->slots[k] - 1);
-        if (strncmp(m->name, name, len) == 0 && m->name[len] == '\0')
-            return &x->slots[k];
+    guint64 h = name_hash(name, len);
+    for (guint64 k = h & x->mask;; k = (k + 1) & x->mask) {
+        name_slot_t *s = &x->slots[k];
+        if (!s->index)
+            return s;
+        if (s->hash == (guint32)h && strncmp(s->name, name, len) == 0 && s->name[len] == '\0')
+            return s;
     }
 }
 
@@ -111,11 +119,14 @@ static void name_index_init(name_index *x, const impviz_project *p)
     guint64 size = 2;
     while (size < 2 * (guint64)p->modules->len)
         size *= 2;
-    x->slots = g_new0(guint32, size);
+    x->slots = g_new0(name_slot_t, size);
     x->mask = size - 1;
     for (guint i = 0; i < p->modules->len; i++) {
         const impviz_module *m = g_ptr_array_index(p->modules, i);
-        *name_slot(x, p, m->name, strlen(m->name)) = i + 1; /* a name listed twice: the last */
+        gsize len = strlen(m->name);
+        /* a name listed twice: the last */
+        *name_slot(x, m->name, len) =
+            (name_slot_t){m->name, (guint32)name_hash(m->name, len), i + 1};
     }
 }
 
@@ -140,7 +151,7 @@ static void resolver_release(resolver *r)
 static gint module_index(const resolver *r)
 {
     if (r->index)
-        return (gint)*name_slot(r->index, r->p, r->name.str, r->name.len) - 1;
+        return (gint)name_slot(r->index, r->name.str, r->name.len)->index - 1;
     return impviz_project_index(r->p, r->name.str);
 }
 
