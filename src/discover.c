@@ -50,6 +50,8 @@ typedef struct {
     bool walker_waiting;  /* the walking thread waits for was_read */
     bool ended;           /* the current root is walked: readers leave */
     guint seq_base;       /* directories queued for the roots before the current one */
+    bool several_walks;   /* more than one subtree is walked: a module name may come twice */
+    char *last_parent;    /* the parent package of the last module added, known to packages */
 } walker;
 
 /* A Python identifier: ASCII letters, digits and '_', and non-ASCII letters, digits and marks
@@ -188,14 +190,19 @@ static void module_free(gpointer p)
     g_free(m);
 }
 
-/* Registers a module unless an earlier root already has one of that name; returns it (owned by
- * the project), or NULL when it was not added. */
-static impviz_module *add_module(walker *w, guint root, const char *root_dir, const char *name,
-                                 const char *rel, bool is_package)
+/* Registers a module unless an earlier root already has one of that name; takes name and rel
+ * (g_malloc'ed: kept by the module, or freed). Returns the module (owned by the project), or NULL
+ * when it was not added. */
+static impviz_module *add_module(walker *w, guint root, const char *root_dir, char *name, char *rel,
+                                 bool is_package)
 {
     impviz_project *p = w->project;
-    if (g_hash_table_contains(p->by_name, name))
+    /* one walk of one subtree meets every name once: only several can meet one twice */
+    if (w->several_walks && g_hash_table_contains(p->by_name, name)) {
+        g_free(name);
+        g_free(rel);
         return NULL;
+    }
     if (w->opts->max_modules && p->modules->len >= w->opts->max_modules) {
         if (!w->limit_hit)
             impviz_diags_add(w->diags, IMPVIZ_WARNING, rel, 0,
@@ -203,28 +210,38 @@ static impviz_module *add_module(walker *w, guint root, const char *root_dir, co
                              "(see --max-modules)",
                              w->opts->max_modules);
         w->limit_hit = true;
+        g_free(name);
+        g_free(rel);
         return NULL;
     }
     impviz_module *m = g_new0(impviz_module, 1);
-    m->name = g_strdup(name);
-    m->path = g_strdup(rel);
+    m->name = name;
+    m->path = rel;
     m->file = path_join(root_dir, rel);
     m->root = root;
     m->is_package = is_package;
     g_ptr_array_add(p->modules, m);
     g_hash_table_insert(p->by_name, m->name, m);
     /* every ancestor is a package, regular or namespace; a package already known has its own
-     * ancestors known too, so the climb stops there */
-    char *anc = g_strdup(name);
-    for (char *dot = strrchr(anc, '.'); dot; dot = strrchr(anc, '.')) {
-        *dot = '\0';
-        if (g_hash_table_contains(p->packages, anc))
-            break;
-        g_hash_table_add(p->packages, g_strdup(anc));
+     * ancestors known too, so the climb stops there, or does not start when the parent is the
+     * previous module's (the modules of a directory come one after another) */
+    const char *dot = strrchr(name, '.');
+    size_t parent_len = dot ? (size_t)(dot - name) : 0;
+    if (dot && !(w->last_parent && strlen(w->last_parent) == parent_len &&
+                 memcmp(w->last_parent, name, parent_len) == 0)) {
+        g_free(w->last_parent);
+        w->last_parent = g_strndup(name, parent_len);
+        for (const char *up = dot; up; up = g_strrstr_len(name, up - name, ".")) {
+            char *anc = g_strndup(name, (gsize)(up - name));
+            if (g_hash_table_contains(p->packages, anc)) {
+                g_free(anc);
+                break;
+            }
+            g_hash_table_add(p->packages, anc);
+        }
     }
     if (is_package)
         g_hash_table_add(p->packages, g_strdup(name));
-    g_free(anc);
     return m;
 }
 
@@ -325,10 +342,18 @@ static int entry_stat(const place *at, const char *name, struct stat *st, int fl
 {
     if (at->fd >= 0)
         return fstatat(at->fd, name, st, flags);
-    char *path = join(at->rel, name);
-    int r = fstatat(at->base, path, st, flags);
-    g_free(path);
-    return r;
+    char buf[512]; /* most paths: no allocation */
+    size_t nr = strlen(at->rel), nn = strlen(name);
+    if (!nr || nr + nn + 2 > sizeof buf) {
+        char *path = join(at->rel, name);
+        int r = fstatat(at->base, path, st, flags);
+        g_free(path);
+        return r;
+    }
+    memcpy(buf, at->rel, nr);
+    buf[nr] = '/';
+    memcpy(buf + nr + 1, name, nn + 1);
+    return fstatat(at->base, buf, st, flags);
 }
 
 /* Whether entry e (see entry_stat) is a regular file, after symbolic links. */
@@ -626,7 +651,8 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
             impviz_module *m = NULL;
             if (strcmp(stem, "__init__") == 0) {
                 if (*cur->name) /* __init__ of a root itself is not a module */
-                    m = add_module(w, root, spec->dir, cur->name, rel, true);
+                    m = add_module(w, root, spec->dir, g_strdup(cur->name), g_steal_pointer(&rel),
+                                   true);
             } else if (!is_identifier(stem, stem_len)) {
                 w->project->skipped_names++;
                 impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
@@ -645,7 +671,8 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
                     impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
                                      "shadowed by package '%s' and never imported", name);
                 else
-                    m = add_module(w, root, spec->dir, name, rel, false);
+                    m = add_module(w, root, spec->dir, g_steal_pointer(&name),
+                                   g_steal_pointer(&rel), false);
                 g_free(name);
             }
             if (m) {
@@ -915,6 +942,7 @@ impviz_status impviz_discover(const impviz_discover_opts *opts, impviz_diags *di
     /* the walking thread reads too; exclusive threads, joined when the pool is freed */
     if (opts->jobs > 1)
         w.readers = g_thread_pool_new(read_task, &w, (gint)opts->jobs - 1, TRUE, NULL);
+    w.several_walks = specs->len > 1;
     for (guint i = 0; i < specs->len; i++) {
         walk_spec *s = &g_array_index(specs, walk_spec, i);
         walk_root(&w, root_index(p, s->dir), s);
@@ -922,6 +950,7 @@ impviz_status impviz_discover(const impviz_discover_opts *opts, impviz_diags *di
     if (w.readers) /* idle: every root waited for its readers */
         g_thread_pool_free(w.readers, FALSE, TRUE);
     g_mutex_clear(&w.lock);
+    g_free(w.last_parent);
     g_cond_clear(&w.queued);
     g_cond_clear(&w.was_read);
     if (w.listings) {
