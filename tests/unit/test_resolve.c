@@ -74,6 +74,105 @@ static char *resolve(impviz_project *p, const char *from, guint level, const cha
         g_free(got_);                                                                              \
     } while (0)
 
+/* impviz_resolve_threads must give what one thread gives, import by import, however the modules
+ * are split between threads: a project with enough imports for several threads. */
+static void check_threads_agree(void)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < 300; i++)
+        g_ptr_array_add(names, g_strdup_printf("a%03u", i));
+    g_ptr_array_add(names, g_strdup("pkg/"));
+    for (guint i = 0; i < 100; i++)
+        g_ptr_array_add(names, g_strdup_printf("pkg.s%03u", i));
+    g_ptr_array_add(names, NULL);
+    impviz_project *p = project_of((const char *const *)names->pdata);
+    guint n = p->modules->len;
+    GPtrArray *strings = g_ptr_array_new_with_free_func(g_free); /* the imports' names */
+    impviz_file **files = g_new0(impviz_file *, n);
+    guint32 seed = 1;
+    for (guint m = 0; m < n; m++) {
+        if (m % 7 == 3)
+            continue; /* an unreadable file: no imports */
+        impviz_file *f = g_new0(impviz_file, 1);
+        f->imports = g_array_new(FALSE, FALSE, sizeof(impviz_import));
+        f->events = g_array_new(FALSE, FALSE, sizeof(impviz_event));
+        guint count = (m * 37) % 200; /* uneven: some modules have none */
+        for (guint k = 0; k < count; k++) {
+            seed = seed * 1103515245u + 12345u;
+            guint pick = (seed >> 16) % 300;
+            impviz_import imp = {.line = k + 1, .statement = "s", .kind = (impviz_kind)(k % 4)};
+            char *module = NULL, *name = NULL;
+            switch (k % 6) {
+            case 0:
+                module = g_strdup_printf("a%03u", pick);
+                break;
+            case 1:
+                module = g_strdup("pkg");
+                name = g_strdup_printf("s%03u", pick); /* a submodule past s099: a name */
+                break;
+            case 2:
+                imp.level = 1 + pick % 2;
+                module = g_strdup("");
+                name = g_strdup_printf("s%03u", pick % 100);
+                break;
+            case 3:
+                module = g_strdup(pick % 2 ? "os.path" : "numpy.linalg");
+                break;
+            case 4:
+                module = g_strdup_printf("pkg.s%03u.missing", pick % 100);
+                break;
+            default:
+                module = g_strdup_printf("third%u", pick % 5);
+                name = g_strdup("x");
+                break;
+            }
+            imp.module = module;
+            imp.name = name;
+            imp.flags = name ? IMPVIZ_IMPORT_FROM : 0;
+            g_ptr_array_add(strings, module);
+            if (name)
+                g_ptr_array_add(strings, name);
+            g_array_append_val(f->imports, imp);
+        }
+        files[m] = f;
+    }
+    GArray *one = g_array_new(FALSE, FALSE, sizeof(impviz_ref));
+    impviz_resolve(p, files, one);
+    CHECK(one->len > 3 * 8192); /* enough for several threads */
+    for (guint jobs = 2; jobs <= 5; jobs++) {
+        GArray *many = g_array_new(FALSE, FALSE, sizeof(impviz_ref));
+        impviz_resolve_threads(p, files, many, jobs);
+        CHECK_INT(many->len, one->len);
+        guint differ = 0;
+        for (guint i = 0; i < MIN(one->len, many->len); i++) {
+            const impviz_ref *x = &g_array_index(one, impviz_ref, i);
+            const impviz_ref *y = &g_array_index(many, impviz_ref, i);
+            differ += x->source != y->source || x->target != y->target || x->cls != y->cls ||
+                      x->external != y->external || x->import != y->import;
+        }
+        CHECK_INT(differ, 0);
+        g_array_unref(many);
+    }
+    /* and each one as impviz_resolve_one finds it alone */
+    guint differ = 0, modules = 0, outside = 0;
+    for (guint i = 0; i < one->len; i++) {
+        const impviz_ref *x = &g_array_index(one, impviz_ref, i);
+        impviz_ref y = impviz_resolve_one(p, x->source, x->import);
+        differ += x->target != y.target || x->cls != y.cls || x->external != y.external;
+        modules += x->cls == IMPVIZ_TARGET_MODULE;
+        outside += x->cls == IMPVIZ_TARGET_STDLIB || x->cls == IMPVIZ_TARGET_THIRD_PARTY;
+    }
+    CHECK_INT(differ, 0);
+    CHECK(modules > 0 && outside > 0 && modules + outside < one->len); /* every kind met */
+    g_array_unref(one);
+    for (guint m = 0; m < n; m++)
+        impviz_file_free(files[m]);
+    g_free(files);
+    g_ptr_array_unref(strings);
+    g_ptr_array_unref(names);
+    impviz_project_free(p);
+}
+
 int main(void)
 {
     /* sorted by name, as discovery leaves them */
@@ -114,5 +213,6 @@ int main(void)
     CHECK(impviz_is_stdlib("__future__"));
     CHECK(!impviz_is_stdlib("django"));
     impviz_project_free(p);
+    check_threads_agree();
     return check_done("test_resolve");
 }
