@@ -60,7 +60,8 @@ typedef struct {
 
 struct impviz_listings {
     char *dir;
-    char *loaded;       /* the file read, or NULL */
+    GMappedFile *map;   /* the file, or NULL */
+    const char *loaded; /* its bytes, or NULL when it did not load */
     gint64 snapshot_ns; /* when the run that wrote it started */
     GArray *old;        /* record, in the file's order */
     GMutex index_lock;  /* index's making */
@@ -117,7 +118,7 @@ static bool index_payload(impviz_listings *l, const guchar *p, const guchar *end
     return p == end;
 }
 
-static void load(impviz_listings *l, char *data, gsize len)
+static void load(impviz_listings *l, const char *data, gsize len)
 {
     header h;
     if (len < sizeof h)
@@ -146,12 +147,12 @@ impviz_listings *impviz_listings_open(const char *dir)
     g_mutex_init(&l->index_lock);
     l->next = g_array_new(FALSE, FALSE, sizeof(piece));
     char *path = g_build_filename(dir, LISTING_FILE, NULL);
-    char *data = NULL;
-    gsize len = 0;
-    if (g_file_get_contents(path, &data, &len, NULL)) {
-        load(l, data, len);
+    /* mapped, not read: its pages come from the page cache, several per fault, and no copy */
+    l->map = g_mapped_file_new(path, FALSE, NULL);
+    if (l->map) {
+        load(l, g_mapped_file_get_contents(l->map), g_mapped_file_get_length(l->map));
         if (!l->loaded)
-            g_free(data);
+            g_clear_pointer(&l->map, g_mapped_file_unref);
     }
     g_free(path);
     return l;
@@ -169,7 +170,8 @@ void impviz_listings_free(impviz_listings *l)
         if (g_array_index(l->next, piece, i).owned)
             g_bytes_unref(g_array_index(l->next, piece, i).owned);
     g_array_unref(l->next);
-    g_free(l->loaded);
+    if (l->map)
+        g_mapped_file_unref(l->map);
     g_free(l->dir);
     g_free(l);
 }
