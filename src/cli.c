@@ -338,6 +338,23 @@ static void options_free(options *o)
     g_strfreev(o->paths);
 }
 
+/* ---- the view beside the report --------------------------------------------------------- */
+
+typedef struct {
+    const impviz_analysis *analysis;
+    const impviz_view_opts *opts;
+} view_job;
+
+/* A thread's body: the view of a job whose options cannot fail (no --focus); returns it. */
+static gpointer view_build(gpointer data)
+{
+    const view_job *job = data;
+    impviz_view *view = NULL;
+    impviz_status st = impviz_view_new(job->analysis, job->opts, NULL, &view);
+    g_assert(st == IMPVIZ_OK);
+    return view;
+}
+
 /* ---- leaving: what the process leaves to the kernel --------------------------------------- */
 
 /* A normal build does not free the analysis (nor its view) at exit, as compilers do not free their
@@ -1200,16 +1217,27 @@ int impviz_cli_main(int argc, char **argv)
     impviz_status st = IMPVIZ_OK;
     impviz_view_opts vopts = view_opts_from_args(o.excludes);
     /* the text report shows no view: build it only to check --focus names */
-    bool view_needed = format != IMPVIZ_FORMAT_TEXT || (vopts.focus && *vopts.focus);
-    if (view_needed && impviz_view_new(analysis, &vopts, diags, &view) != IMPVIZ_OK) {
+    bool focus = vopts.focus && *vopts.focus;
+    bool view_needed = format != IMPVIZ_FORMAT_TEXT || focus;
+    /* without --focus a view cannot fail: JSON's goes on another thread while the rest of the
+     * report is written, which does not need it */
+    view_job job = {analysis, &vopts};
+    GThread *view_thread = NULL;
+    if (format == IMPVIZ_FORMAT_JSON && !focus && analysis->jobs > 1)
+        view_thread = g_thread_new("impviz-view", view_build, &job);
+    else if (view_needed && impviz_view_new(analysis, &vopts, diags, &view) != IMPVIZ_OK) {
         rc = EXIT_USAGE;
         goto cleanup;
     }
     if (format == IMPVIZ_FORMAT_TEXT || format == IMPVIZ_FORMAT_JSON) {
         impviz_output *out = NULL; /* the report goes out as it is made, never held whole */
         st = impviz_output_open(output, diags, &out);
-        if (st == IMPVIZ_OK) {
-            impviz_report_write(out, analysis, view, format);
+        impviz_report_writer *writer =
+            st == IMPVIZ_OK ? impviz_report_begin(out, analysis, format) : NULL;
+        if (view_thread)
+            view = g_thread_join(view_thread);
+        if (writer) {
+            impviz_report_finish(writer, view);
             st = impviz_output_commit(out, diags);
         }
     } else if (impviz_format_is_review(format)) {

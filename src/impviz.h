@@ -853,6 +853,12 @@ typedef struct impviz_output impviz_output;
  * output for impviz_output_commit to report. */
 void impviz_report_write(impviz_output *output, const impviz_analysis *analysis,
                          const impviz_view *view, impviz_format format);
+/* The same in two steps, so that the view can be made meanwhile: begin writes all but the view;
+ * finish writes the view (borrowed; NULL for none) and frees the writer. */
+typedef struct impviz_report_writer impviz_report_writer;
+impviz_report_writer *impviz_report_begin(impviz_output *output, const impviz_analysis *analysis,
+                                          impviz_format format);
+void impviz_report_finish(impviz_report_writer *writer, const impviz_view *view);
 
 /* Appends s to out as safe text for one line of a report or message: newline, tab and carriage
  * return as \n, \t, \r, other control characters and bytes that are not UTF-8 as \xNN, so a

@@ -560,20 +560,32 @@ GString *impviz_report(const impviz_analysis *a, impviz_format format, bool verb
     return impviz_report_with_view(a, NULL, format, verbose);
 }
 
-/* The whole JSON document into s (freed here), and the line break after it into out, the
- * stream's buffer. */
-static void json_document(impviz_json_stream *s, GString *out, const impviz_analysis *a,
-                          const impviz_view *view)
+/* The JSON document's first part, everything but the view, into s. */
+static void json_begin(impviz_json_stream *s, const impviz_analysis *a)
 {
-    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free); /* outlives the stream */
     impviz_json_stream_object(s, NULL);
     json_report(s, a);
+}
+
+/* The JSON document's last part into s (freed here), and the line break after it into out, the
+ * stream's buffer. */
+static void json_finish(impviz_json_stream *s, GString *out, const impviz_view *view)
+{
+    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free); /* outlives the stream */
     if (view)
         json_view(s, view, ids);
     impviz_json_stream_end(s);
     impviz_json_stream_free(s);
     g_ptr_array_unref(ids);
     g_string_append_c(out, '\n');
+}
+
+/* The whole JSON document into s (freed here), and the line break after it into out. */
+static void json_document(impviz_json_stream *s, GString *out, const impviz_analysis *a,
+                          const impviz_view *view)
+{
+    json_begin(s, a);
+    json_finish(s, out, view);
 }
 
 GString *impviz_report_with_view(const impviz_analysis *a, const impviz_view *view,
@@ -598,17 +610,39 @@ static void drain_to_output(GString *out, gpointer output)
     g_string_truncate(out, 0);
 }
 
+struct impviz_report_writer {
+    impviz_output *output;
+    GString *out;
+    impviz_json_stream *json; /* NULL for text */
+};
+
+impviz_report_writer *impviz_report_begin(impviz_output *output, const impviz_analysis *a,
+                                          impviz_format format)
+{
+    impviz_report_writer *w = g_new0(impviz_report_writer, 1);
+    w->output = output;
+    if (format == IMPVIZ_FORMAT_JSON) {
+        w->out = g_string_sized_new(OUTPUT_BUFFER);
+        w->json = impviz_json_stream_new_drained(w->out, drain_to_output, output);
+        json_begin(w->json, a);
+    } else {
+        w->out = g_string_new(NULL);
+        text_report(w->out, a);
+    }
+    return w;
+}
+
+void impviz_report_finish(impviz_report_writer *w, const impviz_view *view)
+{
+    if (w->json)
+        json_finish(w->json, w->out, view);
+    impviz_output_append(w->output, w->out->str, w->out->len);
+    g_string_free(w->out, TRUE);
+    g_free(w);
+}
+
 void impviz_report_write(impviz_output *output, const impviz_analysis *a, const impviz_view *view,
                          impviz_format format)
 {
-    GString *out;
-    if (format == IMPVIZ_FORMAT_JSON) {
-        out = g_string_sized_new(OUTPUT_BUFFER);
-        json_document(impviz_json_stream_new_drained(out, drain_to_output, output), out, a, view);
-    } else {
-        out = g_string_new(NULL);
-        text_report(out, a);
-    }
-    impviz_output_append(output, out->str, out->len);
-    g_string_free(out, TRUE);
+    impviz_report_finish(impviz_report_begin(output, a, format), view);
 }
