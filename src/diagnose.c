@@ -1425,26 +1425,59 @@ static void plan_source(const impviz_analysis *a, const GArray *members, GArray 
     g_ptr_array_unref(names);
 }
 
-/* The imports to defer or restructure so that the component has no import-time cycle. Up to
+static gint uint_cmp(gconstpointer x, gconstpointer y)
+{
+    guint a = *(const guint *)x, b = *(const guint *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* The first of edges (sorted by source) whose source is v, or edges->len. */
+static guint first_edge_of(const GArray *edges, guint v)
+{
+    guint lo = 0, hi = edges->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (g_array_index(edges, impviz_edge, mid).source < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The imports to defer or restructure so that import-time component comp has no cycle. Up to
  * PLAN_ALL_MAX_EDGES edges, every edge's names are looked up first so that the choice prefers
  * imports that can simply be deferred; beyond, only the chosen edges' are. */
-static GPtrArray *suggest(const impviz_analysis *a, const GArray *members, GHashTable *exported,
+static GPtrArray *suggest(const impviz_analysis *a, guint comp, GHashTable *exported,
                           impviz_parser *parser, bool *minimum)
 {
+    const GArray *members = g_ptr_array_index(a->graph->import_time.components, comp);
+    const gint *component_of = a->graph->import_time.component_of;
+    const GArray *all = a->graph->edges;
     GHashTable *local = g_hash_table_new(g_direct_hash, g_direct_equal);
     for (guint i = 0; i < members->len; i++)
         g_hash_table_insert(local, GUINT_TO_POINTER(g_array_index(members, guint, i)),
                             GUINT_TO_POINTER(i + 1));
+    /* the members' edges only, in the graph's (source, target) order: each member's run of
+     * edges, members taken by ascending module index */
+    GArray *sources = g_array_copy((GArray *)members);
+    g_array_sort(sources, uint_cmp);
     GArray *edges = g_array_new(FALSE, FALSE, sizeof(comp_edge));
-    for (guint i = 0; i < a->graph->edges->len; i++) {
-        const impviz_edge *e = &g_array_index(a->graph->edges, impviz_edge, i);
-        guint s = GPOINTER_TO_UINT(g_hash_table_lookup(local, GUINT_TO_POINTER(e->source)));
-        guint t = GPOINTER_TO_UINT(g_hash_table_lookup(local, GUINT_TO_POINTER(e->target)));
-        if (!s || !t || !(e->kinds & EAGER_MASK))
-            continue;
-        comp_edge ce = {.source = s - 1, .target = t - 1, .refs = eager_refs(a, e)};
-        g_array_append_val(edges, ce);
+    for (guint k = 0; k < sources->len; k++) {
+        guint v = g_array_index(sources, guint, k);
+        guint s = GPOINTER_TO_UINT(g_hash_table_lookup(local, GUINT_TO_POINTER(v)));
+        for (guint i = first_edge_of(all, v); i < all->len; i++) {
+            const impviz_edge *e = &g_array_index(all, impviz_edge, i);
+            if (e->source != v)
+                break;
+            if (component_of[e->target] != (gint)comp || !(e->kinds & EAGER_MASK))
+                continue;
+            guint t = GPOINTER_TO_UINT(g_hash_table_lookup(local, GUINT_TO_POINTER(e->target)));
+            comp_edge ce = {.source = s - 1, .target = t - 1, .refs = eager_refs(a, e)};
+            g_array_append_val(edges, ce);
+        }
     }
+    g_array_unref(sources);
     /* graph edges are sorted by (source, target) index and members by index: by local source */
     guint m = edges->len;
     GPtrArray **plans = g_new0(GPtrArray *, m + 1);
@@ -1618,7 +1651,7 @@ impviz_diagnosis *impviz_diagnose(const impviz_analysis *a, guint64 max_steps)
                 d->omitted += c->entries_omitted;
         }
         d->steps += work;
-        c->suggestions = suggest(a, comp, exported, parser, &c->minimum);
+        c->suggestions = suggest(a, i, exported, parser, &c->minimum);
         g_ptr_array_add(d->cycles, c);
     }
     if (pool.pool) {
