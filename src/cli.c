@@ -171,6 +171,29 @@ static void view_fix_argv(int argc, char **argv)
     }
 }
 
+/* A value attached to a short option, as getopt takes it (-j2, -Tsvg, -oout.svg): GOption would
+ * read -j and then take the next argument as its value. Rewritten as the long option with that
+ * value; the new arguments are kept in made until the run ends. */
+static void attached_fix_argv(int argc, char **argv, GPtrArray *made)
+{
+    static const struct {
+        char letter;
+        const char *as;
+    } takes_value[] = {{'j', "--jobs="}, {'T', "--format="}, {'o', "--output="}};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            return;
+        if (a[0] != '-' || a[1] == '-' || a[1] == '\0' || a[2] == '\0')
+            continue;
+        for (guint k = 0; k < G_N_ELEMENTS(takes_value); k++)
+            if (a[1] == takes_value[k].letter) {
+                argv[i] = g_strconcat(takes_value[k].as, a + 2, NULL);
+                g_ptr_array_add(made, argv[i]);
+            }
+    }
+}
+
 static void view_args_reset(void)
 {
     g_strfreev(view_args.focus);
@@ -959,6 +982,7 @@ int impviz_cli_main(int argc, char **argv)
         argv[--argc] = NULL;
     }
     options o = {.jobs = UNSET, .max_file_size = UNSET, .max_modules = UNSET};
+    GPtrArray *made_args = g_ptr_array_new_with_free_func(g_free);
     GOptionEntry entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &o.output,
          "Write to FILE (format from its extension; - is standard output)", "FILE"},
@@ -1021,6 +1045,7 @@ int impviz_cli_main(int argc, char **argv)
     g_option_context_add_main_entries(ctx, view_entries, NULL);
     view_args_reset();
     view_fix_argv(argc, argv);
+    attached_fix_argv(argc, argv, made_args);
     g_option_context_add_main_entries(ctx, cache_entries, NULL);
     g_option_context_add_main_entries(ctx, gate_entries, NULL);
     gate_args_reset();
@@ -1188,5 +1213,6 @@ cleanup:
     cache_options_release();
     gate_args_reset();
     g_free(diff_args.git);
+    g_ptr_array_unref(made_args);
     return rc;
 }

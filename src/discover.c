@@ -34,16 +34,24 @@ typedef struct {
     GPtrArray *ignore_anchored;
     impviz_listings *listings; /* or NULL */
     bool limit_hit;
-    /* The walk goes one depth at a time: the directories of a depth are read (listed, their
-     * entries stat'ed) on every job's thread at once, then walked in order on this one, which
-     * makes every decision. The kernel's share, most of a walk, is spread over the cores, at the
-     * cost of a few wake-ups per depth rather than per directory. */
+    /* The walk is breadth first through one queue of directories. Readers take directories in
+     * queue order and read them (list them, stat their entries); this thread walks them in the
+     * same order and makes every decision, and reads too whenever the directory it needs next is
+     * still being read and another waits. Reading overlaps deciding, and the kernel's share, most
+     * of a walk, is spread over the cores. */
     GThreadPool *readers; /* jobs - 1 threads, or NULL: the walking thread reads alone */
-    GMutex lock;          /* the reading of a depth */
-    GCond read_done;
-    GPtrArray *depth;   /* pending_dir *: the depth being read */
-    gint next;          /* its next directory to read (atomic) */
-    guint readers_busy; /* readers still reading it (under lock) */
+    GMutex lock;          /* everything below */
+    GCond queued;         /* a directory was queued, or the walk ended: for idle readers */
+    GCond was_read;       /* a directory was read, or a reader left: for the walking thread */
+    GPtrArray *queue;     /* pending_dir *, in walk order; NULL once walked */
+    guint next_read;      /* the first directory of queue no thread has taken */
+    guint readers_busy;   /* readers of the current root not yet left */
+    guint readers_idle;   /* of them, waiting for queued */
+    bool walker_waiting;  /* the walking thread waits for was_read */
+    bool ended;           /* the current root is walked: readers leave */
+    guint seq_base;       /* directories queued for the roots before the current one */
+    bool several_walks;   /* more than one subtree is walked: a module name may come twice */
+    char *last_parent;    /* the parent package of the last module added, known to packages */
 } walker;
 
 /* A Python identifier: ASCII letters, digits and '_', and non-ASCII letters, digits and marks
@@ -182,14 +190,19 @@ static void module_free(gpointer p)
     g_free(m);
 }
 
-/* Registers a module unless an earlier root already has one of that name; returns it (owned by
- * the project), or NULL when it was not added. */
-static impviz_module *add_module(walker *w, guint root, const char *root_dir, const char *name,
-                                 const char *rel, bool is_package)
+/* Registers a module unless an earlier root already has one of that name; takes name and rel
+ * (g_malloc'ed: kept by the module, or freed). Returns the module (owned by the project), or NULL
+ * when it was not added. */
+static impviz_module *add_module(walker *w, guint root, const char *root_dir, char *name, char *rel,
+                                 bool is_package)
 {
     impviz_project *p = w->project;
-    if (g_hash_table_contains(p->by_name, name))
+    /* one walk of one subtree meets every name once: only several can meet one twice */
+    if (w->several_walks && g_hash_table_contains(p->by_name, name)) {
+        g_free(name);
+        g_free(rel);
         return NULL;
+    }
     if (w->opts->max_modules && p->modules->len >= w->opts->max_modules) {
         if (!w->limit_hit)
             impviz_diags_add(w->diags, IMPVIZ_WARNING, rel, 0,
@@ -197,28 +210,38 @@ static impviz_module *add_module(walker *w, guint root, const char *root_dir, co
                              "(see --max-modules)",
                              w->opts->max_modules);
         w->limit_hit = true;
+        g_free(name);
+        g_free(rel);
         return NULL;
     }
     impviz_module *m = g_new0(impviz_module, 1);
-    m->name = g_strdup(name);
-    m->path = g_strdup(rel);
+    m->name = name;
+    m->path = rel;
     m->file = path_join(root_dir, rel);
     m->root = root;
     m->is_package = is_package;
     g_ptr_array_add(p->modules, m);
     g_hash_table_insert(p->by_name, m->name, m);
     /* every ancestor is a package, regular or namespace; a package already known has its own
-     * ancestors known too, so the climb stops there */
-    char *anc = g_strdup(name);
-    for (char *dot = strrchr(anc, '.'); dot; dot = strrchr(anc, '.')) {
-        *dot = '\0';
-        if (g_hash_table_contains(p->packages, anc))
-            break;
-        g_hash_table_add(p->packages, g_strdup(anc));
+     * ancestors known too, so the climb stops there, or does not start when the parent is the
+     * previous module's (the modules of a directory come one after another) */
+    const char *dot = strrchr(name, '.');
+    size_t parent_len = dot ? (size_t)(dot - name) : 0;
+    if (dot && !(w->last_parent && strlen(w->last_parent) == parent_len &&
+                 memcmp(w->last_parent, name, parent_len) == 0)) {
+        g_free(w->last_parent);
+        w->last_parent = g_strndup(name, parent_len);
+        for (const char *up = dot; up; up = g_strrstr_len(name, up - name, ".")) {
+            char *anc = g_strndup(name, (gsize)(up - name));
+            if (g_hash_table_contains(p->packages, anc)) {
+                g_free(anc);
+                break;
+            }
+            g_hash_table_add(p->packages, anc);
+        }
     }
     if (is_package)
         g_hash_table_add(p->packages, g_strdup(name));
-    g_free(anc);
     return m;
 }
 
@@ -240,10 +263,13 @@ typedef struct {
     int base;          /* the root's descriptor, or AT_FDCWD */
     /* what read_dir found */
     GArray *entries; /* impviz_dir_entry sorted by name, or NULL: the directory cannot be read */
+    guint seq;       /* its place in the walk's order, over every root */
     bool listed;     /* entries came from an earlier run's listing */
-    bool fresh;      /* entries were read after now was taken: worth keeping */
-    impviz_stat now; /* the directory's stat before it was read */
-    int error;       /* errno when entries is NULL */
+    gconstpointer listing; /* that listing's handle, when listed */
+    bool fresh;            /* entries were read after now was taken: worth keeping */
+    impviz_stat now;       /* the directory's stat before it was read */
+    int error;             /* errno when entries is NULL */
+    bool read;             /* read_dir is done with it (under the walker's lock) */
     bool have_st;
     struct stat st;    /* the directory's, when have_st */
     struct stat *lst;  /* per entry, when lst_state says so */
@@ -316,10 +342,18 @@ static int entry_stat(const place *at, const char *name, struct stat *st, int fl
 {
     if (at->fd >= 0)
         return fstatat(at->fd, name, st, flags);
-    char *path = join(at->rel, name);
-    int r = fstatat(at->base, path, st, flags);
-    g_free(path);
-    return r;
+    char buf[512]; /* most paths: no allocation */
+    size_t nr = strlen(at->rel), nn = strlen(name);
+    if (!nr || nr + nn + 2 > sizeof buf) {
+        char *path = join(at->rel, name);
+        int r = fstatat(at->base, path, st, flags);
+        g_free(path);
+        return r;
+    }
+    memcpy(buf, at->rel, nr);
+    buf[nr] = '/';
+    memcpy(buf + nr + 1, name, nn + 1);
+    return fstatat(at->base, buf, st, flags);
 }
 
 /* Whether entry e (see entry_stat) is a regular file, after symbolic links. */
@@ -376,7 +410,7 @@ static void read_dir(walker *w, pending_dir *d)
         /* one stat instead of reading the directory */
         d->have_st = true;
         impviz_stat_set(&d->now, &d->st);
-        d->entries = impviz_listings_find(w->listings, d->dir, &d->now);
+        d->entries = impviz_listings_find(w->listings, d->seq, d->dir, &d->now, &d->listing);
         d->listed = d->entries != NULL;
     }
     int fd = -1;
@@ -409,46 +443,72 @@ static void read_dir(walker *w, pending_dir *d)
         close(fd);
 }
 
-/* Reads directories of the current depth until none is left; on every thread. */
-static void read_some(walker *w)
+/* Reads the first directory no thread has taken; called and returns with w->lock held. */
+static void read_next(walker *w)
 {
-    for (;;) {
-        guint i = (guint)g_atomic_int_add(&w->next, 1);
-        if (i >= w->depth->len)
-            return;
-        read_dir(w, g_ptr_array_index(w->depth, i));
-    }
+    pending_dir *d = g_ptr_array_index(w->queue, w->next_read++);
+    g_mutex_unlock(&w->lock);
+    read_dir(w, d);
+    g_mutex_lock(&w->lock);
+    d->read = true;
+    if (w->walker_waiting)
+        g_cond_signal(&w->was_read);
 }
 
+/* A reader: reads queued directories until the root is walked. */
 static void read_task(gpointer data, gpointer user_data)
 {
     (void)data;
     walker *w = user_data;
-    read_some(w);
     g_mutex_lock(&w->lock);
-    if (--w->readers_busy == 0)
-        g_cond_signal(&w->read_done);
+    for (;;) {
+        if (w->next_read < w->queue->len) {
+            read_next(w);
+        } else if (w->ended) {
+            break;
+        } else {
+            w->readers_idle++;
+            g_cond_wait(&w->queued, &w->lock);
+            w->readers_idle--;
+        }
+    }
+    w->readers_busy--;
+    g_cond_signal(&w->was_read);
     g_mutex_unlock(&w->lock);
 }
 
-/* Reads every directory of depth, with the readers when it is worth waking them. */
-static void read_depth(walker *w, GPtrArray *depth)
+/* The k-th directory of the queue once it is read, reading others meanwhile. */
+static pending_dir *read_for_walk(walker *w, guint k)
 {
-    w->depth = depth;
-    w->next = 0;
-    guint helpers = 0;
-    if (w->readers && depth->len >= 8) /* a handful reads faster than a wake-up */
-        helpers = MIN((guint)g_thread_pool_get_max_threads(w->readers), depth->len / 4);
-    w->readers_busy = helpers;
-    for (guint t = 0; t < helpers; t++)
-        g_thread_pool_push(w->readers, GUINT_TO_POINTER(t + 1), NULL);
-    read_some(w);
-    if (helpers) {
-        g_mutex_lock(&w->lock);
-        while (w->readers_busy)
-            g_cond_wait(&w->read_done, &w->lock);
-        g_mutex_unlock(&w->lock);
+    g_mutex_lock(&w->lock);
+    pending_dir *d = g_ptr_array_index(w->queue, k);
+    while (!d->read) {
+        if (w->next_read < w->queue->len) {
+            read_next(w);
+        } else {
+            w->walker_waiting = true;
+            g_cond_wait(&w->was_read, &w->lock);
+            w->walker_waiting = false;
+        }
     }
+    g_mutex_unlock(&w->lock);
+    return d;
+}
+
+/* Queues what walking the k-th directory found, for the readers. */
+static void queue_below(walker *w, guint k, GPtrArray *below)
+{
+    g_mutex_lock(&w->lock);
+    for (guint i = 0; i < below->len; i++) {
+        pending_dir *d = g_ptr_array_index(below, i);
+        d->seq = w->seq_base + w->queue->len;
+        g_ptr_array_add(w->queue, d);
+    }
+    w->queue->pdata[k] = NULL;
+    if (below->len && w->readers_idle)
+        g_cond_broadcast(&w->queued);
+    g_mutex_unlock(&w->lock);
+    g_ptr_array_set_size(below, 0);
 }
 
 /* A directory holding pyvenv.cfg is a virtual environment: never part of the project. */
@@ -472,7 +532,7 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
         return;
     }
     if (cur->listed) /* the listings are only read on the readers' threads, written here */
-        impviz_listings_keep(w->listings, dir);
+        impviz_listings_keep(w->listings, cur->listing);
     else if (cur->fresh)
         impviz_listings_put(w->listings, dir, &cur->now, entries);
     /* a virtual environment below the start is left out (checked here, from the listing,
@@ -591,7 +651,8 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
             impviz_module *m = NULL;
             if (strcmp(stem, "__init__") == 0) {
                 if (*cur->name) /* __init__ of a root itself is not a module */
-                    m = add_module(w, root, spec->dir, cur->name, rel, true);
+                    m = add_module(w, root, spec->dir, g_strdup(cur->name), g_steal_pointer(&rel),
+                                   true);
             } else if (!is_identifier(stem, stem_len)) {
                 w->project->skipped_names++;
                 impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
@@ -610,7 +671,8 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
                     impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
                                      "shadowed by package '%s' and never imported", name);
                 else
-                    m = add_module(w, root, spec->dir, name, rel, false);
+                    m = add_module(w, root, spec->dir, g_steal_pointer(&name),
+                                   g_steal_pointer(&rel), false);
                 g_free(name);
             }
             if (m) {
@@ -636,23 +698,39 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
     int base = open(spec->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (base < 0)
         base = AT_FDCWD; /* absolute paths then */
-    GPtrArray *depth = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
     /* the subtree's package name: its path with dots */
     char *start_name = g_strdup(spec->only);
     g_strdelimit(start_name, "/", '.');
-    g_ptr_array_add(depth, pending_new(spec, base, g_strdup(spec->only), start_name,
-                                       g_array_new(FALSE, FALSE, sizeof(dir_id))));
 
     /* breadth first: every directory of a depth, in order, then those they hold, in order */
-    for (bool first = true; depth->len; first = false) {
-        read_depth(w, depth);
-        GPtrArray *below = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
-        for (guint k = 0; k < depth->len; k++)
-            walk_dir(w, root, spec, base, g_ptr_array_index(depth, k), first, below);
-        g_ptr_array_unref(depth);
-        depth = below;
+    w->queue = g_ptr_array_new();
+    w->next_read = 0;
+    w->ended = false;
+    pending_dir *top = pending_new(spec, base, g_strdup(spec->only), start_name,
+                                   g_array_new(FALSE, FALSE, sizeof(dir_id)));
+    top->seq = w->seq_base;
+    g_ptr_array_add(w->queue, top);
+    guint helpers = w->readers ? (guint)g_thread_pool_get_max_threads(w->readers) : 0;
+    w->readers_busy = helpers;
+    for (guint t = 0; t < helpers; t++)
+        g_thread_pool_push(w->readers, GUINT_TO_POINTER(t + 1), NULL);
+    GPtrArray *below = g_ptr_array_new();
+    for (guint k = 0; k < w->queue->len; k++) { /* only this thread adds to the queue */
+        pending_dir *d = read_for_walk(w, k);
+        walk_dir(w, root, spec, base, d, k == 0, below);
+        queue_below(w, k, below);
+        pending_free(d);
     }
-    g_ptr_array_unref(depth);
+    g_ptr_array_unref(below);
+    g_mutex_lock(&w->lock);
+    w->ended = true;
+    g_cond_broadcast(&w->queued);
+    while (w->readers_busy)
+        g_cond_wait(&w->was_read, &w->lock);
+    g_mutex_unlock(&w->lock);
+    w->seq_base += w->queue->len;
+    g_ptr_array_unref(w->queue);
+    w->queue = NULL;
     if (base != AT_FDCWD)
         close(base);
 }
@@ -859,18 +937,22 @@ impviz_status impviz_discover(const impviz_discover_opts *opts, impviz_diags *di
     if (opts->listings)
         w.listings = opts->listings(p->roots, opts->listings_data);
     g_mutex_init(&w.lock);
-    g_cond_init(&w.read_done);
+    g_cond_init(&w.queued);
+    g_cond_init(&w.was_read);
     /* the walking thread reads too; exclusive threads, joined when the pool is freed */
     if (opts->jobs > 1)
         w.readers = g_thread_pool_new(read_task, &w, (gint)opts->jobs - 1, TRUE, NULL);
+    w.several_walks = specs->len > 1;
     for (guint i = 0; i < specs->len; i++) {
         walk_spec *s = &g_array_index(specs, walk_spec, i);
         walk_root(&w, root_index(p, s->dir), s);
     }
-    if (w.readers) /* idle: every depth waited for its readers */
+    if (w.readers) /* idle: every root waited for its readers */
         g_thread_pool_free(w.readers, FALSE, TRUE);
     g_mutex_clear(&w.lock);
-    g_cond_clear(&w.read_done);
+    g_free(w.last_parent);
+    g_cond_clear(&w.queued);
+    g_cond_clear(&w.was_read);
     if (w.listings) {
         impviz_listings_save(w.listings);
         impviz_listings_free(w.listings);

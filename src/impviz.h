@@ -101,13 +101,16 @@ impviz_listings *impviz_listings_open(const char *dir);
 void impviz_listings_free(impviz_listings *listings);
 /* The entries of the directory at path (impviz_dir_entry, sorted by name) as an earlier run
  * listed them, when st (the directory's stat now) shows no change since; NULL when there is no
- * such listing or the directory may have changed. Only reads: may run on several threads at once
- * while nothing else is called. The caller unrefs the array; its names are borrowed from listings
- * until impviz_listings_free. */
-GArray *impviz_listings_find(const impviz_listings *listings, const char *path,
-                             const impviz_stat *st);
-/* Keeps the listing of the directory at path, as found, for the next save. */
-void impviz_listings_keep(impviz_listings *listings, const char *path);
+ * such listing or the directory may have changed. seq is the directory's place in the order of
+ * the walk (0 for the first asked for), where the listing is looked for first. When found is not
+ * NULL it gets the listing's handle, for impviz_listings_keep. May run on several threads at
+ * once, also while one other thread keeps or puts listings. The caller unrefs the array; its
+ * names are borrowed from listings until impviz_listings_free. */
+GArray *impviz_listings_find(impviz_listings *listings, guint seq, const char *path,
+                             const impviz_stat *st, gconstpointer *found);
+/* Keeps the listing found (a handle from impviz_listings_find) for the next save. The next save
+ * holds the listings kept and put, in the order of these calls. */
+void impviz_listings_keep(impviz_listings *listings, gconstpointer found);
 /* Keeps entries (copied) as the listing of the directory at path, taken after st, for the next
  * save. */
 void impviz_listings_put(impviz_listings *listings, const char *path, const impviz_stat *st,

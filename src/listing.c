@@ -11,8 +11,12 @@
  *
  *   header   magic, format version, byte-order mark, snapshot time, directory count, payload
  *            length, payload hash
- *   payload  per directory, sorted by path: path length and path, stat fields, entry count, then
- *            per entry its type, name length and name
+ *   payload  per directory, in the order the writing run walked them: path length and path, stat
+ *            fields, entry count, then per entry its type, name length and name
+ *
+ * A run that walks the same tree asks for the directories in the same order, so the k-th listing
+ * asked for is found at the k-th record without hashing its path; a path index is made only when
+ * that fails (the tree changed).
  *
  * Invariants: a file that fails any check is ignored as a whole and nothing outside it is read;
  * saving is best effort (the parse cache beside it reports an unwritable directory).
@@ -23,7 +27,7 @@
 #include <string.h>
 
 /* Bump when the layout changes. */
-#define LISTING_FORMAT 1
+#define LISTING_FORMAT 2
 #define LISTING_FILE "dirs.cache"
 #define LISTING_MAGIC "IMPVIZL\n"
 #define BYTE_ORDER_MARK 0x01020304u
@@ -41,19 +45,30 @@ typedef struct {
 typedef struct {
     const guchar *at; /* its first byte */
     gsize len;
+    const char *path; /* in loaded */
     impviz_stat st;
     guint32 n_entries;
     const guchar *entries; /* the first entry */
 } record;
 
+/* A record of the next save: an old one's bytes (borrowed) or new ones (owned). */
+typedef struct {
+    const guchar *at;
+    gsize len;
+    GBytes *owned; /* or NULL */
+} piece;
+
 struct impviz_listings {
     char *dir;
-    char *loaded;       /* the file read, or NULL */
+    GMappedFile *map;   /* the file, or NULL */
+    const char *loaded; /* its bytes, or NULL when it did not load */
     gint64 snapshot_ns; /* when the run that wrote it started */
-    GHashTable *old;    /* path (borrowed from loaded) -> record * */
-    GHashTable *next;   /* path -> GBytes: this run's records, for the save */
+    GArray *old;        /* record, in the file's order */
+    GMutex index_lock;  /* index's making */
+    GHashTable *index;  /* path (borrowed from loaded) -> record *, or NULL until needed */
+    GArray *next;       /* piece: this run's records in the order kept or put, for the save */
     gint64 started_ns;  /* this run's start: the next save's snapshot */
-    bool changed;       /* a listing was taken anew */
+    bool changed;       /* a listing was taken anew, or kept out of its old place */
 };
 
 /* Reads len bytes at *p into out when they lie before end. */
@@ -66,16 +81,18 @@ static bool take(const guchar **p, const guchar *end, void *out, gsize len)
     return true;
 }
 
-/* Indexes the payload; false when any record is malformed. */
+/* Splits the payload into records; false when any is malformed. */
 static bool index_payload(impviz_listings *l, const guchar *p, const guchar *end, guint64 n)
 {
+    g_array_set_size(l->old, (guint)n);
     for (guint64 i = 0; i < n; i++) {
-        record *r = g_new0(record, 1);
+        record *r = &g_array_index(l->old, record, i);
         r->at = p;
         guint32 path_len;
-        const char *path = (const char *)p + sizeof path_len;
+        r->path = (const char *)p + sizeof path_len;
         bool ok = take(&p, end, &path_len, sizeof path_len) && path_len > 0 &&
-                  (gsize)(end - p) > path_len && p[path_len] == '\0';
+                  (gsize)(end - p) > path_len && p[path_len] == '\0' &&
+                  memchr(p, '\0', path_len) == NULL;
         if (ok) {
             p += path_len + 1;
             ok = take(&p, end, &r->st.size, sizeof r->st.size) &&
@@ -94,17 +111,14 @@ static bool index_payload(impviz_listings *l, const guchar *p, const guchar *end
                  memchr(p, '\0', name_len) == NULL;
             p += ok ? name_len + 1 : 0;
         }
-        if (!ok || strlen(path) != path_len || g_hash_table_contains(l->old, path)) {
-            g_free(r);
+        if (!ok)
             return false;
-        }
         r->len = (gsize)(p - r->at);
-        g_hash_table_insert(l->old, (gpointer)path, r);
     }
     return p == end;
 }
 
-static void load(impviz_listings *l, char *data, gsize len)
+static void load(impviz_listings *l, const char *data, gsize len)
 {
     header h;
     if (len < sizeof h)
@@ -119,7 +133,7 @@ static void load(impviz_listings *l, char *data, gsize len)
     l->loaded = data;
     l->snapshot_ns = h.snapshot_ns;
     if (!index_payload(l, payload, payload + h.payload_len, h.n_dirs)) {
-        g_hash_table_remove_all(l->old);
+        g_array_set_size(l->old, 0);
         l->loaded = NULL;
     }
 }
@@ -129,15 +143,16 @@ impviz_listings *impviz_listings_open(const char *dir)
     impviz_listings *l = g_new0(impviz_listings, 1);
     l->dir = g_strdup(dir);
     l->started_ns = g_get_real_time() * 1000;
-    l->old = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
-    l->next = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_bytes_unref);
+    l->old = g_array_new(FALSE, FALSE, sizeof(record));
+    g_mutex_init(&l->index_lock);
+    l->next = g_array_new(FALSE, FALSE, sizeof(piece));
     char *path = g_build_filename(dir, LISTING_FILE, NULL);
-    char *data = NULL;
-    gsize len = 0;
-    if (g_file_get_contents(path, &data, &len, NULL)) {
-        load(l, data, len);
+    /* mapped, not read: its pages come from the page cache, several per fault, and no copy */
+    l->map = g_mapped_file_new(path, FALSE, NULL);
+    if (l->map) {
+        load(l, g_mapped_file_get_contents(l->map), g_mapped_file_get_length(l->map));
         if (!l->loaded)
-            g_free(data);
+            g_clear_pointer(&l->map, g_mapped_file_unref);
     }
     g_free(path);
     return l;
@@ -147,9 +162,16 @@ void impviz_listings_free(impviz_listings *l)
 {
     if (!l)
         return;
-    g_hash_table_unref(l->old);
-    g_hash_table_unref(l->next);
-    g_free(l->loaded);
+    g_array_unref(l->old);
+    if (l->index)
+        g_hash_table_unref(l->index);
+    g_mutex_clear(&l->index_lock);
+    for (guint i = 0; i < l->next->len; i++)
+        if (g_array_index(l->next, piece, i).owned)
+            g_bytes_unref(g_array_index(l->next, piece, i).owned);
+    g_array_unref(l->next);
+    if (l->map)
+        g_mapped_file_unref(l->map);
     g_free(l->dir);
     g_free(l);
 }
@@ -160,28 +182,56 @@ static bool same_stat(const impviz_stat *a, const impviz_stat *b)
            a->ino == b->ino && a->dev == b->dev;
 }
 
-GArray *impviz_listings_find(const impviz_listings *l, const char *path, const impviz_stat *st)
+/* The record of path, through an index of every record made on first use. */
+static const record *lookup(impviz_listings *l, const char *path)
 {
-    const record *r = g_hash_table_lookup(l->old, path);
+    g_mutex_lock(&l->index_lock);
+    if (!l->index) {
+        l->index = g_hash_table_new(g_str_hash, g_str_equal);
+        for (guint i = 0; i < l->old->len; i++) { /* the first of a path wins */
+            record *r = &g_array_index(l->old, record, i);
+            if (!g_hash_table_contains(l->index, r->path))
+                g_hash_table_insert(l->index, (gpointer)r->path, r);
+        }
+    }
+    g_mutex_unlock(&l->index_lock);
+    return g_hash_table_lookup(l->index, path);
+}
+
+GArray *impviz_listings_find(impviz_listings *l, guint seq, const char *path, const impviz_stat *st,
+                             gconstpointer *found)
+{
+    const record *r = NULL;
+    if (seq < l->old->len && strcmp(g_array_index(l->old, record, seq).path, path) == 0)
+        r = &g_array_index(l->old, record, seq);
+    else if (l->old->len)
+        r = lookup(l, path);
     if (!r || !same_stat(&r->st, st) || r->st.mtime_ns > l->snapshot_ns - RACY_NS)
         return NULL;
     GArray *entries = g_array_sized_new(FALSE, FALSE, sizeof(impviz_dir_entry), r->n_entries);
+    g_array_set_size(entries, r->n_entries);
     const guchar *p = r->entries;
     for (guint32 k = 0; k < r->n_entries; k++) { /* index_payload checked every bound */
         guint32 name_len;
         memcpy(&name_len, p + 1, sizeof name_len);
-        impviz_dir_entry e = {(char *)p + 1 + sizeof name_len, p[0]}; /* NUL-terminated there */
+        impviz_dir_entry *e = &g_array_index(entries, impviz_dir_entry, k);
+        e->name = (char *)p + 1 + sizeof name_len; /* NUL-terminated there */
+        e->type = p[0];
         p += 1 + sizeof name_len + name_len + 1;
-        g_array_append_val(entries, e);
     }
+    if (found)
+        *found = r;
     return entries;
 }
 
-void impviz_listings_keep(impviz_listings *l, const char *path)
+void impviz_listings_keep(impviz_listings *l, gconstpointer found)
 {
-    const record *r = g_hash_table_lookup(l->old, path);
-    if (r)
-        g_hash_table_replace(l->next, g_strdup(path), g_bytes_new_static(r->at, r->len));
+    const record *r = found;
+    /* in its old place, after every record before it: the file need not change for it */
+    if (r != &g_array_index(l->old, record, l->next->len))
+        l->changed = true;
+    piece kept = {r->at, r->len, NULL};
+    g_array_append_val(l->next, kept);
 }
 
 void impviz_listings_put(impviz_listings *l, const char *path, const impviz_stat *st,
@@ -205,23 +255,17 @@ void impviz_listings_put(impviz_listings *l, const char *path, const impviz_stat
         g_byte_array_append(b, (const guint8 *)&name_len, sizeof name_len);
         g_byte_array_append(b, (const guint8 *)e->name, name_len + 1);
     }
-    g_hash_table_replace(l->next, g_strdup(path), g_byte_array_free_to_bytes(b));
+    piece put = {NULL, 0, g_byte_array_free_to_bytes(b)};
+    put.at = g_bytes_get_data(put.owned, &put.len);
+    g_array_append_val(l->next, put);
     l->changed = true;
-}
-
-static int str_ptr_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 void impviz_listings_save(impviz_listings *l)
 {
-    guint n = g_hash_table_size(l->next);
-    if (!l->changed && n == g_hash_table_size(l->old))
-        return; /* every listing reused: the file on disk says it all */
-    guint n_keys;
-    gpointer *paths = g_hash_table_get_keys_as_array(l->next, &n_keys);
-    qsort(paths, n_keys, sizeof *paths, str_ptr_cmp);
+    guint n = l->next->len;
+    if (!l->changed && n == l->old->len)
+        return; /* every listing reused in its place: the file on disk says it all */
     GByteArray *buf = g_byte_array_new();
     header h = {.format = LISTING_FORMAT,
                 .byte_order = BYTE_ORDER_MARK,
@@ -230,9 +274,8 @@ void impviz_listings_save(impviz_listings *l)
     memcpy(h.magic, LISTING_MAGIC, 8);
     g_byte_array_append(buf, (const guint8 *)&h, sizeof h);
     for (guint i = 0; i < n; i++) {
-        gsize len;
-        const guint8 *data = g_bytes_get_data(g_hash_table_lookup(l->next, paths[i]), &len);
-        g_byte_array_append(buf, data, (guint)len);
+        const piece *p = &g_array_index(l->next, piece, i);
+        g_byte_array_append(buf, p->at, (guint)p->len);
     }
     h.payload_len = buf->len - sizeof h;
     h.payload_hash = impviz_hash_bytes(buf->data + sizeof h, h.payload_len);
@@ -243,5 +286,4 @@ void impviz_listings_save(impviz_listings *l)
         g_file_set_contents(final, (const char *)buf->data, buf->len, NULL);
     g_free(final);
     g_byte_array_unref(buf);
-    g_free(paths);
 }

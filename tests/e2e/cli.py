@@ -84,6 +84,14 @@ for fmt in ("json", "dot", "svg", "text"):
                 env={"GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=0"})[1]
     check(moved == outs[0], f"{fmt} output independent of the heap's layout")
 
+# values attached to short options, as getopt takes them: -j2, -Tjson, -oFILE
+joined = os.path.join(tmp, "joined.json")
+rc, _, err = run(A.impviz, BEFORE, "-j2", "-Tjson", "-o" + joined)
+equal((rc, err), (0, ""), "-j2 -Tjson -oFILE run")
+equal(open(joined).read(), run(A.impviz, BEFORE, "-j", "2", "-T", "json")[1],
+      "-j2 -Tjson -oFILE as -j 2 -T json -o FILE")
+usage([BEFORE, "-jx"], "Cannot parse integer value “x” for --jobs")
+
 # --exclude matches paths relative to the root; -q silences warnings; --externals adds nodes
 data = run_json(A.impviz, BEFORE, "--exclude", "netlayers/layer_b.py")
 check("netlayers.layer_b" not in [m["name"] for m in data["modules"]], "--exclude drops a file")

@@ -46,7 +46,8 @@ static char *show(GArray *a)
 static char *get(const char *dir, const char *path, const impviz_stat *st)
 {
     impviz_listings *l = impviz_listings_open(dir);
-    char *got = show(impviz_listings_find(l, path, st)); /* before the listings are freed */
+    char *got =
+        show(impviz_listings_find(l, 0, path, st, NULL)); /* before the listings are freed */
     impviz_listings_free(l);
     return got;
 }
@@ -104,8 +105,9 @@ int main(void)
 
     /* a run that reuses only some listings saves only those */
     l = impviz_listings_open(dir);
-    got = show(impviz_listings_find(l, "/p/pkg", &old));
-    impviz_listings_keep(l, "/p/pkg"); /* as the walk does with a listing found */
+    gconstpointer found = NULL;
+    got = show(impviz_listings_find(l, 0, "/p/pkg", &old, &found));
+    impviz_listings_keep(l, found); /* as the walk does with a listing found */
     CHECK_STR(got, want);
     g_free(got);
     impviz_listings_save(l);
@@ -142,6 +144,35 @@ int main(void)
     }
     CHECK(refused == checks);
     g_free(bytes);
+
+    /* the walk's order: a run that keeps every listing in its place leaves the file alone; one
+     * that meets them in another order (looked up by path) writes them in that order */
+    l = impviz_listings_open(dir); /* the damaged file holds none */
+    a = entries_of(names, types);
+    impviz_listings_put(l, "/q/a", &old, a);
+    impviz_listings_put(l, "/q/b", &old, a);
+    entries_free(a);
+    impviz_listings_save(l);
+    impviz_listings_free(l);
+    const char *order[][2] = {{"/q/a", "/q/b"}, {"/q/b", "/q/a"}, {"/q/b", "/q/a"}};
+    const bool rewritten[] = {false, true, false};
+    for (guint run = 0; run < G_N_ELEMENTS(order); run++) {
+        GStatBuf before, after;
+        CHECK(g_stat(file, &before) == 0);
+        l = impviz_listings_open(dir);
+        for (guint seq = 0; seq < 2; seq++) {
+            gconstpointer handle = NULL;
+            got = show(impviz_listings_find(l, seq, order[run][seq], &old, &handle));
+            CHECK_STR(got, want);
+            CHECK(handle != NULL);
+            impviz_listings_keep(l, handle);
+            g_free(got);
+        }
+        impviz_listings_save(l);
+        impviz_listings_free(l);
+        CHECK(g_stat(file, &after) == 0);
+        CHECK((before.st_ino != after.st_ino) == rewritten[run]); /* a new file is renamed in */
+    }
 
     g_unlink(file);
     g_rmdir(dir);
