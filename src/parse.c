@@ -70,10 +70,6 @@ struct impviz_parser {
     GPtrArray *cursors; /* TSTreeCursor *, owned: taken and given back in stack order by a walk */
     GArray *stack;      /* pending: scratch for the walk's subtree visits, reused */
     GString *text;      /* scratch for statement_text, reused */
-    /* the file being walked: its records grow here, then are copied out (a file's
-       arrays then take one allocation each and leave no outgrown ones behind), and what the
-       bytes mention (walk.imports, words, dots); reused */
-    GArray *imports, *events, *word_imports, *words, *dots;
 };
 
 /* Where the bytes mention a dynamic-import word: [start, end) of one occurrence. */
@@ -92,7 +88,6 @@ typedef struct {
     GArray *imports;                 /* uint32_t offsets of the word "import", ascending */
     GArray *words;                   /* span: import_module, __import__, attach, by start */
     GArray *dots;                    /* uint32_t offsets of '.' in ascending order, or NULL */
-                                     /* (the three borrowed from the parser) */
     GHashTable *lazy_modules;        /* names in __lazy_modules__ -> NULL, or NULL */
     GHashTable *importlib_names;     /* names bound to the importlib module */
     GHashTable *import_module_names; /* names bound to importlib.import_module */
@@ -155,11 +150,6 @@ impviz_parser *impviz_parser_new(void)
     p->cursors = g_ptr_array_new_with_free_func(cursor_free);
     p->stack = g_array_new(FALSE, FALSE, sizeof(pending));
     p->text = g_string_new(NULL);
-    p->imports = g_array_new(FALSE, FALSE, sizeof(impviz_import));
-    p->events = g_array_new(FALSE, FALSE, sizeof(impviz_event));
-    p->word_imports = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-    p->words = g_array_new(FALSE, FALSE, sizeof(span));
-    p->dots = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     return p;
 }
 
@@ -172,11 +162,6 @@ void impviz_parser_free(impviz_parser *p)
     g_ptr_array_unref(p->cursors);
     g_array_unref(p->stack);
     g_string_free(p->text, TRUE);
-    g_array_unref(p->imports);
-    g_array_unref(p->events);
-    g_array_unref(p->word_imports);
-    g_array_unref(p->words);
-    g_array_unref(p->dots);
     g_free(p);
 }
 
@@ -288,10 +273,8 @@ static gint span_order(gconstpointer a, gconstpointer b)
  * __import__; attach (by its 'h'). */
 static void find_words(walk *w)
 {
-    w->imports = w->parser->word_imports;
-    w->words = w->parser->words;
-    g_array_set_size(w->imports, 0);
-    g_array_set_size(w->words, 0);
+    w->imports = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    w->words = g_array_new(FALSE, FALSE, sizeof(span));
     const char *s = w->src, *end = w->src + w->len;
     for (const char *p = s; (p = memchr(p, 'p', (size_t)(end - p))); p++) {
         if (p - s < 2 || end - p < 4 || memcmp(p - 2, "import", 6) != 0)
@@ -383,8 +366,7 @@ static bool may_import_dynamically(walk *w, TSNode n)
 static bool has_dot(walk *w, TSNode n)
 {
     if (!w->dots) {
-        w->dots = w->parser->dots;
-        g_array_set_size(w->dots, 0);
+        w->dots = g_array_new(FALSE, FALSE, sizeof(uint32_t));
         const char *end = w->src + w->len;
         for (const char *p = w->src; (p = memchr(p, '.', (size_t)(end - p))); p++) {
             uint32_t at = (uint32_t)(p - w->src);
@@ -1550,15 +1532,6 @@ static bool decode_source(impviz_parser *parser, const char **bytes, size_t *len
     return true;
 }
 
-/* A copy of a, in one allocation of its size. Caller frees. */
-static GArray *array_copy_exact(const GArray *a)
-{
-    guint size = g_array_get_element_size((GArray *)a);
-    GArray *copy = g_array_sized_new(FALSE, FALSE, size, a->len);
-    g_array_append_vals(copy, a->data, a->len);
-    return copy;
-}
-
 impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_t len,
                                  const char **why)
 {
@@ -1567,10 +1540,8 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
         return NULL;
 
     impviz_file *f = g_new0(impviz_file, 1);
-    f->imports = parser->imports;
-    f->events = parser->events;
-    g_array_set_size(f->imports, 0);
-    g_array_set_size(f->events, 0);
+    f->imports = g_array_new(FALSE, FALSE, sizeof(impviz_import));
+    f->events = g_array_new(FALSE, FALSE, sizeof(impviz_event));
     f->strings = g_string_chunk_new(len / 8 + 256);
     const char *bad = NULL;
     if (!converted && !utf8_validate(bytes, len, &bad)) /* tree-sitter reads it anyway */
@@ -1641,8 +1612,10 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
         g_hash_table_unref(w.import_module_names);
     if (w.lazy_loader_names)
         g_hash_table_unref(w.lazy_loader_names);
-    f->imports = array_copy_exact(f->imports);
-    f->events = array_copy_exact(f->events);
+    g_array_unref(w.imports);
+    g_array_unref(w.words);
+    if (w.dots)
+        g_array_unref(w.dots);
     ts_tree_delete(tree);
     g_free(converted);
     return f;
