@@ -70,31 +70,78 @@ static bool tagged_uncertain(gpointer v)
     return ((guintptr)v & UNCERTAIN_BIT) != 0;
 }
 
+/* Memory that is freed all at once: a simulation's module objects and their maps live as long
+ * as its state, so they are cut from big blocks rather than allocated (and freed) one by one. A
+ * map that grows leaves its old slots behind, at most as many as it has. */
+typedef struct {
+    GPtrArray *blocks; /* owned */
+    char *next, *end;  /* the free part of the last block */
+} arena;
+
+#define ARENA_BLOCK (64u << 10)
+
+static void arena_init(arena *ar)
+{
+    ar->blocks = g_ptr_array_new_with_free_func(g_free);
+    ar->next = ar->end = NULL;
+}
+
+/* Makes the next size bytes come from one block of that size: a copy whose size is known
+ * wastes nothing. */
+static void arena_reserve(arena *ar, gsize size)
+{
+    if ((gsize)(ar->end - ar->next) >= size)
+        return;
+    ar->next = g_malloc(size);
+    ar->end = ar->next + size;
+    g_ptr_array_add(ar->blocks, ar->next);
+}
+
+static void arena_release(arena *ar)
+{
+    g_ptr_array_unref(ar->blocks);
+}
+
+/* size bytes, 8-byte aligned, valid until arena_release. */
+static gpointer arena_alloc(arena *ar, gsize size)
+{
+    size = (size + 7) & ~(gsize)7;
+    if ((gsize)(ar->end - ar->next) < size) {
+        if (size > ARENA_BLOCK / 4) { /* a block of its own; the current one stays in use */
+            gpointer big = g_malloc(size);
+            g_ptr_array_add(ar->blocks, big);
+            return big;
+        }
+        ar->next = g_malloc(ARENA_BLOCK);
+        ar->end = ar->next + ARENA_BLOCK;
+        g_ptr_array_add(ar->blocks, ar->next);
+    }
+    gpointer p = ar->next;
+    ar->next += size;
+    return p;
+}
+
 /* A map from guint keys to non-NULL pointers: open addressing, linear probing, deletion by
  * shifting back. The capacity is a power of two (or 0), at most half of it used. Namespaces
- * (name key -> tagged value) and sys.modules (module id -> object). */
+ * (name key -> tagged value) and sys.modules (module id -> object). Its slots belong to an
+ * arena. */
 typedef struct {
     guint *keys;           /* key + 1; 0: an empty slot. One allocation with values */
     gpointer *values;      /* right after keys (cap is a multiple of 8) */
     guint cap, len, shift; /* shift: 32 - log2(cap) */
 } intmap;
 
-/* Gives m cap empty slots. */
-static void intmap_alloc(intmap *m, guint cap)
+/* Gives m cap empty slots, from ar. */
+static void intmap_alloc(arena *ar, intmap *m, guint cap)
 {
     m->cap = cap;
-    m->keys = g_malloc(cap * (sizeof(guint) + sizeof(gpointer)));
+    m->keys = arena_alloc(ar, cap * (sizeof(guint) + sizeof(gpointer)));
     m->values = (gpointer *)(void *)(m->keys + cap);
 }
 
 static guint intmap_home(const intmap *m, guint key)
 {
     return (guint)(((guint32)(key + 1) * 2654435769u) >> m->shift);
-}
-
-static void intmap_release(intmap *m)
-{
-    g_free(m->keys);
 }
 
 static gpointer intmap_get(const intmap *m, guint key)
@@ -118,9 +165,9 @@ static guint intmap_slot(const intmap *m, guint key)
     return i;
 }
 
-/* Maps key to value (replacing its value if it has one). Replacing never moves the entries, so
- * a walk over m's slots may replace values as it goes. */
-static void intmap_set(intmap *m, guint key, gpointer value)
+/* Maps key to value (replacing its value if it has one), growing m in ar. Replacing never moves
+ * the entries, so a walk over m's slots may replace values as it goes. */
+static void intmap_set(arena *ar, intmap *m, guint key, gpointer value)
 {
     guint i = m->cap ? intmap_slot(m, key) : 0;
     if (m->cap && m->keys[i]) {
@@ -129,7 +176,7 @@ static void intmap_set(intmap *m, guint key, gpointer value)
     }
     if (2 * (m->len + 1) > m->cap) {
         intmap old = *m;
-        intmap_alloc(m, old.cap ? 2 * old.cap : 8);
+        intmap_alloc(ar, m, old.cap ? 2 * old.cap : 8);
         m->shift = old.cap ? old.shift - 1 : 32 - 3;
         memset(m->keys, 0, m->cap * sizeof(guint));
         for (guint j = 0; j < old.cap; j++) {
@@ -139,7 +186,6 @@ static void intmap_set(intmap *m, guint key, gpointer value)
             m->keys[k] = old.keys[j];
             m->values[k] = old.values[j];
         }
-        intmap_release(&old);
         i = intmap_slot(m, key);
     }
     m->len++;
@@ -214,8 +260,10 @@ typedef struct {
     guint key;        /* name key of the last part: the attribute in the parent */
     bool is_package;
     const impviz_file *file; /* NULL: a namespace package, or a file that could not be read */
-    op *ops;                 /* one per file event */
     part *parts;
+    guint n_ops; /* the file's events */
+    op ops[];    /* one per file event, and one more: in the unit's allocation, which a module's
+                    run reads first */
 } unit;
 
 typedef struct state state;
@@ -290,7 +338,6 @@ static void program_free(program *pg)
         state_free(pg->snapshots[i]);
         if (!pg->units[i])
             continue;
-        g_free(pg->units[i]->ops);
         g_free(pg->units[i]->parts);
         g_free(pg->units[i]);
     }
@@ -395,7 +442,10 @@ static void compile_import(program *pg, guint id, const impviz_import *imp, op *
 /* Module id's unit, compiled now. Under pg->lock. */
 static unit *unit_compile(program *pg, guint id)
 {
-    unit *u = g_new0(unit, 1);
+    const impviz_file *file = id < pg->n_modules ? file_at(pg->a, id) : NULL;
+    guint n = file ? file->events->len : 0;
+    unit *u = g_malloc0(sizeof(unit) + (n + 1) * sizeof(op));
+    u->n_ops = n;
     u->name = module_name(pg, id);
     u->index = id < pg->n_modules ? (gint)id : -1;
     u->is_package = u->index < 0 || module_at(pg->a, id)->is_package;
@@ -407,12 +457,11 @@ static unit *unit_compile(program *pg, guint id)
         g_free(parent);
     }
     u->key = name_key(pg, dot ? dot + 1 : u->name);
-    u->file = u->index < 0 ? NULL : file_at(pg->a, id);
+    u->file = file;
     if (!u->file)
         return u;
     const GArray *events = u->file->events;
     GArray *parts = g_array_new(FALSE, FALSE, sizeof(part));
-    u->ops = g_new0(op, events->len + 1);
     for (guint i = 0; i < events->len; i++) {
         const impviz_event *ev = &g_array_index(events, impviz_event, i);
         op *o = &u->ops[i];
@@ -459,8 +508,7 @@ static const unit *unit_get(program *pg, guint id)
  * sys.modules, and a later import makes a new one). */
 typedef struct {
     guint id;
-    guint serial;  /* its index in state.objects */
-    bool in_block; /* allocated in state.block, not alone */
+    guint serial; /* its index in state.objects */
     const unit *u;
     intmap ns;         /* name key -> tagged value */
     bool initializing; /* its code is still running */
@@ -478,8 +526,8 @@ typedef struct {
 struct state {
     program *pg;
     intmap modules;     /* sys.modules: module id -> object * */
-    GPtrArray *objects; /* every object made, owned */
-    object *block;      /* the objects copied from a snapshot (state_copy), in one allocation */
+    GPtrArray *objects; /* every object made, in arena */
+    arena arena;        /* objects and the slots of every intmap here */
     GArray *frames;     /* impviz_frame: the modules running now, outermost first */
     GArray *tries;      /* guint: TRY ops whose body runs, of every running module */
     sim_error error;    /* set while an exception propagates */
@@ -498,14 +546,11 @@ struct state {
 #define MAX_IMPORT_DEPTH 2000
 #endif
 
-static void object_free(gpointer p)
+static void object_release(gpointer p)
 {
     object *o = p;
-    intmap_release(&o->ns);
     if (o->loading)
         g_array_unref(o->loading);
-    if (!o->in_block)
-        g_free(o);
 }
 
 static void raise_error(state *s, impviz_error_type type, char *message)
@@ -564,13 +609,14 @@ static bool find_and_load(state *s, gint id, gint parent, object **out)
         s->assumptions = s->truncated = true;
         return true;
     }
-    object *o = g_new0(object, 1);
+    object *o = arena_alloc(&s->arena, sizeof *o);
+    memset(o, 0, sizeof *o);
     o->id = (guint)id;
     o->u = u;
     o->initializing = true;
     o->serial = s->objects->len;
     g_ptr_array_add(s->objects, o);
-    intmap_set(&s->modules, o->id, o);
+    intmap_set(&s->arena, &s->modules, o->id, o);
     object *p = sys_module(s, parent);
     if (p) {
         if (!p->loading)
@@ -589,7 +635,7 @@ static bool find_and_load(state *s, gint id, gint parent, object **out)
         *out = o;
         p = sys_module(s, parent);
         if (p)
-            intmap_set(&p->ns, u->key, o);
+            intmap_set(&s->arena, &p->ns, u->key, o);
     }
     return ok;
 }
@@ -660,7 +706,7 @@ static bool run_import(state *s, object *o, const op *ev)
         for (guint i = 0; ev->bind && i < target->ns.cap; i++) {
             guint k = target->ns.keys[i];
             if (k && !((k - 1) & KEY_PRIVATE))
-                intmap_set(&o->ns, k - 1, target->ns.values[i]);
+                intmap_set(&s->arena, &o->ns, k - 1, target->ns.values[i]);
         }
         if (target->open)
             o->open = true;
@@ -682,7 +728,7 @@ static bool run_import(state *s, object *o, const op *ev)
             }
         }
         if (ev->bind)
-            intmap_set(&o->ns, ev->key, tag(v, ev->uncertain));
+            intmap_set(&s->arena, &o->ns, ev->key, tag(v, ev->uncertain));
         return true;
     }
     /* `import a.b.c` then imports a again: a.b.c may have been in sys.modules while a, whose
@@ -720,7 +766,7 @@ static bool run_import(state *s, object *o, const op *ev)
         v = next;
     }
     if (ok)
-        intmap_set(&o->ns, ev->key, tag(v, ev->uncertain));
+        intmap_set(&s->arena, &o->ns, ev->key, tag(v, ev->uncertain));
     return ok;
 }
 
@@ -814,7 +860,7 @@ static bool exec_module(state *s, object *o)
     guint depth = s->frames->len - 1;
     guint base = s->tries->len; /* this module's tries are above base */
     const op *ops = u->ops;
-    guint n = u->file->events->len;
+    guint n = u->n_ops;
     bool ok = true;
     for (guint i = 0; i < n; i++) {
         const op *ev = &ops[i];
@@ -834,7 +880,8 @@ static bool exec_module(state *s, object *o)
             break;
         case IMPVIZ_EV_BIND:
             if (ev->bind)
-                intmap_set(&o->ns, ev->key, tag(ev->none ? NONE : OPAQUE, ev->uncertain));
+                intmap_set(&s->arena, &o->ns, ev->key,
+                           tag(ev->none ? NONE : OPAQUE, ev->uncertain));
             break;
         case IMPVIZ_EV_USE:
             step = run_use(s, o, ev);
@@ -898,7 +945,8 @@ static void state_init(state *s, program *pg, guint64 limit)
     memset(s, 0, sizeof *s);
     s->pg = pg;
     s->limit = limit;
-    s->objects = g_ptr_array_new_with_free_func(object_free);
+    s->objects = g_ptr_array_new_with_free_func(object_release);
+    arena_init(&s->arena);
     s->frames = g_array_new(FALSE, FALSE, sizeof(impviz_frame));
     s->tries = g_array_new(FALSE, FALSE, sizeof(guint));
 }
@@ -906,9 +954,8 @@ static void state_init(state *s, program *pg, guint64 limit)
 static void state_release(state *s)
 {
     clear_error(s);
-    intmap_release(&s->modules);
     g_ptr_array_unref(s->objects);
-    g_free(s->block);
+    arena_release(&s->arena);
     g_array_unref(s->frames);
     g_array_unref(s->tries);
 }
@@ -942,12 +989,12 @@ static gpointer remap(gpointer v, object *const *copies)
     return tag(copies[((const object *)u)->serial], tagged_uncertain(v));
 }
 
-static void intmap_copy(intmap *m, const intmap *from, object *const *copies)
+static void intmap_copy(arena *ar, intmap *m, const intmap *from, object *const *copies)
 {
     *m = *from;
     if (!from->cap)
         return;
-    intmap_alloc(m, from->cap);
+    intmap_alloc(ar, m, from->cap);
     memcpy(m->keys, from->keys, from->cap * sizeof(guint));
     for (guint i = 0; i < from->cap; i++)
         if (from->keys[i])
@@ -969,17 +1016,16 @@ static void state_copy(state *s, const state *from)
     guint n = from->objects->len;
     g_ptr_array_set_size(s->objects, n);
     object **copies = (object **)s->objects->pdata;
-    s->block = g_new(object, n);
+    object *block = arena_alloc(&s->arena, n * sizeof(object));
     for (guint i = 0; i < n; i++) {
-        copies[i] = &s->block[i];
+        copies[i] = &block[i];
         *copies[i] = *(const object *)g_ptr_array_index(from->objects, i);
         copies[i]->loading = NULL; /* none runs: every loading list is empty */
-        copies[i]->in_block = true;
     }
     for (guint i = 0; i < n; i++)
-        intmap_copy(&copies[i]->ns, &((const object *)g_ptr_array_index(from->objects, i))->ns,
-                    copies);
-    intmap_copy(&s->modules, &from->modules, copies);
+        intmap_copy(&s->arena, &copies[i]->ns,
+                    &((const object *)g_ptr_array_index(from->objects, i))->ns, copies);
+    intmap_copy(&s->arena, &s->modules, &from->modules, copies);
 }
 
 /* Keeps a copy of s, the state after `import <id>` in a fresh interpreter, for the imports of
@@ -998,6 +1044,8 @@ static void snapshot_keep(program *pg, guint id, const state *s)
         return;
     state *copy = g_new(state, 1);
     state_init(copy, pg, 0);
+    arena_reserve(&copy->arena,
+                  s->objects->len * sizeof(object) + size * (sizeof(guint) + sizeof(gpointer)));
     state_copy(copy, s);
     g_atomic_pointer_set(&pg->snapshots[id], copy);
 }
@@ -1425,26 +1473,59 @@ static void plan_source(const impviz_analysis *a, const GArray *members, GArray 
     g_ptr_array_unref(names);
 }
 
-/* The imports to defer or restructure so that the component has no import-time cycle. Up to
+static gint uint_cmp(gconstpointer x, gconstpointer y)
+{
+    guint a = *(const guint *)x, b = *(const guint *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* The first of edges (sorted by source) whose source is v, or edges->len. */
+static guint first_edge_of(const GArray *edges, guint v)
+{
+    guint lo = 0, hi = edges->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (g_array_index(edges, impviz_edge, mid).source < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The imports to defer or restructure so that import-time component comp has no cycle. Up to
  * PLAN_ALL_MAX_EDGES edges, every edge's names are looked up first so that the choice prefers
  * imports that can simply be deferred; beyond, only the chosen edges' are. */
-static GPtrArray *suggest(const impviz_analysis *a, const GArray *members, GHashTable *exported,
+static GPtrArray *suggest(const impviz_analysis *a, guint comp, GHashTable *exported,
                           impviz_parser *parser, bool *minimum)
 {
+    const GArray *members = g_ptr_array_index(a->graph->import_time.components, comp);
+    const gint *component_of = a->graph->import_time.component_of;
+    const GArray *all = a->graph->edges;
     GHashTable *local = g_hash_table_new(g_direct_hash, g_direct_equal);
     for (guint i = 0; i < members->len; i++)
         g_hash_table_insert(local, GUINT_TO_POINTER(g_array_index(members, guint, i)),
                             GUINT_TO_POINTER(i + 1));
+    /* the members' edges only, in the graph's (source, target) order: each member's run of
+     * edges, members taken by ascending module index */
+    GArray *sources = g_array_copy((GArray *)members);
+    g_array_sort(sources, uint_cmp);
     GArray *edges = g_array_new(FALSE, FALSE, sizeof(comp_edge));
-    for (guint i = 0; i < a->graph->edges->len; i++) {
-        const impviz_edge *e = &g_array_index(a->graph->edges, impviz_edge, i);
-        guint s = GPOINTER_TO_UINT(g_hash_table_lookup(local, GUINT_TO_POINTER(e->source)));
-        guint t = GPOINTER_TO_UINT(g_hash_table_lookup(local, GUINT_TO_POINTER(e->target)));
-        if (!s || !t || !(e->kinds & EAGER_MASK))
-            continue;
-        comp_edge ce = {.source = s - 1, .target = t - 1, .refs = eager_refs(a, e)};
-        g_array_append_val(edges, ce);
+    for (guint k = 0; k < sources->len; k++) {
+        guint v = g_array_index(sources, guint, k);
+        guint s = GPOINTER_TO_UINT(g_hash_table_lookup(local, GUINT_TO_POINTER(v)));
+        for (guint i = first_edge_of(all, v); i < all->len; i++) {
+            const impviz_edge *e = &g_array_index(all, impviz_edge, i);
+            if (e->source != v)
+                break;
+            if (component_of[e->target] != (gint)comp || !(e->kinds & EAGER_MASK))
+                continue;
+            guint t = GPOINTER_TO_UINT(g_hash_table_lookup(local, GUINT_TO_POINTER(e->target)));
+            comp_edge ce = {.source = s - 1, .target = t - 1, .refs = eager_refs(a, e)};
+            g_array_append_val(edges, ce);
+        }
     }
+    g_array_unref(sources);
     /* graph edges are sorted by (source, target) index and members by index: by local source */
     guint m = edges->len;
     GPtrArray **plans = g_new0(GPtrArray *, m + 1);
@@ -1618,7 +1699,7 @@ impviz_diagnosis *impviz_diagnose(const impviz_analysis *a, guint64 max_steps)
                 d->omitted += c->entries_omitted;
         }
         d->steps += work;
-        c->suggestions = suggest(a, comp, exported, parser, &c->minimum);
+        c->suggestions = suggest(a, i, exported, parser, &c->minimum);
         g_ptr_array_add(d->cycles, c);
     }
     if (pool.pool) {
