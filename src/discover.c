@@ -245,22 +245,18 @@ static impviz_module *add_module(walker *w, guint root, const char *root_dir, ch
     return m;
 }
 
-/* A directory's identity, to spot a symlink that leads back to one of its own ancestors. */
-typedef struct {
-    dev_t dev;
-    ino_t ino;
-} dir_id;
-
 /* Per entry of a directory: whether read_dir took its lstat (of a .py file, a link, or an entry
  * of unknown type: the ones the walk needs one of). */
 enum { LSTAT_NONE, LSTAT_OK, LSTAT_FAILED };
 
-typedef struct {
-    char *rel;         /* directory relative to the root */
-    char *name;        /* dotted package name ("" at the root) */
-    GArray *ancestors; /* dir_id of this directory and every directory above it in the walk */
-    char *dir;         /* the directory's path: the root's, joined with rel */
-    int base;          /* the root's descriptor, or AT_FDCWD */
+typedef struct pending_dir pending_dir;
+struct pending_dir {
+    char *rel;           /* directory relative to the root */
+    char *name;          /* dotted package name ("" at the root) */
+    char *dir;           /* the directory's path: the root's, joined with rel */
+    pending_dir *parent; /* the directory above it in the walk (a reference), or NULL */
+    guint refs;          /* the walk's and its children's (on the walking thread only) */
+    int base;            /* the root's descriptor, or AT_FDCWD */
     /* what read_dir found */
     GArray *entries; /* impviz_dir_entry sorted by name, or NULL: the directory cannot be read */
     guint seq;       /* its place in the walk's order, over every root */
@@ -273,32 +269,48 @@ typedef struct {
     bool have_st;
     struct stat st;    /* the directory's, when have_st */
     struct stat *lst;  /* per entry, when lst_state says so */
-    guint8 *lst_state; /* per entry: LSTAT_* */
-} pending_dir;
+    guint8 *lst_state; /* per entry: LSTAT_* (in lst's block) */
+};
 
-static pending_dir *pending_new(const walk_spec *spec, int base, char *rel, char *name,
-                                GArray *ancestors)
+/* A directory to walk below parent (borrowed, referenced), in one block with its strings. */
+static pending_dir *pending_new(const walk_spec *spec, int base, const char *rel, const char *name,
+                                pending_dir *parent)
 {
-    pending_dir *d = g_new0(pending_dir, 1);
-    d->rel = rel;
-    d->name = name;
-    d->ancestors = ancestors;
-    d->dir = *rel ? path_join(spec->dir, rel) : g_strdup(spec->dir);
+    size_t n_rel = strlen(rel) + 1, n_name = strlen(name) + 1, n_root = strlen(spec->dir);
+    bool slash = *rel && n_root && spec->dir[n_root - 1] != '/';
+    size_t n_dir = n_root + (*rel ? slash + n_rel - 1 : 0) + 1;
+    pending_dir *d = g_malloc0(sizeof *d + n_rel + n_name + n_dir);
+    d->rel = memcpy((char *)(d + 1), rel, n_rel);
+    d->name = memcpy(d->rel + n_rel, name, n_name);
+    d->dir = d->name + n_name;
+    memcpy(d->dir, spec->dir, n_root);
+    if (*rel) { /* path_join's result */
+        if (slash)
+            d->dir[n_root] = '/';
+        memcpy(d->dir + n_root + slash, rel, n_rel);
+    } else {
+        d->dir[n_root] = '\0';
+    }
     d->base = base;
+    d->refs = 1;
+    d->parent = parent;
+    if (parent)
+        parent->refs++;
     return d;
 }
 
+/* Drops a reference to d: the walk's once d is walked, a child's once the child is walked. What
+ * only the walk of d reads goes at once, the rest with the last reference. */
 static void pending_free(pending_dir *d)
 {
-    g_free(d->rel);
-    g_free(d->name);
-    g_array_unref(d->ancestors);
-    g_free(d->dir);
     if (d->entries)
-        g_array_unref(d->entries);
-    g_free(d->lst);
-    g_free(d->lst_state);
-    g_free(d);
+        g_clear_pointer(&d->entries, g_array_unref);
+    g_clear_pointer(&d->lst, g_free);
+    while (d && --d->refs == 0) {
+        pending_dir *up = d->parent;
+        g_free(d);
+        d = up;
+    }
 }
 
 static gint entry_cmp(gconstpointer a, gconstpointer b)
@@ -429,8 +441,10 @@ static void read_dir(walker *w, pending_dir *d)
     }
     place at = place_of(d, fd);
     guint n = d->entries->len;
-    d->lst = g_new(struct stat, n);
-    d->lst_state = g_new0(guint8, n);
+    if (n) { /* the states after the stats, in one block */
+        d->lst = g_malloc(n * (sizeof(struct stat) + 1));
+        d->lst_state = memset((guint8 *)(d->lst + n), LSTAT_NONE, n);
+    }
     for (guint i = 0; i < n; i++) {
         const impviz_dir_entry *e = &g_array_index(d->entries, impviz_dir_entry, i);
         if (e->type == DT_LNK || e->type == DT_UNKNOWN ||
@@ -539,19 +553,14 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
      * rather than with a stat per directory from its parent) */
     if (!first && regular_at(&at, entry_find(entries, "pyvenv.cfg")))
         return;
-    if (cur->have_st) {
-        for (guint i = 0; i < cur->ancestors->len; i++) {
-            dir_id *up = &g_array_index(cur->ancestors, dir_id, i);
-            if (up->dev == cur->st.st_dev && up->ino == cur->st.st_ino) {
-                impviz_diags_add(w->diags, IMPVIZ_WARNING, cur->rel, 0,
-                                 "symbolic link loop: leads back to a directory above it; "
-                                 "not entered");
-                return;
-            }
+    /* a symbolic link that leads back to a directory above it */
+    for (const pending_dir *up = cur->parent; cur->have_st && up; up = up->parent)
+        if (up->have_st && up->st.st_dev == cur->st.st_dev && up->st.st_ino == cur->st.st_ino) {
+            impviz_diags_add(w->diags, IMPVIZ_WARNING, cur->rel, 0,
+                             "symbolic link loop: leads back to a directory above it; "
+                             "not entered");
+            return;
         }
-        dir_id self = {cur->st.st_dev, cur->st.st_ino};
-        g_array_append_val(cur->ancestors, self);
-    }
     /* a directory at the walk's start that is a package has its __init__ registered here */
     for (guint i = 0; i < entries->len; i++) {
         const impviz_dir_entry *e = &g_array_index(entries, impviz_dir_entry, i);
@@ -615,8 +624,8 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
                 goto next_entry;
             }
             char *name = *cur->name ? concat(cur->name, '.', n) : g_strdup(n);
-            g_ptr_array_add(below, pending_new(spec, base, g_steal_pointer(&rel), name,
-                                               g_array_copy(cur->ancestors)));
+            g_ptr_array_add(below, pending_new(spec, base, rel, name, cur));
+            g_free(name);
         } else if (is_reg) {
             size_t len = strlen(n);
             bool stub = g_str_has_suffix(n, ".pyi");
@@ -706,8 +715,8 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
     w->queue = g_ptr_array_new();
     w->next_read = 0;
     w->ended = false;
-    pending_dir *top = pending_new(spec, base, g_strdup(spec->only), start_name,
-                                   g_array_new(FALSE, FALSE, sizeof(dir_id)));
+    pending_dir *top = pending_new(spec, base, spec->only, start_name, NULL);
+    g_free(start_name);
     top->seq = w->seq_base;
     g_ptr_array_add(w->queue, top);
     guint helpers = w->readers ? (guint)g_thread_pool_get_max_threads(w->readers) : 0;
