@@ -58,7 +58,14 @@ typedef struct {
  * in valid UTF-8 (a name that is not UTF-8 cannot be imported: Python sees surrogates). */
 static bool is_identifier(const char *s, size_t n)
 {
-    if (n == 0 || g_ascii_isdigit(s[0]) || !g_utf8_validate_len(s, n, NULL))
+    if (n == 0 || g_ascii_isdigit(s[0]))
+        return false;
+    size_t ascii = 0; /* most names are ASCII: no UTF-8 to check */
+    while (ascii < n && (guchar)s[ascii] < 0x80 && (g_ascii_isalnum(s[ascii]) || s[ascii] == '_'))
+        ascii++;
+    if (ascii == n)
+        return true;
+    if ((guchar)s[ascii] < 0x80 || !g_utf8_validate_len(s, n, NULL))
         return false;
     for (const char *p = s; p < s + n; p = g_utf8_next_char(p)) {
         if ((guchar)*p < 0x80) {
@@ -272,16 +279,24 @@ struct pending_dir {
     guint8 *lst_state; /* per entry: LSTAT_* (in lst's block) */
 };
 
-/* A directory to walk below parent (borrowed, referenced), in one block with its strings. */
-static pending_dir *pending_new(const walk_spec *spec, int base, const char *rel, const char *name,
-                                pending_dir *parent)
+/* A directory to walk below parent (borrowed, referenced), in one block with its strings; its
+ * dotted name is package.leaf, or leaf when package is "". */
+static pending_dir *pending_new(const walk_spec *spec, int base, const char *rel,
+                                const char *package, const char *leaf, pending_dir *parent)
 {
-    size_t n_rel = strlen(rel) + 1, n_name = strlen(name) + 1, n_root = strlen(spec->dir);
+    size_t n_pkg = strlen(package), n_leaf = strlen(leaf);
+    size_t n_name = (n_pkg ? n_pkg + 1 : 0) + n_leaf + 1;
+    size_t n_rel = strlen(rel) + 1, n_root = strlen(spec->dir);
     bool slash = *rel && n_root && spec->dir[n_root - 1] != '/';
     size_t n_dir = n_root + (*rel ? slash + n_rel - 1 : 0) + 1;
     pending_dir *d = g_malloc0(sizeof *d + n_rel + n_name + n_dir);
     d->rel = memcpy((char *)(d + 1), rel, n_rel);
-    d->name = memcpy(d->rel + n_rel, name, n_name);
+    d->name = d->rel + n_rel;
+    if (n_pkg) {
+        memcpy(d->name, package, n_pkg);
+        d->name[n_pkg] = '.';
+    }
+    memcpy(d->name + (n_pkg ? n_pkg + 1 : 0), leaf, n_leaf + 1);
     d->dir = d->name + n_name;
     memcpy(d->dir, spec->dir, n_root);
     if (*rel) { /* path_join's result */
@@ -330,6 +345,20 @@ static const impviz_dir_entry *entry_find(const GArray *entries, const char *nam
     if (entries->len == 0) /* an empty GArray's data is NULL, which bsearch must not get */
         return NULL;
     return bsearch(&key, entries->data, entries->len, sizeof(impviz_dir_entry), entry_cmp);
+}
+
+/* Whether entries hold the name a followed by b (the "x.py" beside a directory x). */
+static bool has_entry_joined(const GArray *entries, const char *a, const char *b)
+{
+    char buf[256]; /* most names: no allocation */
+    size_t na = strlen(a), nb = strlen(b);
+    char *s = na + nb < sizeof buf ? buf : g_malloc(na + nb + 1);
+    memcpy(s, a, na);
+    memcpy(s + na, b, nb + 1);
+    bool found = entry_find(entries, s) != NULL;
+    if (s != buf)
+        g_free(s);
+    return found;
 }
 
 static bool is_python_name(const char *n)
@@ -614,11 +643,9 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
             }
             /* a directory without __init__.py is only a namespace portion: a module file
              * of the same name wins over it, as in CPython's FileFinder */
-            char *as_py = concat(n, '\0', ".py");
-            if (entry_find(entries, as_py))
+            if (has_entry_joined(entries, n, ".py"))
                 full = path_join(dir, n);
             bool shadowed = full && !file_exists(full, "__init__.py");
-            g_free(as_py);
             if (shadowed) {
                 if (!is_venv(full))
                     impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
@@ -627,9 +654,7 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
                                      n);
                 goto next_entry;
             }
-            char *name = *cur->name ? concat(cur->name, '.', n) : g_strdup(n);
-            g_ptr_array_add(below, pending_new(spec, base, rel, name, cur));
-            g_free(name);
+            g_ptr_array_add(below, pending_new(spec, base, rel, cur->name, n, cur));
         } else if (is_reg) {
             size_t len = strlen(n);
             bool stub = g_str_has_suffix(n, ".pyi");
@@ -638,10 +663,7 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
             size_t stem_len = len - (stub ? 4 : 3);
             char *stem = g_strndup(n, stem_len);
             if (stub) {
-                char *py = concat(stem, '\0', ".py");
-                bool has_py = entry_find(entries, py) != NULL;
-                g_free(py);
-                if (has_py) {
+                if (has_entry_joined(entries, stem, ".py")) {
                     g_free(stem);
                     goto next_entry;
                 }
@@ -719,7 +741,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
     w->queue = g_ptr_array_new();
     w->next_read = 0;
     w->ended = false;
-    pending_dir *top = pending_new(spec, base, spec->only, start_name, NULL);
+    pending_dir *top = pending_new(spec, base, spec->only, "", start_name, NULL);
     g_free(start_name);
     top->seq = w->seq_base;
     g_ptr_array_add(w->queue, top);
