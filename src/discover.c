@@ -50,8 +50,12 @@ typedef struct {
     bool walker_waiting;  /* the walking thread waits for was_read */
     bool ended;           /* the current root is walked: readers leave */
     guint seq_base;       /* directories queued for the roots before the current one */
-    bool several_walks;   /* more than one subtree is walked: a module name may come twice */
-    char *last_parent;    /* the parent package of the last module added, known to packages */
+    /* What readers allocated, freed once they have left: freed by this thread while they
+     * allocate, each free would contend for their malloc arena (a third of the walk's time). */
+    GPtrArray *spent_entries; /* GArray * of pending_dir.entries */
+    GPtrArray *spent_stats;   /* pending_dir.lst blocks */
+    bool several_walks;       /* more than one subtree is walked: a module name may come twice */
+    char *last_parent;        /* the parent package of the last module added, known to packages */
 } walker;
 
 /* A Python identifier: ASCII letters, digits and '_', and non-ASCII letters, digits and marks
@@ -315,12 +319,14 @@ static pending_dir *pending_new(const walk_spec *spec, int base, const char *rel
 }
 
 /* Drops a reference to d: the walk's once d is walked, a child's once the child is walked. What
- * only the walk of d reads goes at once, the rest with the last reference. */
-static void pending_free(pending_dir *d)
+ * read_dir made for the walk of d goes to the walker's spent arrays at once (see walker), d with
+ * the last reference. */
+static void pending_free(walker *w, pending_dir *d)
 {
     if (d->entries)
-        g_clear_pointer(&d->entries, g_array_unref);
-    g_clear_pointer(&d->lst, g_free);
+        g_ptr_array_add(w->spent_entries, g_steal_pointer(&d->entries));
+    if (d->lst)
+        g_ptr_array_add(w->spent_stats, g_steal_pointer(&d->lst));
     while (d && --d->refs == 0) {
         pending_dir *up = d->parent;
         g_free(d);
@@ -750,11 +756,13 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
     for (guint t = 0; t < helpers; t++)
         g_thread_pool_push(w->readers, GUINT_TO_POINTER(t + 1), NULL);
     GPtrArray *below = g_ptr_array_new();
+    w->spent_entries = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+    w->spent_stats = g_ptr_array_new_with_free_func(g_free);
     for (guint k = 0; k < w->queue->len; k++) { /* only this thread adds to the queue */
         pending_dir *d = read_for_walk(w, k);
         walk_dir(w, root, spec, base, d, k == 0, below);
         queue_below(w, k, below);
-        pending_free(d);
+        pending_free(w, d);
     }
     g_ptr_array_unref(below);
     g_mutex_lock(&w->lock);
@@ -763,6 +771,8 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
     while (w->readers_busy)
         g_cond_wait(&w->was_read, &w->lock);
     g_mutex_unlock(&w->lock);
+    g_clear_pointer(&w->spent_entries, g_ptr_array_unref);
+    g_clear_pointer(&w->spent_stats, g_ptr_array_unref);
     w->seq_base += w->queue->len;
     g_ptr_array_unref(w->queue);
     w->queue = NULL;
