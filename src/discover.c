@@ -291,7 +291,7 @@ static pending_dir *pending_new(const walk_spec *spec, int base, const char *rel
     size_t n_pkg = strlen(package), n_leaf = strlen(leaf);
     size_t n_name = (n_pkg ? n_pkg + 1 : 0) + n_leaf + 1;
     size_t n_rel = strlen(rel) + 1, n_root = strlen(spec->dir);
-    bool slash = *rel && n_root && spec->dir[n_root - 1] != '/';
+    bool slash = *rel && !(n_root && spec->dir[n_root - 1] == '/'); /* as path_join */
     size_t n_dir = n_root + (*rel ? slash + n_rel - 1 : 0) + 1;
     pending_dir *d = g_malloc0(sizeof *d + n_rel + n_name + n_dir);
     d->rel = memcpy((char *)(d + 1), rel, n_rel);
