@@ -228,7 +228,8 @@ void impviz_listings_keep(impviz_listings *l, gconstpointer found)
 {
     const record *r = found;
     /* in its old place, after every record before it: the file need not change for it */
-    if (r != &g_array_index(l->old, record, l->next->len))
+    guint at = l->next->len;
+    if (at >= l->old->len || r != &g_array_index(l->old, record, at))
         l->changed = true;
     piece kept = {r->at, r->len, NULL};
     g_array_append_val(l->next, kept);
