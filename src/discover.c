@@ -584,7 +584,7 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
                          g_strerror(cur->error == EACCES ? EACCES : ENOENT));
         return;
     }
-    if (cur->listed) /* the listings are only read on the readers' threads, written here */
+    if (cur->listed) /* found by whichever thread read it; kept here, in walk order */
         impviz_listings_keep(w->listings, cur->listing);
     else if (cur->fresh)
         impviz_listings_put(w->listings, dir, &cur->now, entries);
