@@ -5,7 +5,8 @@
  * Parsing is nearly all of the time, so it is spread over a GThreadPool: one worker per thread,
  * each with its own tree-sitter parser, taking the next file from a shared counter (largest files
  * first, so one big file does not finish last). Results land in per-module slots, so the merge is
- * deterministic whatever the timing.
+ * deterministic whatever the timing. Every phase's pool is shared (GLib's own threads, kept
+ * between phases): see impviz_threads_prepare.
  */
 #include "impviz.h"
 
@@ -255,6 +256,27 @@ static char *cache_keys(const impviz_project *p, char *const *abs_roots, const c
     return text;
 }
 
+static void thread_started(gpointer data, gpointer user_data)
+{
+    (void)data;
+    (void)user_data;
+}
+
+void impviz_threads_prepare(guint jobs)
+{
+    if (jobs == 0)
+        jobs = g_get_num_processors();
+    if (jobs < 2)
+        return;
+    /* kept between phases, and for the whole of a run (GLib's default keeps two) */
+    g_thread_pool_set_max_unused_threads((gint)jobs);
+    g_thread_pool_set_max_idle_time(60 * 1000);
+    GThreadPool *pool = g_thread_pool_new(thread_started, NULL, (gint)jobs - 1, FALSE, NULL);
+    for (guint t = 1; t < jobs; t++)
+        g_thread_pool_push(pool, GUINT_TO_POINTER(t), NULL);
+    g_thread_pool_free(pool, FALSE, FALSE); /* the threads go on to wait for other pools */
+}
+
 static void parse_all(const impviz_analysis_opts *opts, impviz_analysis *a, impviz_diags *diags)
 {
     const impviz_project *p = a->project;
@@ -294,7 +316,7 @@ static void parse_all(const impviz_analysis_opts *opts, impviz_analysis *a, impv
     /* this thread is one of the workers: it starts at once, while the others are made */
     GThreadPool *pool = NULL;
     if (jobs > 1) {
-        pool = g_thread_pool_new(parse_worker, &job, (gint)jobs - 1, TRUE, NULL);
+        pool = g_thread_pool_new(parse_worker, &job, (gint)jobs - 1, FALSE, NULL);
         for (guint t = 1; t < jobs; t++)
             g_thread_pool_push(pool, GUINT_TO_POINTER(t), NULL);
     }

@@ -343,16 +343,16 @@ static void options_free(options *o)
 typedef struct {
     const impviz_analysis *analysis;
     const impviz_view_opts *opts;
+    impviz_view *view; /* the result */
 } view_job;
 
-/* A thread's body: the view of a job whose options cannot fail (no --focus); returns it. */
-static gpointer view_build(gpointer data)
+/* A pool task: the view of a job whose options cannot fail (no --focus). */
+static void view_build(gpointer data, gpointer user_data)
 {
-    const view_job *job = data;
-    impviz_view *view = NULL;
-    impviz_status st = impviz_view_new(job->analysis, job->opts, NULL, &view);
+    (void)user_data;
+    view_job *job = data;
+    impviz_status st = impviz_view_new(job->analysis, job->opts, NULL, &job->view);
     g_assert(st == IMPVIZ_OK);
-    return view;
 }
 
 /* ---- leaving: what the process leaves to the kernel --------------------------------------- */
@@ -1155,6 +1155,7 @@ int impviz_cli_main(int argc, char **argv)
         rc = usage_error("%s", "--jobs, --max-file-size and --max-modules take numbers >= 0");
         goto cleanup;
     }
+    impviz_threads_prepare((guint)o.jobs); /* while the rest of the options are checked */
     const char *view_problem = view_args_check();
     if (view_problem) {
         rc = usage_error("%s", view_problem);
@@ -1221,11 +1222,12 @@ int impviz_cli_main(int argc, char **argv)
     bool view_needed = format != IMPVIZ_FORMAT_TEXT || focus;
     /* without --focus a view cannot fail: JSON's goes on another thread while the rest of the
      * report is written, which does not need it */
-    view_job job = {analysis, &vopts};
-    GThread *view_thread = NULL;
-    if (format == IMPVIZ_FORMAT_JSON && !focus && analysis->jobs > 1)
-        view_thread = g_thread_new("impviz-view", view_build, &job);
-    else if (view_needed && impviz_view_new(analysis, &vopts, diags, &view) != IMPVIZ_OK) {
+    view_job job = {analysis, &vopts, NULL};
+    GThreadPool *view_thread = NULL; /* a shared thread: see impviz_threads_prepare */
+    if (format == IMPVIZ_FORMAT_JSON && !focus && analysis->jobs > 1) {
+        view_thread = g_thread_pool_new(view_build, NULL, 1, FALSE, NULL);
+        g_thread_pool_push(view_thread, &job, NULL);
+    } else if (view_needed && impviz_view_new(analysis, &vopts, diags, &view) != IMPVIZ_OK) {
         rc = EXIT_USAGE;
         goto cleanup;
     }
@@ -1234,8 +1236,10 @@ int impviz_cli_main(int argc, char **argv)
         st = impviz_output_open(output, diags, &out);
         impviz_report_writer *writer =
             st == IMPVIZ_OK ? impviz_report_begin(out, analysis, format) : NULL;
-        if (view_thread)
-            view = g_thread_join(view_thread);
+        if (view_thread) {
+            g_thread_pool_free(view_thread, FALSE, TRUE);
+            view = job.view;
+        }
         if (writer) {
             impviz_report_finish(writer, view);
             st = impviz_output_commit(out, diags);

@@ -1683,7 +1683,7 @@ impviz_diagnosis *impviz_diagnose(const impviz_analysis *a, guint64 max_steps)
         g_mutex_init(&pool.lock);
         g_cond_init(&pool.done);
         /* exclusive: its threads end with it (GLib's shared ones outlive the run) */
-        pool.pool = g_thread_pool_new(predict_task_run, &pool, (gint)pool.threads, TRUE, NULL);
+        pool.pool = g_thread_pool_new(predict_task_run, &pool, (gint)pool.threads, FALSE, NULL);
     }
     for (guint i = 0; i < comps->len; i++) {
         const GArray *comp = g_ptr_array_index(comps, i);

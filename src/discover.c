@@ -24,6 +24,17 @@ typedef struct {
     char *skip; /* root-relative subtree to leave out ("" = none), e.g. src/ of a project */
 } walk_spec;
 
+/* A directory an earlier run listed, read ahead of the walk (see prefetch). */
+enum { SLOT_FREE, SLOT_TAKEN, SLOT_DONE };
+typedef struct {
+    gint state;            /* SLOT_*, atomic: a thread takes a slot before reading it */
+    GArray *entries;       /* the kept listing, or NULL: the directory changed or is gone */
+    gconstpointer listing; /* its handle */
+    impviz_stat now;
+    struct stat *lst; /* as pending_dir's */
+    guint8 *lst_state;
+} prefetched;
+
 typedef struct {
     const impviz_discover_opts *opts;
     impviz_diags *diags;
@@ -55,7 +66,13 @@ typedef struct {
     GPtrArray *spent_entries; /* GArray * of pending_dir.entries */
     GPtrArray *spent_stats;   /* pending_dir.lst blocks */
     bool several_walks;       /* more than one subtree is walked: a module name may come twice */
-    char *last_parent;        /* the parent package of the last module added, known to packages */
+    /* Reading ahead in a warm walk (see prefetch) */
+    prefetched *pre;           /* per listing of [pre_lo, pre_hi), or NULL: none */
+    gint pre_lo, pre_hi;       /* the listings in the current root's tree */
+    gint pre_next;             /* atomic: the first listing no thread has taken */
+    const walk_spec *pre_spec; /* the current root */
+    int pre_base;              /* its descriptor */
+    char *last_parent;         /* the parent package of the last module added, known to packages */
 } walker;
 
 /* A Python identifier: ASCII letters, digits and '_', and non-ASCII letters, digits and marks
@@ -277,10 +294,9 @@ struct pending_dir {
     impviz_stat now;       /* the directory's stat before it was read */
     int error;             /* errno when entries is NULL */
     bool read;             /* read_dir is done with it (under the walker's lock) */
-    bool have_st;
-    struct stat st;    /* the directory's, when have_st */
-    struct stat *lst;  /* per entry, when lst_state says so */
-    guint8 *lst_state; /* per entry: LSTAT_* (in lst's block) */
+    bool have_st;          /* now holds the directory's stat */
+    struct stat *lst;      /* per entry, when lst_state says so; NULL when none was taken */
+    guint8 *lst_state;     /* per entry: LSTAT_* (in lst's block) */
 };
 
 /* A directory to walk below parent (borrowed, referenced), in one block with its strings; its
@@ -449,18 +465,150 @@ static GArray *list_dir(int fd)
     return entries;
 }
 
+/* Takes the lstat of each entry of a directory the walk will need one of: a .py file, a link,
+ * an entry of unknown type. *lst (g_malloc'ed, the caller's) and *state (in its block) stay NULL
+ * when no entry needs one, as in most directories of data. */
+static void stat_entries(const place *at, const GArray *entries, struct stat **lst, guint8 **state)
+{
+    guint n = entries->len;
+    for (guint i = 0; i < n; i++) {
+        const impviz_dir_entry *e = &g_array_index(entries, impviz_dir_entry, i);
+        if (!(e->type == DT_LNK || e->type == DT_UNKNOWN ||
+              (e->type == DT_REG && is_python_name(e->name))))
+            continue;
+        if (!*lst) { /* the states after the stats, in one block */
+            *lst = g_malloc(n * (sizeof(struct stat) + 1));
+            *state = memset((guint8 *)(*lst + n), LSTAT_NONE, n);
+        }
+        (*state)[i] =
+            entry_stat(at, e->name, &(*lst)[i], AT_SYMLINK_NOFOLLOW) == 0 ? LSTAT_OK : LSTAT_FAILED;
+    }
+}
+
+/* ---- reading ahead: the directories an earlier run listed ---------------------------------
+ * A warm walk knows its directories before it meets them: the listings are kept in the order the
+ * last run walked them. The readers read them in that order (a stat per directory, the lstats of
+ * its Python files), each taking the next one no thread has taken, without waiting for the walk
+ * to queue them; the walking thread takes one too whenever the directory it needs next is still
+ * being read. No thread waits while a directory is left to read. */
+
+/* Whether path lies in the tree of the root dir (n bytes), and where its part below begins. */
+static const char *below_root(const char *path, const char *dir, size_t n)
+{
+    if (strncmp(path, dir, n) != 0)
+        return NULL;
+    if (path[n] == '\0')
+        return ".";
+    if (n && dir[n - 1] == '/') /* the root is "/" */
+        return path + n;
+    return path[n] == '/' ? path + n + 1 : NULL;
+}
+
+/* Plans reading ahead for the walk of spec from base: the run of listings in its tree, from the
+ * one at the walk's first place (or the first one in it) on. */
+static void prefetch_plan(walker *w, const walk_spec *spec, int base)
+{
+    guint n =
+        w->listings && w->readers && base != AT_FDCWD ? impviz_listings_count(w->listings) : 0;
+    size_t len = strlen(spec->dir);
+    guint lo = w->seq_base;
+    if (lo >= n || !below_root(impviz_listings_path(w->listings, lo), spec->dir, len))
+        for (lo = 0; lo < n && !below_root(impviz_listings_path(w->listings, lo), spec->dir, len);)
+            lo++;
+    guint hi = lo;
+    while (hi < n && below_root(impviz_listings_path(w->listings, hi), spec->dir, len))
+        hi++;
+    if (hi == lo)
+        return;
+    w->pre = g_new0(prefetched, hi - lo);
+    w->pre_lo = (gint)lo;
+    w->pre_hi = (gint)hi;
+    w->pre_next = (gint)lo;
+    w->pre_spec = spec;
+    w->pre_base = base;
+}
+
+/* Reads the i-th listing's directory ahead: its stat and, when that shows no change, the kept
+ * entries and their lstats. */
+static void prefetch_one(walker *w, gint i)
+{
+    prefetched *s = &w->pre[i - w->pre_lo];
+    const char *path = impviz_listings_path(w->listings, (guint)i);
+    place at = {-1, w->pre_base, below_root(path, w->pre_spec->dir, strlen(w->pre_spec->dir))};
+    struct stat st;
+    if (fstatat(at.base, at.rel, &st, 0) == 0) {
+        impviz_stat_set(&s->now, &st);
+        s->entries = impviz_listings_find(w->listings, (guint)i, path, &s->now, &s->listing);
+        if (s->entries)
+            stat_entries(&at, s->entries, &s->lst, &s->lst_state);
+    }
+    g_atomic_int_set(&s->state, SLOT_DONE);
+}
+
+/* Reads ahead the next listing no thread has taken; false when none is left. */
+static bool prefetch_next(walker *w)
+{
+    gint i = g_atomic_int_add(&w->pre_next, 1);
+    if (i >= w->pre_hi)
+        return false;
+    if (g_atomic_int_compare_and_exchange(&w->pre[i - w->pre_lo].state, SLOT_FREE, SLOT_TAKEN))
+        prefetch_one(w, i);
+    return true;
+}
+
+/* Gives d what was read ahead for it; false when nothing was, and nothing will be: then the
+ * caller reads it. */
+static bool prefetched_take(walker *w, pending_dir *d)
+{
+    gint i = impviz_listings_index(w->listings, d->seq, d->dir);
+    if (i < w->pre_lo || i >= w->pre_hi)
+        return false;
+    prefetched *s = &w->pre[i - w->pre_lo];
+    if (g_atomic_int_compare_and_exchange(&s->state, SLOT_FREE, SLOT_TAKEN)) {
+        g_atomic_int_set(&s->state, SLOT_DONE); /* with nothing in it: the readers pass it by */
+        return false;                           /* not reached yet */
+    }
+    while (g_atomic_int_get(&s->state) != SLOT_DONE)
+        if (!prefetch_next(w)) /* another thread is at it: read the next one meanwhile */
+            g_thread_yield();
+    if (!s->entries)
+        return false; /* changed or gone: read it as it is now */
+    d->have_st = true;
+    d->now = s->now;
+    d->entries = g_steal_pointer(&s->entries);
+    d->listed = true;
+    d->listing = s->listing;
+    d->lst = g_steal_pointer(&s->lst);
+    d->lst_state = s->lst_state;
+    return true;
+}
+
+/* Frees what was read ahead and not taken, once the readers have left. */
+static void prefetch_end(walker *w)
+{
+    for (gint i = 0; w->pre && i < w->pre_hi - w->pre_lo; i++) {
+        if (w->pre[i].entries)
+            g_array_unref(w->pre[i].entries);
+        g_free(w->pre[i].lst);
+    }
+    g_clear_pointer(&w->pre, g_free);
+}
+
 /* The I/O of one directory, and nothing else (it may run on a reader thread): its stat, its
  * entries (kept from an earlier run while the stat shows no change, else read), and the lstat of
  * each entry the walk will need one of. */
 static void read_dir(walker *w, pending_dir *d)
 {
+    if (w->pre && prefetched_take(w, d))
+        return;
     const char *rel = place_of(d, -1).rel;
     if (!*rel)
         rel = "."; /* the root itself */
-    if (w->listings && fstatat(d->base, rel, &d->st, 0) == 0) {
+    struct stat st;
+    if (w->listings && fstatat(d->base, rel, &st, 0) == 0) {
         /* one stat instead of reading the directory */
         d->have_st = true;
-        impviz_stat_set(&d->now, &d->st);
+        impviz_stat_set(&d->now, &st);
         d->entries = impviz_listings_find(w->listings, d->seq, d->dir, &d->now, &d->listing);
         d->listed = d->entries != NULL;
     }
@@ -475,23 +623,13 @@ static void read_dir(walker *w, pending_dir *d)
             return;
         }
         d->fresh = d->have_st;
-        if (!d->have_st)
-            d->have_st = fstat(fd, &d->st) == 0;
+        if (!d->have_st && fstat(fd, &st) == 0) {
+            d->have_st = true;
+            impviz_stat_set(&d->now, &st);
+        }
     }
     place at = place_of(d, fd);
-    guint n = d->entries->len;
-    if (n) { /* the states after the stats, in one block */
-        d->lst = g_malloc(n * (sizeof(struct stat) + 1));
-        d->lst_state = memset((guint8 *)(d->lst + n), LSTAT_NONE, n);
-    }
-    for (guint i = 0; i < n; i++) {
-        const impviz_dir_entry *e = &g_array_index(d->entries, impviz_dir_entry, i);
-        if (e->type == DT_LNK || e->type == DT_UNKNOWN ||
-            (e->type == DT_REG && is_python_name(e->name)))
-            d->lst_state[i] = entry_stat(&at, e->name, &d->lst[i], AT_SYMLINK_NOFOLLOW) == 0
-                                  ? LSTAT_OK
-                                  : LSTAT_FAILED;
-    }
+    stat_entries(&at, d->entries, &d->lst, &d->lst_state);
     if (fd >= 0)
         close(fd);
 }
@@ -508,11 +646,14 @@ static void read_next(walker *w)
         g_cond_signal(&w->was_read);
 }
 
-/* A reader: reads queued directories until the root is walked. */
+/* A reader: reads ahead what an earlier run listed, then reads queued directories until the root
+ * is walked. */
 static void read_task(gpointer data, gpointer user_data)
 {
     (void)data;
     walker *w = user_data;
+    while (w->pre && prefetch_next(w))
+        ;
     g_mutex_lock(&w->lock);
     for (;;) {
         if (w->next_read < w->queue->len) {
@@ -594,7 +735,7 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
         return;
     /* a symbolic link that leads back to a directory above it */
     for (const pending_dir *up = cur->parent; cur->have_st && up; up = up->parent)
-        if (up->have_st && up->st.st_dev == cur->st.st_dev && up->st.st_ino == cur->st.st_ino) {
+        if (up->have_st && up->now.dev == cur->now.dev && up->now.ino == cur->now.ino) {
             impviz_diags_add(w->diags, IMPVIZ_WARNING, cur->rel, 0,
                              "symbolic link loop: leads back to a directory above it; "
                              "not entered");
@@ -612,9 +753,10 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
         struct stat st, lst;
         bool have_stat = false;
         bool is_dir = e->type == DT_DIR, is_reg = e->type == DT_REG;
-        if (cur->lst_state[i] == LSTAT_FAILED)
+        guint8 state = cur->lst_state ? cur->lst_state[i] : LSTAT_NONE;
+        if (state == LSTAT_FAILED)
             goto next_entry;
-        if (cur->lst_state[i] == LSTAT_OK) {
+        if (state == LSTAT_OK) {
             lst = cur->lst[i];
             have_stat = true;
             is_dir = S_ISDIR(lst.st_mode);
@@ -751,6 +893,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
     g_free(start_name);
     top->seq = w->seq_base;
     g_ptr_array_add(w->queue, top);
+    prefetch_plan(w, spec, base);
     guint helpers = w->readers ? (guint)g_thread_pool_get_max_threads(w->readers) : 0;
     w->readers_busy = helpers;
     for (guint t = 0; t < helpers; t++)
@@ -771,6 +914,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
     while (w->readers_busy)
         g_cond_wait(&w->was_read, &w->lock);
     g_mutex_unlock(&w->lock);
+    prefetch_end(w);
     g_clear_pointer(&w->spent_entries, g_ptr_array_unref);
     g_clear_pointer(&w->spent_stats, g_ptr_array_unref);
     w->seq_base += w->queue->len;
@@ -984,9 +1128,9 @@ impviz_status impviz_discover(const impviz_discover_opts *opts, impviz_diags *di
     g_mutex_init(&w.lock);
     g_cond_init(&w.queued);
     g_cond_init(&w.was_read);
-    /* the walking thread reads too; exclusive threads, joined when the pool is freed */
+    /* the walking thread reads too; the readers are shared threads (impviz_threads_prepare) */
     if (opts->jobs > 1)
-        w.readers = g_thread_pool_new(read_task, &w, (gint)opts->jobs - 1, TRUE, NULL);
+        w.readers = g_thread_pool_new(read_task, &w, (gint)opts->jobs - 1, FALSE, NULL);
     w.several_walks = specs->len > 1;
     for (guint i = 0; i < specs->len; i++) {
         walk_spec *s = &g_array_index(specs, walk_spec, i);

@@ -108,6 +108,13 @@ void impviz_listings_free(impviz_listings *listings);
  * names are borrowed from listings until impviz_listings_free. */
 GArray *impviz_listings_find(impviz_listings *listings, guint seq, const char *path,
                              const impviz_stat *st, gconstpointer *found);
+/* The number of listings an earlier run kept, and the path of the i-th (i < that number) in the
+ * order that run walked them; borrowed from listings until impviz_listings_free. */
+guint impviz_listings_count(const impviz_listings *listings);
+const char *impviz_listings_path(const impviz_listings *listings, guint i);
+/* The place of path's listing in that order, looked for at seq first (as impviz_listings_find);
+ * -1 when there is none. May run on several threads at once. */
+gint impviz_listings_index(impviz_listings *listings, guint seq, const char *path);
 /* Keeps the listing found (a handle from impviz_listings_find) for the next save. The next save
  * holds the listings kept and put, in the order of these calls. */
 void impviz_listings_keep(impviz_listings *listings, gconstpointer found);
@@ -396,6 +403,13 @@ typedef struct {
     bool *content_known;     /* per module: content_hashes[i] is valid (false: unreadable) */
     guint jobs;              /* threads the analysis may use (0 or 1: one) */
 } impviz_analysis;
+
+/* Starts the threads that a run with jobs threads (0: one per core) shares between its phases,
+ * so that the first phase to push work finds them running: a thread just made may wait for a
+ * core for milliseconds while its maker keeps one busy, and a thread that has run wakes on an
+ * idle core at once. Every GThreadPool of impviz is shared (not exclusive) and takes its threads
+ * from these; they end with the process. Call once, early; optional. */
+void impviz_threads_prepare(guint jobs);
 
 /* Discovers, parses (in opts->jobs threads), resolves and builds the graph. Problems with single
  * files are warnings in diags and the run goes on. Caller frees with impviz_analysis_free. */

@@ -65,7 +65,7 @@ struct impviz_listings {
     gint64 snapshot_ns; /* when the run that wrote it started */
     GArray *old;        /* record, in the file's order */
     GMutex index_lock;  /* index's making */
-    GHashTable *index;  /* path (borrowed from loaded) -> record *, or NULL until needed */
+    GHashTable *index;  /* path (borrowed from loaded) -> its place in old + 1, or NULL */
     GArray *next;       /* piece: this run's records in the order kept or put, for the save */
     gint64 started_ns;  /* this run's start: the next save's snapshot */
     bool changed;       /* a listing was taken anew, or kept out of its old place */
@@ -182,30 +182,41 @@ static bool same_stat(const impviz_stat *a, const impviz_stat *b)
            a->ino == b->ino && a->dev == b->dev;
 }
 
-/* The record of path, through an index of every record made on first use. */
-static const record *lookup(impviz_listings *l, const char *path)
+guint impviz_listings_count(const impviz_listings *l)
 {
+    return l->old->len;
+}
+
+const char *impviz_listings_path(const impviz_listings *l, guint i)
+{
+    return g_array_index(l->old, record, i).path;
+}
+
+gint impviz_listings_index(impviz_listings *l, guint seq, const char *path)
+{
+    if (seq < l->old->len && strcmp(g_array_index(l->old, record, seq).path, path) == 0)
+        return (gint)seq;
+    if (!l->old->len)
+        return -1;
+    /* the tree changed: an index of every record, made on first use */
     g_mutex_lock(&l->index_lock);
     if (!l->index) {
         l->index = g_hash_table_new(g_str_hash, g_str_equal);
         for (guint i = 0; i < l->old->len; i++) { /* the first of a path wins */
             record *r = &g_array_index(l->old, record, i);
             if (!g_hash_table_contains(l->index, r->path))
-                g_hash_table_insert(l->index, (gpointer)r->path, r);
+                g_hash_table_insert(l->index, (gpointer)r->path, GUINT_TO_POINTER(i + 1));
         }
     }
     g_mutex_unlock(&l->index_lock);
-    return g_hash_table_lookup(l->index, path);
+    return (gint)GPOINTER_TO_UINT(g_hash_table_lookup(l->index, path)) - 1;
 }
 
 GArray *impviz_listings_find(impviz_listings *l, guint seq, const char *path, const impviz_stat *st,
                              gconstpointer *found)
 {
-    const record *r = NULL;
-    if (seq < l->old->len && strcmp(g_array_index(l->old, record, seq).path, path) == 0)
-        r = &g_array_index(l->old, record, seq);
-    else if (l->old->len)
-        r = lookup(l, path);
+    gint i = impviz_listings_index(l, seq, path);
+    const record *r = i >= 0 ? &g_array_index(l->old, record, i) : NULL;
     if (!r || !same_stat(&r->st, st) || r->st.mtime_ns > l->snapshot_ns - RACY_NS)
         return NULL;
     GArray *entries = g_array_sized_new(FALSE, FALSE, sizeof(impviz_dir_entry), r->n_entries);

@@ -274,9 +274,8 @@ typedef struct {
     impviz_ref *at;
 } share;
 
-static gpointer resolve_share(gpointer data)
+static void resolve_share(share *s)
 {
-    share *s = data;
     resolver r;
     resolver_init(&r, s->p, s->index);
     impviz_ref *at = s->at;
@@ -289,7 +288,12 @@ static gpointer resolve_share(gpointer data)
             *at++ = resolve_one(&r, m, &imports[i]);
     }
     resolver_release(&r);
-    return NULL;
+}
+
+static void resolve_task(gpointer data, gpointer user_data)
+{
+    (void)user_data;
+    resolve_share(data);
 }
 
 /* Below this many imports, a thread costs more than it saves. */
@@ -309,7 +313,6 @@ void impviz_resolve_threads(const impviz_project *p, impviz_file *const *files, 
     /* contiguous runs of modules with about n / jobs imports each: each thread writes its own
        part of refs, so the order is the one of a single pass */
     share shares[64];
-    GThread *threads[64];
     impviz_ref *out = n ? &g_array_index(refs, impviz_ref, base) : NULL; /* no offset on NULL */
     guint m = 0, done = 0;
     for (guint t = 0; t < jobs; t++) {
@@ -321,11 +324,14 @@ void impviz_resolve_threads(const impviz_project *p, impviz_file *const *files, 
         }
         shares[t].end = m;
     }
+    GThreadPool *pool = NULL; /* shared threads: see impviz_threads_prepare */
+    if (jobs > 1)
+        pool = g_thread_pool_new(resolve_task, NULL, (gint)jobs - 1, FALSE, NULL);
     for (guint t = 1; t < jobs; t++)
-        threads[t] = g_thread_new("impviz-resolve", resolve_share, &shares[t]);
+        g_thread_pool_push(pool, &shares[t], NULL);
     resolve_share(&shares[0]); /* this thread takes the first part */
-    for (guint t = 1; t < jobs; t++)
-        g_thread_join(threads[t]);
+    if (pool)
+        g_thread_pool_free(pool, FALSE, TRUE);
     g_free(index.slots);
 }
 

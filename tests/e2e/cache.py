@@ -168,64 +168,110 @@ check(out == fresh, "an unwritable cache directory only costs the cache")
 check("cache not saved" in err, f"-v says the cache was not saved: {err!r}")
 
 # directory listings (dirs.cache): a warm run reads no directory that did not change, and one
-# whose entries changed is read again, even right after the run that listed it
-listing_cache = os.path.join(tmp, "listings")
-analyse("--cache-dir", listing_cache)
-check(os.path.isfile(os.path.join(listing_cache, "dirs.cache")), "directory listings are kept")
+# whose entries changed is read again, even right after the run that listed it. With more than one
+# thread, warm walks read the listed directories ahead of the walk (src/discover.c, prefetch): each
+# change below runs with one thread and with three, on a tree of a few hundred directories, so that
+# the readers and the walk meet
+for d in range(120):
+    leaf = os.path.join(PKG, "many", f"d{d:03}")
+    os.makedirs(os.path.join(leaf, "data", "LC_MESSAGES"))
+    with open(os.path.join(leaf, "__init__.py"), "w") as f:
+        f.write(f"from pkg.many import d{(d + 1) % 120:03}\n" if d % 7 == 0 else "")
+    with open(os.path.join(leaf, "data", "LC_MESSAGES", "django.po"), "w") as f:
+        f.write("msgid \"\"\n")
+with open(os.path.join(PKG, "many", "__init__.py"), "w") as f:
+    f.write("")
 
 
-def same_as_no_cache(what):
-    out, _ = analyse("--cache-dir", listing_cache)
-    truth, _ = analyse("--no-cache")
-    check(out == truth, f"{what}: the bytes of --no-cache")
-    return out
+def listing_checks(jobs):
+    listing_cache = os.path.join(tmp, f"listings-j{jobs}")
+
+    def analyse_warm():
+        return analyse("--cache-dir", listing_cache, "-j", jobs)
+
+    analyse_warm()
+    check(os.path.isfile(os.path.join(listing_cache, "dirs.cache")), "directory listings are kept")
+
+    def same_as_no_cache(what):
+        out, _ = analyse_warm()
+        truth, _ = analyse("--no-cache")
+        check(out == truth, f"-j {jobs}: {what}: the bytes of --no-cache")
+        return out
+
+    def age():
+        """Dates every directory long ago, then lists them again: listings of directories changed
+        this recently are never trusted, so only now can a stale listing show."""
+        for d, _, _ in os.walk(proj):
+            os.utime(d, (1e9, 1e9))
+        analyse_warm()
+
+    age()
+    out = same_as_no_cache("warm run with listings")
+    check('"pkg.many.d119"' in out, "every directory is walked")
+    age()
+    added = os.path.join(PKG, "sub", "g.py")
+    with open(added, "w") as f:
+        f.write("import pkg.c\n")
+    check('"pkg.sub.g"' in same_as_no_cache("a module added"), "the added module is found")
+    age()
+    os.rename(added, os.path.join(PKG, "sub", "h.py"))
+    out = same_as_no_cache("a module renamed")
+    check('"pkg.sub.h"' in out and '"pkg.sub.g"' not in out, "the renamed module is found")
+    age()
+    os.remove(os.path.join(PKG, "sub", "h.py"))
+    check('"pkg.sub.h"' not in same_as_no_cache("a module removed"), "the removed module is gone")
+    age()
+    os.makedirs(os.path.join(PKG, "sub", "deep"))
+    with open(os.path.join(PKG, "sub", "deep", "k.py"), "w") as f:
+        f.write("from pkg import a\n")
+    check('"pkg.sub.deep.k"' in same_as_no_cache("a directory added"), "its module is found")
+    age()
+    with open(os.path.join(PKG, "sub", "deep", "pyvenv.cfg"), "w") as f:
+        f.write("home = /usr/bin\n")
+    check('"pkg.sub.deep.k"' not in same_as_no_cache("a directory becomes a virtual environment"),
+          "its modules are left out")
+    shutil.rmtree(os.path.join(PKG, "sub", "deep"))
+    age()
+    # a directory early in the walk's order moves every later one from its listed place
+    os.makedirs(os.path.join(PKG, "aaa"))
+    with open(os.path.join(PKG, "aaa", "first.py"), "w") as f:
+        f.write("import pkg.b\n")
+    out = same_as_no_cache("a directory added before the others")
+    check('"pkg.aaa.first"' in out and '"pkg.many.d119"' in out, "every module is found")
+    age()
+    shutil.rmtree(os.path.join(PKG, "aaa"))
+    shutil.rmtree(os.path.join(PKG, "many", "d003"))
+    out = same_as_no_cache("directories removed")
+    check('"pkg.aaa.first"' not in out and '"pkg.many.d003"' not in out, "their modules are gone")
+    age()
+    # a module in a directory of data, deep down and late in the walk: a namespace package
+    late = os.path.join(PKG, "many", "d118", "data", "LC_MESSAGES", "late.py")
+    with open(late, "w") as f:
+        f.write("import pkg.a\n")
+    check('"pkg.many.d118.data.LC_MESSAGES.late"' in same_as_no_cache("a module added late"),
+          "it is found")
+    os.remove(late)
+    os.makedirs(os.path.join(PKG, "many", "d003", "data", "LC_MESSAGES"))
+    with open(os.path.join(PKG, "many", "d003", "__init__.py"), "w") as f:
+        f.write("")
+    with open(os.path.join(PKG, "many", "d003", "data", "LC_MESSAGES", "django.po"), "w") as f:
+        f.write("msgid \"\"\n")
+    # a damaged file is ignored (and rewritten)
+    listing_file = os.path.join(listing_cache, "dirs.cache")
+    with open(listing_file, "r+b") as f:
+        f.seek(os.path.getsize(listing_file) // 2)
+        byte = f.read(1)
+        f.seek(-1, 1)
+        f.write(bytes([byte[0] ^ 0x5A]))
+    same_as_no_cache("damaged listings")
+    with open(listing_file, "r+b") as f:
+        f.truncate(os.path.getsize(listing_file) - 3)
+    same_as_no_cache("truncated listings")
+    same_as_no_cache("listings rewritten")
 
 
-def age():
-    """Dates every directory long ago, then lists them again: listings of directories changed this
-    recently are never trusted, so only now can a stale listing show."""
-    for d, _, _ in os.walk(proj):
-        os.utime(d, (1e9, 1e9))
-    analyse("--cache-dir", listing_cache)
-
-
-age()
-out = same_as_no_cache("warm run with listings")
-age()
-added = os.path.join(PKG, "sub", "g.py")
-with open(added, "w") as f:
-    f.write("import pkg.c\n")
-check('"pkg.sub.g"' in same_as_no_cache("a module added"), "the added module is found")
-age()
-os.rename(added, os.path.join(PKG, "sub", "h.py"))
-out = same_as_no_cache("a module renamed")
-check('"pkg.sub.h"' in out and '"pkg.sub.g"' not in out, "the renamed module is found")
-age()
-os.remove(os.path.join(PKG, "sub", "h.py"))
-check('"pkg.sub.h"' not in same_as_no_cache("a module removed"), "the removed module is gone")
-age()
-os.makedirs(os.path.join(PKG, "sub", "deep"))
-with open(os.path.join(PKG, "sub", "deep", "k.py"), "w") as f:
-    f.write("from pkg import a\n")
-check('"pkg.sub.deep.k"' in same_as_no_cache("a directory added"), "its module is found")
-age()
-with open(os.path.join(PKG, "sub", "deep", "pyvenv.cfg"), "w") as f:
-    f.write("home = /usr/bin\n")
-check('"pkg.sub.deep.k"' not in same_as_no_cache("a directory becomes a virtual environment"),
-      "its modules are left out")
-shutil.rmtree(os.path.join(PKG, "sub", "deep"))
-# a damaged file is ignored (and rewritten)
-listing_file = os.path.join(listing_cache, "dirs.cache")
-with open(listing_file, "r+b") as f:
-    f.seek(os.path.getsize(listing_file) // 2)
-    byte = f.read(1)
-    f.seek(-1, 1)
-    f.write(bytes([byte[0] ^ 0x5A]))
-same_as_no_cache("damaged listings")
-with open(listing_file, "r+b") as f:
-    f.truncate(os.path.getsize(listing_file) - 3)
-same_as_no_cache("truncated listings")
-same_as_no_cache("listings rewritten")
+for jobs in ("1", "3"):
+    listing_checks(jobs)
 
 shutil.rmtree(tmp)
 done("cache")
