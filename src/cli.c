@@ -369,9 +369,11 @@ static struct {
 } left_at_exit;
 #endif
 
-/* The heap grows in large steps: a warm run over a big project makes a few hundred megabytes of
- * small blocks, and growing 128 KiB at a time (glibc's default) costs a system call each, each
- * one stalling the other threads' page faults. Pages are still only touched when used. */
+/* Where glibc's malloc serves the process (the command is linked with mimalloc unless built
+ * without it, see CMakeLists.txt), its heap grows in large steps: a warm run over a big project
+ * makes a few hundred megabytes of small blocks, and growing 128 KiB at a time (glibc's default)
+ * costs a system call each, each one stalling the other threads' page faults. Pages are still only
+ * touched when used. */
 static void heap_grow_in_large_steps(void)
 {
 #if defined(__GLIBC__) && defined(M_TOP_PAD)

@@ -15,8 +15,10 @@ p.add_argument("--source", required=True)
 A = p.parse_args()
 tmp = tempfile.mkdtemp(prefix="impviz-valgrind-")
 supp = os.path.join(A.source, "tests/valgrind.supp")
+# the command's allocator is mimalloc (CMakeLists.txt): memcheck replaces it as it replaces libc's
 VALGRIND = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
-            "--error-exitcode=99", "--child-silent-after-fork=yes", f"--suppressions={supp}"]
+            "--error-exitcode=99", "--child-silent-after-fork=yes", f"--suppressions={supp}",
+            "--soname-synonyms=somalloc=libmimalloc.so*"]
 failures = 0
 
 
