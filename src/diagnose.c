@@ -1473,6 +1473,56 @@ static void plan_source(const impviz_analysis *a, const GArray *members, GArray 
     g_ptr_array_unref(names);
 }
 
+/* The plans of every run of edges with one source, on the calling thread and the jobs - 1 of
+ * GLib's shared ones: each run reads its source file and writes only its own plans. */
+typedef struct {
+    const impviz_analysis *a;
+    const GArray *members;
+    GArray *edges;
+    const guint *starts; /* run g is edges [starts[g], starts[g + 1]) */
+    guint n_runs;
+    GHashTable *exported; /* read only */
+    GPtrArray **plans;
+    gint next; /* atomic: the next run no thread has taken */
+} plan_job;
+
+/* Plans runs until none is left, with *parser (made on first need; the caller's). */
+static void plan_runs(plan_job *job, impviz_parser **parser)
+{
+    for (;;) {
+        guint g = (guint)g_atomic_int_add(&job->next, 1);
+        if (g >= job->n_runs)
+            break;
+        if (!*parser)
+            *parser = impviz_parser_new();
+        plan_source(job->a, job->members, job->edges, job->starts[g], job->starts[g + 1],
+                    job->exported, *parser, job->plans);
+    }
+}
+
+static void plan_task(gpointer data, gpointer user)
+{
+    (void)data;
+    impviz_parser *parser = NULL;
+    plan_runs(user, &parser);
+    impviz_parser_free(parser);
+}
+
+/* parser: the calling thread's (not NULL). */
+static void plan_all_sources(plan_job *job, impviz_parser *parser)
+{
+    guint helpers = MIN(job->a->jobs, job->n_runs);
+    GThreadPool *pool = NULL;
+    if (helpers > 1) {
+        pool = g_thread_pool_new(plan_task, job, (gint)helpers - 1, FALSE, NULL);
+        for (guint t = 1; t < helpers; t++)
+            g_thread_pool_push(pool, GUINT_TO_POINTER(t), NULL);
+    }
+    plan_runs(job, &parser);
+    if (pool)
+        g_thread_pool_free(pool, FALSE, TRUE);
+}
+
 static gint uint_cmp(gconstpointer x, gconstpointer y)
 {
     guint a = *(const guint *)x, b = *(const guint *)y;
@@ -1529,13 +1579,18 @@ static GPtrArray *suggest(const impviz_analysis *a, guint comp, GHashTable *expo
     /* graph edges are sorted by (source, target) index and members by index: by local source */
     guint m = edges->len;
     GPtrArray **plans = g_new0(GPtrArray *, m + 1);
-    bool plan_all = m <= PLAN_ALL_MAX_EDGES;
-    for (guint i = 0, j; plan_all && i < m; i = j) {
-        for (j = i; j < m && g_array_index(edges, comp_edge, j).source ==
-                                 g_array_index(edges, comp_edge, i).source;
-             j++)
-            ;
-        plan_source(a, members, edges, i, j, exported, parser, plans);
+    if (m <= PLAN_ALL_MAX_EDGES) {
+        GArray *starts = g_array_new(FALSE, FALSE, sizeof(guint));
+        for (guint i = 0; i < m; i++)
+            if (i == 0 || g_array_index(edges, comp_edge, i).source !=
+                              g_array_index(edges, comp_edge, i - 1).source)
+                g_array_append_val(starts, i);
+        guint n_runs = starts->len;
+        g_array_append_val(starts, m);
+        plan_job job = {a,      members,  edges, (const guint *)(void *)starts->data,
+                        n_runs, exported, plans, 0};
+        plan_all_sources(&job, parser);
+        g_array_unref(starts);
     }
     comp_graph g;
     comp_graph_init(&g, members->len, edges);
@@ -1682,7 +1737,7 @@ impviz_diagnosis *impviz_diagnose(const impviz_analysis *a, guint64 max_steps)
     if (pool.threads > 1) {
         g_mutex_init(&pool.lock);
         g_cond_init(&pool.done);
-        /* exclusive: its threads end with it (GLib's shared ones outlive the run) */
+        /* GLib's shared threads (impviz_threads_prepare) */
         pool.pool = g_thread_pool_new(predict_task_run, &pool, (gint)pool.threads, FALSE, NULL);
     }
     for (guint i = 0; i < comps->len; i++) {
