@@ -1186,31 +1186,60 @@ static char *bound_name(const impviz_import *imp)
     return g_strndup(imp->module, strcspn(imp->module, "."));
 }
 
-/* "module\nname" for every `from module import name` of the project, and "module\n*" for star
- * imports: names other modules take from a module, which it must keep binding on import. */
-static GHashTable *reexports(const impviz_analysis *a)
+/* A name a module must keep binding on import because another takes it from there: (module,
+ * name) for every `from module import name` of the project, and (module, "*") for star imports.
+ * Built once, then only read (by several threads). */
+typedef struct {
+    guint module;
+    const char *name; /* borrowed from the analysis' imports */
+} export_key;
+
+typedef struct {
+    export_key *keys; /* owned: the table's keys point into it */
+    GHashTable *set;  /* export_key * (set) */
+} exports;
+
+static guint export_hash(gconstpointer p)
 {
-    GHashTable *set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    const export_key *k = p;
+    return g_str_hash(k->name) * 31u + k->module;
+}
+
+static gboolean export_equal(gconstpointer x, gconstpointer y)
+{
+    const export_key *a = x, *b = y;
+    return a->module == b->module && strcmp(a->name, b->name) == 0;
+}
+
+/* The project's re-exports; the caller frees them with exports_free. */
+static exports *exports_new(const impviz_analysis *a)
+{
+    exports *e = g_new(exports, 1);
+    e->keys = g_new(export_key, a->refs->len + 1);
+    e->set = g_hash_table_new(export_hash, export_equal);
+    guint n = 0;
     for (guint i = 0; i < a->refs->len; i++) {
         const impviz_ref *r = ref_at(a, i);
         if (r->target < 0 || !(r->import->flags & IMPVIZ_IMPORT_FROM) || !r->import->name)
             continue;
-        g_hash_table_add(set, g_strdup_printf("%d\n%s", r->target, r->import->name));
+        e->keys[n] = (export_key){(guint)r->target, r->import->name};
+        g_hash_table_add(e->set, &e->keys[n++]);
     }
-    return set;
+    return e;
 }
 
-static bool is_reexported(GHashTable *set, guint module, const char *name)
+static void exports_free(exports *e)
 {
-    char *key = g_strdup_printf("%u\n%s", module, name);
-    bool found = g_hash_table_contains(set, key);
-    g_free(key);
-    if (!found && name[0] != '_') {
-        key = g_strdup_printf("%u\n*", module);
-        found = g_hash_table_contains(set, key);
-        g_free(key);
-    }
-    return found;
+    g_hash_table_unref(e->set);
+    g_free(e->keys);
+    g_free(e);
+}
+
+static bool is_reexported(const exports *e, guint module, const char *name)
+{
+    export_key key = {module, name}, star = {module, "*"};
+    return g_hash_table_contains(e->set, &key) ||
+           (name[0] != '_' && g_hash_table_contains(e->set, &star));
 }
 
 /* Where module m's file uses each of names; NULL when the file cannot be reread. */
@@ -1249,7 +1278,7 @@ static void add_unique(GPtrArray *list, const char *s)
  * where it is needed, or away (unless it is there for its side effects). A package's __init__
  * keeps such imports: they make its public names. */
 static void plan_edge(const impviz_analysis *a, const GArray *members, comp_edge *e, GArray *uses,
-                      GPtrArray *names, GHashTable *exported, GPtrArray *out)
+                      GPtrArray *names, const exports *exported, GPtrArray *out)
 {
     guint src = g_array_index(members, guint, e->source);
     e->penalty = 0;
@@ -1451,7 +1480,7 @@ static gint suggestion_cmp(gconstpointer x, gconstpointer y)
 /* Plans (suggestions) for edges [i, j) of one source module, with one reread of its file for
  * the names they bind; plans[k] for each. */
 static void plan_source(const impviz_analysis *a, const GArray *members, GArray *edges, guint i,
-                        guint j, GHashTable *exported, impviz_parser *parser, GPtrArray **plans)
+                        guint j, const exports *exported, impviz_parser *parser, GPtrArray **plans)
 {
     guint src = g_array_index(members, guint, g_array_index(edges, comp_edge, i).source);
     GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
@@ -1481,7 +1510,7 @@ typedef struct {
     GArray *edges;
     const guint *starts; /* run g is edges [starts[g], starts[g + 1]) */
     guint n_runs;
-    GHashTable *exported; /* read only */
+    const exports *exported;
     GPtrArray **plans;
     gint next; /* atomic: the next run no thread has taken */
 } plan_job;
@@ -1546,7 +1575,7 @@ static guint first_edge_of(const GArray *edges, guint v)
 /* The imports to defer or restructure so that import-time component comp has no cycle. Up to
  * PLAN_ALL_MAX_EDGES edges, every edge's names are looked up first so that the choice prefers
  * imports that can simply be deferred; beyond, only the chosen edges' are. */
-static GPtrArray *suggest(const impviz_analysis *a, guint comp, GHashTable *exported,
+static GPtrArray *suggest(const impviz_analysis *a, guint comp, const exports *exported,
                           impviz_parser *parser, bool *minimum)
 {
     const GArray *members = g_ptr_array_index(a->graph->import_time.components, comp);
@@ -1732,7 +1761,7 @@ impviz_diagnosis *impviz_diagnose(const impviz_analysis *a, guint64 max_steps)
         return d;
     impviz_parser *parser = impviz_parser_new();
     program *pg = program_new(a);
-    GHashTable *exported = reexports(a);
+    exports *exported = exports_new(a);
     batch pool = {.threads = a->jobs > 1 ? a->jobs : 1};
     if (pool.threads > 1) {
         g_mutex_init(&pool.lock);
@@ -1762,7 +1791,7 @@ impviz_diagnosis *impviz_diagnose(const impviz_analysis *a, guint64 max_steps)
         g_mutex_clear(&pool.lock);
         g_cond_clear(&pool.done);
     }
-    g_hash_table_unref(exported);
+    exports_free(exported);
     program_free(pg);
     impviz_parser_free(parser);
     return d;

@@ -36,6 +36,7 @@ typedef struct {
     size_t len, pos;
     guint line;
     GHashTable *index;    /* name (borrowed) -> its index + 1 */
+    guint32 lengths[256]; /* by a name's first byte: bit min(length, 31) of each name's length */
     GArray *out;          /* impviz_name_uses, one per name; functions borrowed until the end */
     GPtrArray *functions; /* impviz_user *, owned: outermost functions in source order */
     GHashTable *seen;     /* name index << 32 | function index: listed already */
@@ -62,29 +63,56 @@ typedef struct {
     char prev;
 } scan;
 
+/* What a byte can be in an identifier, looked up rather than tested: the scan asks for every
+ * byte of every name. Non-ASCII bytes count as letters (UTF-8 identifiers). */
+enum { IDENT_START = 1, IDENT_CHAR = 2 };
+static guint8 ident_class[256];
+
+static void ident_class_init(void)
+{
+    static gsize done;
+    if (!g_once_init_enter(&done))
+        return;
+    for (guint c = 0; c < 256; c++) {
+        bool start = c == '_' || g_ascii_isalpha((gchar)c) || c >= 0x80;
+        ident_class[c] =
+            (start ? IDENT_START | IDENT_CHAR : 0) | (g_ascii_isdigit((gchar)c) ? IDENT_CHAR : 0);
+    }
+    g_once_init_leave(&done, 1);
+}
+
 static bool ident_start(unsigned char c)
 {
-    return c == '_' || g_ascii_isalpha(c) || c >= 0x80;
+    return ident_class[c] & IDENT_START;
 }
 
 static bool ident_char(unsigned char c)
 {
-    return ident_start(c) || g_ascii_isdigit(c);
+    return ident_class[c] & IDENT_CHAR;
 }
 
-static bool word_is(const char *w, size_t n, const char *kw)
+/* The bit of a word's length in scan.lengths. */
+static guint32 length_bit(size_t n)
 {
-    return strlen(kw) == n && memcmp(w, kw, n) == 0;
+    return 1u << MIN(n, 31);
 }
+
+/* Whether w (n bytes) may be one of the names: most identifiers of a file are not, and are told
+ * so by their first byte and length, without hashing them. */
+static bool may_be_name(const scan *sc, const char *w, size_t n)
+{
+    return (sc->lengths[(unsigned char)w[0]] & length_bit(n)) != 0;
+}
+
+/* Whether the word w (n bytes) is the string literal kw. */
+#define WORD_IS(w, n, kw) ((n) == sizeof(kw) - 1 && memcmp((w), (kw), sizeof(kw) - 1) == 0)
 
 static bool is_compound_keyword(const char *w, size_t n)
 {
-    static const char *const kws[] = {"if",     "elif",    "else", "while", "for",   "try",
-                                      "except", "finally", "with", "async", "match", "case"};
-    for (size_t i = 0; i < G_N_ELEMENTS(kws); i++)
-        if (word_is(w, n, kws[i]))
-            return true;
-    return false;
+    return WORD_IS(w, n, "if") || WORD_IS(w, n, "elif") || WORD_IS(w, n, "else") ||
+           WORD_IS(w, n, "while") || WORD_IS(w, n, "for") || WORD_IS(w, n, "try") ||
+           WORD_IS(w, n, "except") || WORD_IS(w, n, "finally") || WORD_IS(w, n, "with") ||
+           WORD_IS(w, n, "async") || WORD_IS(w, n, "match") || WORD_IS(w, n, "case");
 }
 
 /* The character after blanks, comments excluded, from p (line breaks too inside brackets). */
@@ -249,18 +277,18 @@ static void skip_import(scan *sc, bool from)
 static void name_token(scan *sc, const char *w, size_t n)
 {
     bool first = sc->first_token;
-    if (first && (word_is(w, n, "import") || word_is(w, n, "from"))) {
+    if (first && (WORD_IS(w, n, "import") || WORD_IS(w, n, "from"))) {
         skip_import(sc, w[0] == 'f');
         return;
     }
     if (first && is_compound_keyword(w, n))
         sc->compound = true;
-    if (word_is(w, n, "def") || word_is(w, n, "class")) {
+    if (WORD_IS(w, n, "def") || WORD_IS(w, n, "class")) {
         sc->head = w[0] == 'd' ? HEAD_DEF : HEAD_CLASS;
         sc->prev = 'd';
         return;
     }
-    if (word_is(w, n, "lambda")) {
+    if (WORD_IS(w, n, "lambda")) {
         g_array_append_val(sc->lambdas, sc->depth);
         sc->prev = 'l';
         return;
@@ -273,6 +301,8 @@ static void name_token(scan *sc, const char *w, size_t n)
     }
     if (before == '.' || sc->annotation)
         return; /* an attribute's name; an annotation never evaluated */
+    if (!may_be_name(sc, w, n))
+        return; /* the rest only decides whether a name of the list is read here */
     size_t at;
     char next = peek(sc, sc->pos, &at);
     char after = at + 1 < sc->len ? sc->s[at + 1] : 0;
@@ -482,11 +512,14 @@ GArray *impviz_name_uses_scan(const char *text, size_t len, const char *const *n
                .line_start = true,
                .at_start = true};
     g_array_set_clear_func(sc.out, name_uses_clear);
+    ident_class_init();
     for (guint i = 0; i < n_names; i++) {
         impviz_name_uses u = {.functions = g_ptr_array_new()};
         g_array_append_val(sc.out, u);
         if (!g_hash_table_contains(sc.index, names[i]))
             g_hash_table_insert(sc.index, (gpointer)names[i], GUINT_TO_POINTER(i + 1));
+        if (names[i][0])
+            sc.lengths[(unsigned char)names[i][0]] |= length_bit(strlen(names[i]));
     }
     scan_all(&sc);
     /* a repeated name gets the first one's answer */
