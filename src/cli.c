@@ -145,7 +145,7 @@ static GOptionEntry view_entries[] = {
     {"externals", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, (gpointer)parse_externals,
      "Draw modules outside the project: none (default), top (one node per top-level name; "
      "also --externals alone) or all (dotted names)",
-     "[=MODE]"},
+     "MODE"},
     {"no-stdlib", 0, 0, G_OPTION_ARG_NONE, &view_args.no_stdlib,
      "Leave standard-library modules out of --externals", NULL},
     {"reverse", 0, 0, G_OPTION_ARG_NONE, &view_args.reverse,

@@ -211,11 +211,90 @@ typedef struct {
     const impviz_theme *theme; /* opts->theme or the built-in light theme */
     char **fills;              /* the theme's component fills, split */
     guint n_fills;
+    guint *runtime_rank; /* per runtime component: its number among those drawn runtime_fill */
     Agraph_t *g;
     Agraph_t *externals;  /* subgraph of external nodes, made on first use */
     GHashTable *clusters; /* package name -> Agraph_t * */
     Agnode_t **nodes;     /* per view node */
 } builder;
+
+/* ---- component fills ---------------------------------------------------------------------- */
+
+static bool parse_rgb(const char *colour, guint rgb[3])
+{
+    if (strlen(colour) != 7 || colour[0] != '#')
+        return false;
+    for (int i = 0; i < 3; i++) {
+        int hi = g_ascii_xdigit_value(colour[1 + 2 * i]),
+            lo = g_ascii_xdigit_value(colour[2 + 2 * i]);
+        if (hi < 0 || lo < 0)
+            return false;
+        rgb[i] = (guint)(hi * 16 + lo);
+    }
+    return true;
+}
+
+/* Writes into buf (16 bytes) `a` mixed with `b` as wa : (1 - wa), or copies `a` when either is
+ * not #rrggbb (a colour name cannot be mixed here). Returns buf. */
+static const char *mix(const char *a, const char *b, double wa, char *buf)
+{
+    guint x[3], y[3];
+    if (!parse_rgb(a, x) || !parse_rgb(b, y)) {
+        g_strlcpy(buf, a, 16);
+        return buf;
+    }
+    guint c[3];
+    for (int i = 0; i < 3; i++)
+        c[i] = (guint)(wa * x[i] + (1 - wa) * y[i] + 0.5);
+    g_snprintf(buf, 16, "#%02x%02x%02x", c[0], c[1], c[2]);
+    return buf;
+}
+
+/* The fill of fill number i (buf: 16 bytes). The theme's list first; past its end, each colour
+ * of the list mixed 2:1 with another, the other one step further on each round, so that a list
+ * of n colours gives n * n distinct fills before any repeats. */
+static const char *component_fill(const builder *b, guint i, char *buf)
+{
+    guint n = b->n_fills, first = i % n, round = (i / n) % n;
+    if (round == 0) {
+        g_strlcpy(buf, b->fills[first], 16);
+        return buf;
+    }
+    return mix(b->fills[first], b->fills[(first + round) % n], 2.0 / 3, buf);
+}
+
+/* The fill of the members of runtime component r that are on no import-time cycle. The first
+ * such component gets the theme's runtime fill (the legend's); the others that fill mixed half
+ * and half with fills numbered after the import-time ones: one family, paler than the
+ * import-time fills, and distinct from each other. */
+static const char *runtime_fill(const builder *b, guint r, char *buf)
+{
+    guint rank = b->runtime_rank[r];
+    if (rank == 0) {
+        g_strlcpy(buf, b->theme->runtime_fill, 16);
+        return buf;
+    }
+    char own[16];
+    component_fill(b, b->a->graph->import_time.components->len + rank - 1, own);
+    return mix(b->theme->runtime_fill, own, 0.5, buf);
+}
+
+/* Numbers the runtime components that have members on no import-time cycle, in order.
+ * Caller frees. */
+static guint *rank_runtime_components(const impviz_graph *graph)
+{
+    const impviz_sccs *rt = &graph->runtime;
+    guint *rank = g_new0(guint, rt->components->len + 1), next = 0;
+    for (guint r = 0; r < rt->components->len; r++) {
+        const GArray *members = g_ptr_array_index(rt->components, r);
+        for (guint k = 0; k < members->len; k++)
+            if (graph->import_time.component_of[g_array_index(members, guint, k)] < 0) {
+                rank[r] = next++;
+                break;
+            }
+    }
+    return rank;
+}
 
 /* The cluster of a package, created with its parents on first use. */
 static Agraph_t *cluster_for(builder *b, const char *package)
@@ -393,14 +472,15 @@ static void add_nodes(builder *b)
                 g_string_append(cls, " collapsed");
                 set(n, "shape", "folder");
             }
+            char fill[16];
             if (node->component >= 0) {
                 g_string_append(cls, " in-cycle");
-                set(n, "fillcolor", b->fills[(guint)node->component % b->n_fills]);
+                set(n, "fillcolor", component_fill(b, (guint)node->component, fill));
                 set(n, "color", b->theme->cycle);
                 set(n, "penwidth", "2");
             } else if (node->runtime_component >= 0) {
                 g_string_append(cls, " in-runtime-cycle");
-                set(n, "fillcolor", b->theme->runtime_fill);
+                set(n, "fillcolor", runtime_fill(b, (guint)node->runtime_component, fill));
                 set(n, "color", b->theme->runtime_cycle);
             }
             char *tip = project_tooltip(b, node);
@@ -546,7 +626,9 @@ static void add_edges(builder *b)
         const impviz_view_edge *e = &g_array_index(v->edges, impviz_view_edge, k);
         Agedge_t *edge = agedge(b->g, b->nodes[e->source], b->nodes[e->target], NULL, 1);
         bool external = is_external_node(v, e->source) || is_external_node(v, e->target);
-        GString *cls = g_string_new(external ? "external" : impviz_kind_str(e->kind));
+        GString *cls = g_string_new(impviz_kind_str(e->kind));
+        if (external)
+            g_string_append(cls, " external");
         if (e->cycle)
             g_string_append(cls, " cycle");
         else if (e->runtime_cycle)
@@ -900,6 +982,7 @@ impviz_status impviz_render(const impviz_analysis *a, const impviz_render_opts *
     for (char **f = b.fills; *f; f++)
         g_strstrip(*f);
     b.n_fills = g_strv_length(b.fills);
+    b.runtime_rank = rank_runtime_components(a->graph);
     GVC_t *gvc = gvContext();
     Agraph_t *g = build(&b, &disc);
 
@@ -919,6 +1002,7 @@ cleanup:
     impviz_view_free(own_view);
     impviz_theme_free(own_theme);
     g_strfreev(b.fills);
+    g_free(b.runtime_rank);
     g_string_free(dot_text, TRUE);
     errf_hook((char *)"\n"); /* flush a last unterminated message */
     agseterrf(previous);

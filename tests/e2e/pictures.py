@@ -1,6 +1,7 @@
 """End-to-end: how pictures look and what they carry. Themes (built in, from files, installed),
 tooltips, --link, escaping of every text that reaches the SVG, and --layout auto.
 Everything is read back from real Graphviz output with an XML parser."""
+import json
 import os
 import re
 import shutil
@@ -171,6 +172,34 @@ check("mclimit=0.1" in out and "nslimit=2" in out, "1000 modules: dot with the l
 # dot ranks by eager imports: the feedback edge that closes the ring does not constrain ranks
 rc, out, err = run(A.impviz, big, "-T", "dot", "--layout", "dot")
 equal(len(re.findall(r"constraint=false", out)), 1, "a ring of 1300 eager imports: one feedback edge")
+
+# ---- component fills: one per component, shared by its members, distinct between components ----
+# 14 import-time cycles (more than the theme's 12 fills) and 2 runtime-only ones.
+many = os.path.join(tmp, "many")
+os.makedirs(os.path.join(many, "cyc"))
+open(os.path.join(many, "cyc", "__init__.py"), "w").close()
+sources = {f"a{i}": f"from . import b{i}\nX = 1\n" for i in range(14)}
+sources.update({f"b{i}": f"from . import a{i}\nY = 1\n" for i in range(14)})
+sources.update({"c": "def f():\n    from . import d\n", "d": "from . import c\n",
+                "e": "def f():\n    from . import g\n", "g": "from . import e\n"})
+for name, text in sources.items():
+    with open(os.path.join(many, "cyc", name + ".py"), "w") as f:
+        f.write(text)
+data = run(A.impviz, many, "-T", "json")[1]
+sccs = json.loads(data)["sccs"]
+equal((len(sccs["import_time"]), len(sccs["runtime"])), (14, 16), "the fixture's components")
+g = groups(svg("--theme", "light", root=many))
+fill = {mid[2:]: next(e.get("fill") for e in el.iter() if e.tag in (SVG + "path", SVG + "polygon"))
+        for mid, el in g.items() if mid.startswith("m:")}
+fills = []
+for comp in sccs["runtime"]:
+    got = {fill[m] for m in comp}
+    equal(len(got), 1, f"one fill for the members of {comp}")
+    fills += sorted(got)
+equal(len(set(fills)), 16, f"16 components, 16 distinct fills: {fills}")
+check("#ffffff" not in fills, "no component is left unfilled")
+for m in ("cyc.c", "cyc.d"):
+    check("in-runtime-cycle" in g["m:" + m].get("class"), f"{m} is on a runtime-only cycle")
 
 shutil.rmtree(tmp, ignore_errors=True)
 done("pictures")

@@ -12,6 +12,7 @@ tests/fixtures/viewproj (an import root):
 """
 import os
 import re
+import tempfile
 import xml.etree.ElementTree as ET
 
 from common import args, check, done, equal, run, run_json
@@ -211,6 +212,20 @@ check("collapsed" in svg_nodes["p:shop.core"] and "in-cycle" in svg_nodes["p:sho
       f"collapsed package class: {svg_nodes.get('p:shop.core')}")
 equal((svg_nodes["x:numpy"], svg_nodes["x:os"]), ("node external third-party", "node external stdlib"),
       "external classes")
+equal(svg_edges["e:shop.ui->ext:requests"], "edge eager external", "an edge to an external")
+
+# edges to externals keep their kind in the class, as every edge does
+with tempfile.TemporaryDirectory(prefix="impviz-ext-") as tmp:
+    with open(os.path.join(tmp, "m.py"), "w") as f:
+        f.write("from typing import TYPE_CHECKING\nimport os\n"
+                "if TYPE_CHECKING:\n    import requests\n"
+                "def f():\n    import numpy\n")
+    rc, out, err = run(A.impviz, tmp, "-T", "svg", "--externals", "--no-legend")
+    got = {g.find(SVG + "title").text: g.get("class") for g in ET.fromstring(out).iter(SVG + "g")
+           if g.get("class", "").startswith("edge")}
+    equal(got, {"m->ext:os": "edge eager external", "m->ext:typing": "edge eager external",
+                "m->ext:requests": "edge typing external", "m->ext:numpy": "edge deferred external"},
+          "classes of edges to externals")
 
 # -T dot without layout shows the view too
 rc, out, err = run(A.impviz, PROJ, "-T", "dot", "--only", "shop.ui")
