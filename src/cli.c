@@ -6,11 +6,13 @@
  * library's pipeline, prints diagnostics to stderr and writes the chosen output. Exit statuses
  * are part of the public contract (see --help and the man page).
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "cli.h"
 #include "impviz.h"
 
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -762,11 +764,13 @@ static const char diff_description[] =
     "working tree against a git revision (read straight from git into a private temporary\n"
     "directory, removed afterwards). Pictures (-o FILE.svg ...) show the union of both graphs:\n"
     "added modules and imports in green (SVG class added), removed ones grey and dashed\n"
-    "(removed), unchanged ones muted (unchanged). The report (text, json, markdown) lists them\n"
-    "and the import-time cycles that appeared, grew, disappeared or shrank.\n"
+    "(removed), imports whose kind changed blue (changed), the rest muted (unchanged); cycles\n"
+    "that appeared thick (cycle-appeared), cycles that disappeared faded (cycle-disappeared).\n"
+    "The report (text, json, markdown) lists them and the import-time cycles that appeared,\n"
+    "grew, disappeared or shrank.\n"
     "\n"
     "Exit status: as for impviz, with --check applied to new cycles only: 1 when the change\n"
-    "adds an import-time cycle or grows one.\n";
+    "adds an import-time cycle or grows one (with --fail-on error, one predicted to raise).\n";
 
 /* Runs argv (no shell); its standard output in *out when out is not NULL. False after an
  * error naming what (unless what is NULL: the caller says what failed). */
@@ -815,27 +819,36 @@ static void remove_tree(const char *path)
     g_remove(path);
 }
 
-/* path (existing) relative to the directory top, or NULL when it is not below top. */
+/* path (existing) relative to the directory top, or NULL when it is not below top. Both are
+ * compared with symbolic links resolved: git names its top directory that way. */
 static char *relative_to(const char *top, const char *path)
 {
-    char *abs = g_canonicalize_filename(path, NULL);
-    size_t n = strlen(top);
+    char *abs = realpath(path, NULL), *real_top = realpath(top, NULL);
     char *rel = NULL;
-    if (strcmp(abs, top) == 0)
-        rel = g_strdup(".");
-    else if (strncmp(abs, top, n) == 0 && abs[n] == '/')
-        rel = g_strdup(abs + n + 1);
-    g_free(abs);
+    if (abs && real_top) {
+        size_t n = strlen(real_top);
+        if (strcmp(abs, real_top) == 0)
+            rel = g_strdup(".");
+        else if (strncmp(abs, real_top, n) == 0 && (abs[n] == '/' || n == 1))
+            rel = g_strdup(abs + n + (n > 1));
+    }
+    free(abs);
+    free(real_top);
     return rel;
 }
 
 /* Extracts revision rev of the repository holding dir into tmp/tree; *top is the repository's
- * top directory. False after an error. */
+ * top directory. Every file of the revision's tree is written as git checks it out (a private
+ * index: read-tree, then checkout-index), not as `git archive` would (which leaves out
+ * export-ignore files and rewrites export-subst ones). False after an error. */
 static bool git_extract(const char *rev, const char *dir, const char *tmp, char **top,
                         impviz_diags *diags)
 {
     char *tree = NULL, *spec = g_strconcat(rev, "^{tree}", NULL);
-    char *tar = g_build_filename(tmp, "old.tar", NULL), *into = g_build_filename(tmp, "tree", NULL);
+    char *index = g_build_filename(tmp, "index", NULL);
+    char *index_env = g_strconcat("GIT_INDEX_FILE=", index, NULL);
+    char *prefix = g_strconcat(tmp, "/tree/", NULL);
+    char *prefix_opt = g_strconcat("--prefix=", prefix, NULL);
     const char *toplevel[] = {"git", "-C", dir, "rev-parse", "--show-toplevel", NULL};
     /* --end-of-options: a REV that starts with '-' is a revision, never an option */
     const char *verify[] = {
@@ -846,30 +859,40 @@ static bool git_extract(const char *rev, const char *dir, const char *tmp, char 
         ok = false;
     }
     if (ok) {
-        const char *archive[] = {"git", "-C", *top, "archive", "--format=tar",
-                                 "-o",  tar,  tree, NULL};
-        const char *untar[] = {"tar", "-xf", tar, "-C", into, NULL};
-        ok = g_mkdir_with_parents(into, 0700) == 0 &&
-             run_command("git archive", archive, NULL, diags) &&
-             run_command("tar -x", untar, NULL, diags);
+        const char *read_tree[] = {"env", index_env, "git", "-C", *top, "read-tree", tree, NULL};
+        const char *checkout[] = {"env", index_env, "git",      "-C", *top, "checkout-index",
+                                  "-a",  "-f",      prefix_opt, NULL};
+        ok = g_mkdir_with_parents(prefix, 0700) == 0 &&
+             run_command("git read-tree", read_tree, NULL, diags) &&
+             run_command("git checkout-index", checkout, NULL, diags);
     }
-    g_remove(tar);
-    g_free(tar);
-    g_free(into);
+    g_remove(index);
+    g_free(index);
+    g_free(index_env);
+    g_free(prefix);
+    g_free(prefix_opt);
     g_free(tree);
     g_free(spec);
     return ok;
 }
 
-/* Each of paths moved from the working tree into the extracted tree; NULL-terminated. */
-static char **map_into(char **paths, const char *top, const char *tmp)
+/* Each of paths moved from the working tree into the extracted tree; NULL-terminated. NULL,
+ * with an error, when a path is not in the repository whose top is `top`. */
+static char **map_into(char **paths, const char *top, const char *tmp, impviz_diags *diags)
 {
-    GPtrArray *out = g_ptr_array_new();
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
     for (char **p = paths; p && *p; p++) {
         char *rel = relative_to(top, *p);
-        g_ptr_array_add(out, rel ? g_build_filename(tmp, "tree", rel, NULL) : g_strdup(*p));
+        if (!rel) {
+            impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0,
+                             "'%s' is not in the git repository at '%s'", *p, top);
+            g_ptr_array_unref(out);
+            return NULL;
+        }
+        g_ptr_array_add(out, g_build_filename(tmp, "tree", rel, NULL));
         g_free(rel);
     }
+    g_ptr_array_set_free_func(out, NULL);
     g_ptr_array_add(out, NULL);
     return (char **)g_ptr_array_free(out, FALSE);
 }
@@ -949,8 +972,12 @@ static int diff_run(options *o, impviz_format format, const char *output, impviz
             rc = EXIT_USAGE;
             goto cleanup;
         }
-        old_paths = map_into(new_paths, top, tmp);
-        old_roots = o->roots ? map_into(o->roots, top, tmp) : NULL;
+        old_paths = map_into(new_paths, top, tmp, diags);
+        old_roots = o->roots ? map_into(o->roots, top, tmp, diags) : NULL;
+        if (!old_paths || (o->roots && !old_roots)) {
+            rc = EXIT_USAGE;
+            goto cleanup;
+        }
         since = g_strdup_printf("'%s'", diff_args.git);
     } else {
         old_paths = g_strdupv((char *[]){o->paths[0], NULL});
@@ -995,6 +1022,8 @@ static int diff_run(options *o, impviz_format format, const char *output, impviz
                                     .legend = !o->no_legend,
                                     .module_changes = d->module_change,
                                     .edge_changes = d->edge_change,
+                                    .module_cycle_marks = d->module_cycle,
+                                    .edge_cycle_marks = d->edge_cycle,
                                     .timeout = (guint)limits.timeout,
                                     .max_edges = (guint)limits.max_edges};
         st = impviz_render(d->merged, &ropts, format, diags, &picture);
@@ -1011,8 +1040,20 @@ static int diff_run(options *o, impviz_format format, const char *output, impviz
     if (st != IMPVIZ_OK) {
         rc = st == IMPVIZ_ERENDER ? EXIT_RENDER : EXIT_USAGE;
     } else if (o->check && d->appeared->len) {
-        report_changes(new_, d->appeared, since, diags);
-        rc = EXIT_CYCLES;
+        /* --fail-on error: only new cycles predicted to raise fail, as in a plain --check */
+        bool errors_only = gate_args.fail_on && strcmp(gate_args.fail_on, "error") == 0;
+        if (errors_only && !new_->diagnosis)
+            new_->diagnosis = impviz_memo_diagnose(new_, (guint64)limits.max_simulation, diags);
+        GPtrArray *failing = g_ptr_array_new();
+        for (guint i = 0; i < d->appeared->len; i++) {
+            impviz_cycle_change *ch = g_ptr_array_index(d->appeared, i);
+            if (!errors_only || component_raises(new_, ch->component))
+                g_ptr_array_add(failing, ch);
+        }
+        report_changes(new_, failing, since, diags);
+        if (failing->len)
+            rc = EXIT_CYCLES;
+        g_ptr_array_unref(failing);
     }
 cleanup:
     if (report)

@@ -76,10 +76,51 @@ static impviz_project *merge_modules(const impviz_analysis *old, const impviz_an
     return p;
 }
 
-static bool has_edge(const impviz_analysis *a, const char *source, const char *target)
+static const impviz_edge *edge_of(const impviz_analysis *a, const char *source, const char *target)
 {
     gint s = impviz_project_index(a->project, source), t = impviz_project_index(a->project, target);
-    return s >= 0 && t >= 0 && impviz_graph_edge(a->graph, (guint)s, (guint)t) != NULL;
+    return s >= 0 && t >= 0 ? impviz_graph_edge(a->graph, (guint)s, (guint)t) : NULL;
+}
+
+static bool has_edge(const impviz_analysis *a, const char *source, const char *target)
+{
+    return edge_of(a, source, target) != NULL;
+}
+
+/* Marks, in the merged graph, the members and edges that a cycle change of `side` made new or
+ * left: mark (NEW or GONE). GONE never overwrites NEW, nor marks what is on a cycle today. */
+static void mark_cycle_changes(impviz_diff *d, const impviz_analysis *side,
+                               const GPtrArray *changes, guint8 mark)
+{
+    const impviz_analysis *m = d->merged;
+    for (guint i = 0; i < changes->len; i++) {
+        const impviz_cycle_change *ch = g_ptr_array_index(changes, i);
+        for (guint k = 0; k < ch->new_members->len; k++) {
+            guint at = g_array_index(ch->new_members, guint, k);
+            gint x = impviz_project_index(m->project, module_at(side, at)->name);
+            if (x < 0 || d->module_cycle[x] == IMPVIZ_CYCLE_MARK_NEW ||
+                (mark == IMPVIZ_CYCLE_MARK_GONE && m->graph->import_time.component_of[x] >= 0))
+                continue;
+            d->module_cycle[x] = mark;
+        }
+        for (guint k = 0; k < ch->new_edges->len; k++) {
+            const impviz_edge *e = &g_array_index(side->graph->edges, impviz_edge,
+                                                  g_array_index(ch->new_edges, guint, k));
+            const impviz_edge *me =
+                edge_of(m, module_at(side, e->source)->name, module_at(side, e->target)->name);
+            if (!me)
+                continue;
+            guint x = (guint)(me - &g_array_index(m->graph->edges, impviz_edge, 0));
+            gint cs = m->graph->import_time.component_of[me->source];
+            bool on_cycle_now = cs >= 0 && cs == m->graph->import_time.component_of[me->target] &&
+                                me->kind == IMPVIZ_EAGER &&
+                                d->edge_change[x] != IMPVIZ_CHANGE_REMOVED;
+            if (d->edge_cycle[x] == IMPVIZ_CYCLE_MARK_NEW ||
+                (mark == IMPVIZ_CYCLE_MARK_GONE && on_cycle_now))
+                continue;
+            d->edge_cycle[x] = mark;
+        }
+    }
 }
 
 /* A side's ref with its module indices moved into the merged project. */
@@ -151,13 +192,16 @@ impviz_diff *impviz_diff_new(const impviz_analysis *old, const impviz_analysis *
     }
     const GArray *edges = m->graph->edges;
     d->edge_change = g_new0(guint8, edges->len + 1);
+    d->edge_old_kind = g_new0(guint8, edges->len + 1);
     for (guint i = 0; i < edges->len; i++) {
         const impviz_edge *e = &g_array_index(edges, impviz_edge, i);
         const char *s = module_at(m, e->source)->name, *t = module_at(m, e->target)->name;
-        bool in_old = has_edge(old, s, t), in_new = has_edge(new_, s, t);
-        d->edge_change[i] = in_old && in_new ? IMPVIZ_CHANGE_SAME
-                            : in_new         ? IMPVIZ_CHANGE_ADDED
-                                             : IMPVIZ_CHANGE_REMOVED;
+        const impviz_edge *was = edge_of(old, s, t), *is = edge_of(new_, s, t);
+        d->edge_change[i] = was && is
+                                ? (was->kind == is->kind ? IMPVIZ_CHANGE_SAME : IMPVIZ_CHANGE_KIND)
+                            : is ? IMPVIZ_CHANGE_ADDED
+                                 : IMPVIZ_CHANGE_REMOVED;
+        d->edge_old_kind[i] = (guint8)(was ? was->kind : e->kind);
     }
     impviz_sccs_release(&m->graph->import_time);
     impviz_sccs_release(&m->graph->runtime);
@@ -171,6 +215,10 @@ impviz_diff *impviz_diff_new(const impviz_analysis *old, const impviz_analysis *
     d->disappeared = impviz_baseline_compare(new_base, old);
     impviz_baseline_free(old_base);
     impviz_baseline_free(new_base);
+    d->module_cycle = g_new0(guint8, n + 1);
+    d->edge_cycle = g_new0(guint8, edges->len + 1);
+    mark_cycle_changes(d, new_, d->appeared, IMPVIZ_CYCLE_MARK_NEW);
+    mark_cycle_changes(d, old, d->disappeared, IMPVIZ_CYCLE_MARK_GONE);
     return d;
 }
 
@@ -181,6 +229,9 @@ void impviz_diff_free(impviz_diff *d)
     impviz_analysis_free(d->merged);
     g_free(d->module_change);
     g_free(d->edge_change);
+    g_free(d->edge_old_kind);
+    g_free(d->module_cycle);
+    g_free(d->edge_cycle);
     g_ptr_array_unref(d->appeared);
     g_ptr_array_unref(d->disappeared);
     g_free(d);
@@ -188,15 +239,15 @@ void impviz_diff_free(impviz_diff *d)
 
 /* ---- reports ------------------------------------------------------------------------------- */
 
-static const char *const change_names[] = {"same", "added", "removed"};
+static const char *const change_names[] = {"same", "added", "removed", "changed"};
 
 const char *impviz_change_str(impviz_change change)
 {
-    return change <= IMPVIZ_CHANGE_REMOVED ? change_names[change] : "unknown";
+    return change <= IMPVIZ_CHANGE_KIND ? change_names[change] : "unknown";
 }
 
 typedef struct {
-    guint added_modules, removed_modules, added_edges, removed_edges;
+    guint added_modules, removed_modules, added_edges, removed_edges, changed_edges;
     guint appeared, grew, disappeared, shrank;
 } counts;
 
@@ -210,6 +261,7 @@ static counts count(const impviz_diff *d)
     for (guint i = 0; i < d->merged->graph->edges->len; i++) {
         c.added_edges += d->edge_change[i] == IMPVIZ_CHANGE_ADDED;
         c.removed_edges += d->edge_change[i] == IMPVIZ_CHANGE_REMOVED;
+        c.changed_edges += d->edge_change[i] == IMPVIZ_CHANGE_KIND;
     }
     for (guint i = 0; i < d->appeared->len; i++) {
         const impviz_cycle_change *ch = g_ptr_array_index(d->appeared, i);
@@ -272,15 +324,18 @@ static void text_report(GString *out, const impviz_diff *d)
             g_string_append_printf(out, "  %c %s\n",
                                    d->module_change[i] == IMPVIZ_CHANGE_ADDED ? '+' : '-',
                                    module_at(m, i)->name);
-    g_string_append_printf(out, "imports between modules: %u added, %u removed\n", c.added_edges,
-                           c.removed_edges);
+    g_string_append_printf(out, "imports between modules: %u added, %u removed, %u changed kind\n",
+                           c.added_edges, c.removed_edges, c.changed_edges);
+    static const char signs[] = {' ', '+', '-', '~'};
     for (guint i = 0; i < m->graph->edges->len; i++) {
         const impviz_edge *e = &g_array_index(m->graph->edges, impviz_edge, i);
-        if (d->edge_change[i] != IMPVIZ_CHANGE_SAME)
-            g_string_append_printf(out, "  %c %s -> %s (%s)\n",
-                                   d->edge_change[i] == IMPVIZ_CHANGE_ADDED ? '+' : '-',
-                                   module_at(m, e->source)->name, module_at(m, e->target)->name,
-                                   impviz_kind_str(e->kind));
+        if (d->edge_change[i] == IMPVIZ_CHANGE_SAME)
+            continue;
+        g_string_append_printf(out, "  %c %s -> %s (", signs[d->edge_change[i]],
+                               module_at(m, e->source)->name, module_at(m, e->target)->name);
+        if (d->edge_change[i] == IMPVIZ_CHANGE_KIND)
+            g_string_append_printf(out, "%s -> ", impviz_kind_str(d->edge_old_kind[i]));
+        g_string_append_printf(out, "%s)\n", impviz_kind_str(e->kind));
     }
     g_string_append_printf(out,
                            "import-time cycles: %u appeared, %u grew, %u disappeared, %u shrank\n",
@@ -331,15 +386,18 @@ static void json_report(GString *out, const impviz_diff *d)
         if (d->module_change[i] != IMPVIZ_CHANGE_SAME)
             json_array_append_new(json_object_get(modules, impviz_change_str(d->module_change[i])),
                                   jstr(module_at(m, i)->name));
-    json_t *edges = json_pack("{s:[], s:[]}", "added", "removed");
+    json_t *edges = json_pack("{s:[], s:[], s:[]}", "added", "removed", "changed");
     for (guint i = 0; i < m->graph->edges->len; i++) {
         const impviz_edge *e = &g_array_index(m->graph->edges, impviz_edge, i);
-        if (d->edge_change[i] != IMPVIZ_CHANGE_SAME)
-            json_array_append_new(json_object_get(edges, impviz_change_str(d->edge_change[i])),
-                                  json_pack("{s:o, s:o, s:s}", "source",
-                                            jstr(module_at(m, e->source)->name), "target",
-                                            jstr(module_at(m, e->target)->name), "kind",
-                                            impviz_kind_str(e->kind)));
+        if (d->edge_change[i] == IMPVIZ_CHANGE_SAME)
+            continue;
+        json_t *entry =
+            json_pack("{s:o, s:o, s:s}", "source", jstr(module_at(m, e->source)->name), "target",
+                      jstr(module_at(m, e->target)->name), "kind", impviz_kind_str(e->kind));
+        if (d->edge_change[i] == IMPVIZ_CHANGE_KIND)
+            json_object_set_new(entry, "old_kind",
+                                json_string(impviz_kind_str(d->edge_old_kind[i])));
+        json_array_append_new(json_object_get(edges, impviz_change_str(d->edge_change[i])), entry);
     }
     json_t *cycles =
         json_pack("{s:o, s:o, s:o, s:o}", "appeared", json_cycles(d->new_, d->appeared, true),
@@ -408,10 +466,10 @@ static void md_report(GString *out, const impviz_diff *d)
         g_string_append(out, "## impviz: no new import-time cycle\n\n");
     g_string_append_printf(out,
                            "Modules: %u added, %u removed. Imports between modules: %u added, %u "
-                           "removed. Import-time cycles: %u appeared, %u grew, %u disappeared, "
-                           "%u shrank.\n",
+                           "removed, %u changed kind. Import-time cycles: %u appeared, %u grew, "
+                           "%u disappeared, %u shrank.\n",
                            c.added_modules, c.removed_modules, c.added_edges, c.removed_edges,
-                           c.appeared, c.grew, c.disappeared, c.shrank);
+                           c.changed_edges, c.appeared, c.grew, c.disappeared, c.shrank);
     if (d->appeared->len || d->disappeared->len) {
         g_string_append(out, "\n### Cycles\n\n");
         md_cycles(out, d->new_, d->appeared, true);
@@ -427,7 +485,7 @@ static void md_report(GString *out, const impviz_diff *d)
             g_string_append_c(out, '\n');
         }
     }
-    if (c.added_edges + c.removed_edges) {
+    if (c.added_edges + c.removed_edges + c.changed_edges) {
         g_string_append(out, "\n### Imports\n\n");
         for (guint i = 0; i < m->graph->edges->len; i++) {
             const impviz_edge *e = &g_array_index(m->graph->edges, impviz_edge, i);
@@ -437,7 +495,12 @@ static void md_report(GString *out, const impviz_diff *d)
                                           module_at(m, e->target)->name);
             g_string_append_printf(out, "- %s ", impviz_change_str(d->edge_change[i]));
             impviz_markdown_code(out, arrow);
-            g_string_append_printf(out, " (%s)\n", impviz_kind_str(e->kind));
+            if (d->edge_change[i] == IMPVIZ_CHANGE_KIND)
+                g_string_append_printf(out, " (%s -> %s)\n",
+                                       impviz_kind_str(d->edge_old_kind[i]),
+                                       impviz_kind_str(e->kind));
+            else
+                g_string_append_printf(out, " (%s)\n", impviz_kind_str(e->kind));
             g_free(arrow);
         }
     }

@@ -817,7 +817,15 @@ typedef enum {
     IMPVIZ_CHANGE_SAME,
     IMPVIZ_CHANGE_ADDED,
     IMPVIZ_CHANGE_REMOVED,
+    IMPVIZ_CHANGE_KIND, /* an edge on both sides whose strongest kind changed (deferred -> eager) */
 } impviz_change;
+
+/* How a module or edge of impviz diff's merged graph took part in a cycle that changed. */
+typedef enum {
+    IMPVIZ_CYCLE_MARK_NONE,
+    IMPVIZ_CYCLE_MARK_NEW,  /* on an import-time cycle that appeared, or new in one that grew */
+    IMPVIZ_CYCLE_MARK_GONE, /* on one that disappeared, or left one that shrank; on none now */
+} impviz_cycle_mark;
 
 typedef struct {
     const char *layout;  /* Graphviz engine: "dot" ..., or "auto" (also NULL): see below */
@@ -832,10 +840,15 @@ typedef struct {
                          retried once with sfdp, and failing that IMPVIZ_ERENDER */
     guint max_edges;  /* a larger graph is not laid out: IMPVIZ_ERENDER (0: no limit) */
     /* impviz diff: per module and per graph edge of the analysis drawn, or NULL. Added ones get
-     * SVG class "added" (green), removed ones "removed" (grey, dashed), others "unchanged"
-     * (muted). Borrowed. */
+     * SVG class "added" (green), removed ones "removed" (grey, dashed), edges whose kind changed
+     * "changed" (blue), others "unchanged" (muted). Borrowed. */
     const guint8 *module_changes;
     const guint8 *edge_changes;
+    /* impviz diff: impviz_cycle_mark per module and per graph edge, or NULL: class
+     * "cycle-appeared" (drawn bold) or "cycle-disappeared" (drawn with the cycle colour, faded).
+     * Borrowed. */
+    const guint8 *module_cycle_marks;
+    const guint8 *edge_cycle_marks;
 } impviz_render_opts;
 
 /* The engine used for `layout`: itself, or for "auto" or NULL, dot unless the view is too large
@@ -924,6 +937,10 @@ typedef struct {
                                 are the new side's; it borrows import records from both sides */
     guint8 *module_change;   /* impviz_change per merged module */
     guint8 *edge_change;     /* impviz_change per merged graph edge */
+    guint8 *edge_old_kind;   /* per merged graph edge: its strongest kind on the old side, when
+                                it has one there */
+    guint8 *module_cycle;    /* impviz_cycle_mark per merged module */
+    guint8 *edge_cycle;      /* impviz_cycle_mark per merged graph edge */
     GPtrArray *appeared;     /* impviz_cycle_change * of new_ against a baseline of old: is_new
                                 ones appeared, the others grew */
     GPtrArray *disappeared;  /* impviz_cycle_change * of old against a baseline of new_: is_new
@@ -934,7 +951,7 @@ typedef struct {
  * and new_. */
 impviz_diff *impviz_diff_new(const impviz_analysis *old, const impviz_analysis *new_);
 void impviz_diff_free(impviz_diff *diff);
-/* "same", "added", "removed". */
+/* "same", "added", "removed", "changed". */
 const char *impviz_change_str(impviz_change change);
 /* The diff as text (IMPVIZ_FORMAT_TEXT), JSON or Markdown, into a new GString that the caller
  * frees with g_string_free. */

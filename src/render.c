@@ -170,11 +170,13 @@ static const impviz_module *module_at(const impviz_analysis *a, guint i)
 /* ---- impviz diff: added, removed, unchanged ------------------------------------------------ */
 
 #define ADDED_COLOR "#2ca02c"
-#define REMOVED_COLOR "#9e9e9e"
-#define UNCHANGED_COLOR "#c7c7c7"
+#define CHANGED_COLOR "#1f77b4"
+#define REMOVED_COLOR "#757575"
+#define UNCHANGED_COLOR "#d0d0d0"
 
-/* Appends the change class and restyles: added green, removed grey and dashed, unchanged muted
- * (but an unchanged part of a current cycle keeps its cycle colour). */
+/* Appends the change class and restyles: added green, removed grey and dashed with an open
+ * arrowhead, kind changed blue, unchanged muted (lighter than removed; an unchanged part of a
+ * current cycle keeps its cycle colour). */
 static void style_change(void *obj, GString *cls, guint8 change, bool on_cycle, bool node)
 {
     switch (change) {
@@ -190,6 +192,15 @@ static void style_change(void *obj, GString *cls, guint8 change, bool on_cycle, 
         set(obj, "color", REMOVED_COLOR);
         set(obj, "fontcolor", REMOVED_COLOR);
         set(obj, "style", node ? "rounded,dashed" : "dashed");
+        if (!node) {
+            set(obj, "arrowhead", "empty");
+            set(obj, "penwidth", "1.5");
+        }
+        break;
+    case IMPVIZ_CHANGE_KIND:
+        g_string_append(cls, " changed");
+        set(obj, "color", CHANGED_COLOR);
+        set(obj, "penwidth", on_cycle ? "2.5" : "2");
         break;
     default:
         g_string_append(cls, " unchanged");
@@ -197,6 +208,29 @@ static void style_change(void *obj, GString *cls, guint8 change, bool on_cycle, 
             set(obj, "color", UNCHANGED_COLOR);
             set(obj, "fontcolor", "#757575");
         }
+    }
+}
+
+/* Appends the class of a cycle change and restyles: a cycle that appeared drawn bold, one that
+ * disappeared in the cycle colour, faded and dashed, where nothing else changed (an import
+ * removed or made deferred keeps that change's colour: it is what broke the cycle). */
+static void style_cycle_mark(void *obj, GString *cls, guint8 mark, guint8 change,
+                             const impviz_theme *t, bool node)
+{
+    if (mark == IMPVIZ_CYCLE_MARK_NEW) {
+        g_string_append(cls, " cycle-appeared");
+        set(obj, "penwidth", node ? "3" : "3.5");
+    } else if (mark == IMPVIZ_CYCLE_MARK_GONE) {
+        g_string_append(cls, " cycle-disappeared");
+        if (change != IMPVIZ_CHANGE_SAME)
+            return;
+        char faded[16];
+        g_snprintf(faded, sizeof faded, "%s", t->cycle);
+        if (strlen(faded) == 7 && faded[0] == '#')
+            g_strlcat(faded, "80", sizeof faded); /* half transparent */
+        set(obj, "color", faded);
+        set(obj, "style", node ? "rounded,filled,dashed" : "dashed");
+        set(obj, "penwidth", "2");
     }
 }
 
@@ -404,37 +438,61 @@ static void set_edge_link(const builder *b, Agedge_t *edge, const impviz_view_ed
     g_free(url);
 }
 
-/* impviz diff: the change of a node or edge standing for several modules or edges is theirs when
- * they all agree, else unchanged. */
-static guint8 node_change(const builder *b, const impviz_view_node *node)
+/* impviz diff: the change (or cycle mark) of a node or edge standing for several modules or
+ * edges is theirs when they all agree, else none (0). */
+static guint8 node_value(const impviz_view_node *node, const guint8 *per_module)
 {
-    guint8 change = IMPVIZ_CHANGE_SAME;
+    if (!per_module)
+        return 0;
+    guint8 value = 0;
     for (guint i = 0; i < node->modules->len; i++) {
-        guint8 c = b->opts->module_changes[g_array_index(node->modules, guint, i)];
-        if (i && c != change)
-            return IMPVIZ_CHANGE_SAME;
-        change = c;
+        guint8 c = per_module[g_array_index(node->modules, guint, i)];
+        if (i && c != value)
+            return 0;
+        value = c;
     }
-    return change;
+    return value;
 }
 
-static guint8 edge_change(const builder *b, const impviz_view_edge *e)
+static guint8 edge_value(const builder *b, const impviz_view_edge *e, const guint8 *per_edge)
 {
+    if (!per_edge)
+        return 0;
     const impviz_analysis *a = b->a;
-    guint8 change = IMPVIZ_CHANGE_SAME;
+    guint8 value = 0;
     bool first = true;
     for (guint i = 0; i < e->refs->len; i++) {
         const impviz_ref *r = &g_array_index(a->refs, impviz_ref, g_array_index(e->refs, guint, i));
         if (r->target < 0)
-            return IMPVIZ_CHANGE_SAME;
+            return 0;
         const impviz_edge *ge = impviz_graph_edge(a->graph, r->source, (guint)r->target);
-        guint8 c = b->opts->edge_changes[ge - &g_array_index(a->graph->edges, impviz_edge, 0)];
-        if (!first && c != change)
-            return IMPVIZ_CHANGE_SAME;
-        change = c;
+        guint8 c = per_edge[ge - &g_array_index(a->graph->edges, impviz_edge, 0)];
+        if (!first && c != value)
+            return 0;
+        value = c;
         first = false;
     }
-    return change;
+    return value;
+}
+
+static guint8 node_change(const builder *b, const impviz_view_node *node)
+{
+    return node_value(node, b->opts->module_changes);
+}
+
+static guint8 edge_change(const builder *b, const impviz_view_edge *e)
+{
+    return edge_value(b, e, b->opts->edge_changes);
+}
+
+static guint8 node_mark(const builder *b, const impviz_view_node *node)
+{
+    return node_value(node, b->opts->module_cycle_marks);
+}
+
+static guint8 edge_mark(const builder *b, const impviz_view_edge *e)
+{
+    return edge_value(b, e, b->opts->edge_cycle_marks);
 }
 
 static void add_nodes(builder *b)
@@ -493,6 +551,8 @@ static void add_nodes(builder *b)
         set_esc(n, "id", key);
         if (b->opts->module_changes && node->modules->len)
             style_change(n, cls, node_change(b, node), node->component >= 0, true);
+        if (b->opts->module_cycle_marks && node->modules->len)
+            style_cycle_mark(n, cls, node_mark(b, node), node_change(b, node), b->theme, true);
         set(n, "class", cls->str);
         g_string_free(cls, TRUE);
         g_free(key);
@@ -663,6 +723,8 @@ static void add_edges(builder *b)
         }
         if (b->opts->edge_changes && !external)
             style_change(edge, cls, edge_change(b, e), e->cycle, false);
+        if (b->opts->edge_cycle_marks && !external)
+            style_cycle_mark(edge, cls, edge_mark(b, e), edge_change(b, e), b->theme, false);
         set(edge, "class", cls->str);
         g_string_free(cls, TRUE);
         if (unconstrained[k])
@@ -695,6 +757,40 @@ static void legend_row(GString *h, const char *colour, const char *sample, const
         g_string_append_printf(h, " BGCOLOR=\"%s\" BORDER=\"1\" COLOR=\"%s\"", fill, colour);
     g_string_append_printf(h, "><FONT COLOR=\"%s\">%s</FONT></TD><TD ALIGN=\"LEFT\">%s</TD></TR>",
                            fill ? text_colour : colour, sample, meaning);
+}
+
+/* impviz diff's rows: only the changes the picture shows. */
+static void legend_changes(const builder *b, GString *h)
+{
+    const impviz_view *v = b->view;
+    bool seen[IMPVIZ_CHANGE_KIND + 1] = {false}, marks[IMPVIZ_CYCLE_MARK_GONE + 1] = {false};
+    for (guint k = 0; k < v->nodes->len; k++) {
+        const impviz_view_node *n = g_ptr_array_index(v->nodes, k);
+        if (n->modules->len) {
+            seen[node_change(b, n)] = true;
+            marks[node_mark(b, n)] = true;
+        }
+    }
+    for (guint k = 0; k < v->edges->len; k++) {
+        const impviz_view_edge *e = &g_array_index(v->edges, impviz_view_edge, k);
+        if (!is_external_node(v, e->source) && !is_external_node(v, e->target)) {
+            seen[edge_change(b, e)] = true;
+            marks[edge_mark(b, e)] = true;
+        }
+    }
+    const char *bold = "<B>&#8212;&#8212;&#9656;</B>", *dashed = "&#8211; &#8211; &#9656;";
+    if (seen[IMPVIZ_CHANGE_ADDED])
+        legend_row(h, ADDED_COLOR, bold, "added", NULL, NULL);
+    if (seen[IMPVIZ_CHANGE_REMOVED])
+        legend_row(h, REMOVED_COLOR, "&#8211; &#8211; &#9655;", "removed", NULL, NULL);
+    if (seen[IMPVIZ_CHANGE_KIND])
+        legend_row(h, CHANGED_COLOR, bold, "kind changed (eager, deferred ...)", NULL, NULL);
+    if (seen[IMPVIZ_CHANGE_SAME])
+        legend_row(h, UNCHANGED_COLOR, "&#8212;&#8212;&#9656;", "unchanged", NULL, NULL);
+    if (marks[IMPVIZ_CYCLE_MARK_NEW])
+        legend_row(h, b->theme->cycle, bold, "on a cycle that appeared (thick)", NULL, NULL);
+    if (marks[IMPVIZ_CYCLE_MARK_GONE])
+        legend_row(h, b->theme->cycle, dashed, "on a cycle that disappeared (faded)", NULL, NULL);
 }
 
 static void add_legend(builder *b)
@@ -745,6 +841,8 @@ static void add_legend(builder *b)
     if (third)
         legend_row(h, t->third_party_border, "pkg", "third party", t->third_party_fill,
                    t->module_text);
+    if (b->opts->module_changes)
+        legend_changes(b, h);
     g_string_append(h, "</TABLE>");
     Agnode_t *n = agnode(b->g, (char *)"legend", 1);
     set(n, "shape", "plaintext");

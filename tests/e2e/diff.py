@@ -1,5 +1,4 @@
 """End-to-end: impviz diff on a git repository built here, and on two directories."""
-import html
 import json
 import os
 import re
@@ -70,7 +69,8 @@ want = {
     "modules": {"added": ["pkg.new"], "removed": ["pkg.old"]},
     "edges": {"added": [{"source": "pkg.b", "target": "pkg.a", "kind": "eager"},
                         {"source": "pkg.new", "target": "pkg.a", "kind": "eager"}],
-              "removed": [{"source": "pkg.old", "target": "pkg.a", "kind": "eager"}]},
+              "removed": [{"source": "pkg.old", "target": "pkg.a", "kind": "eager"}],
+              "changed": [{"source": "pkg.y", "target": "pkg.x", "kind": "deferred", "old_kind": "eager"}]},
     "cycles": {"appeared": [{"members": ["pkg.a", "pkg.b"], "cycle": "pkg.a -> pkg.b -> pkg.a",
                              "edges": [["pkg.a", "pkg.b"], ["pkg.b", "pkg.a"]]}],
                "grew": [],
@@ -100,6 +100,8 @@ check(re.search(r"^  appeared: pkg\.a -> pkg\.b -> pkg\.a$", out, re.M) and
       re.search(r"^  disappeared: pkg\.x -> pkg\.y -> pkg\.x$", out, re.M), "text lists the cycles")
 check("  + pkg.new\n" in out and "  - pkg.old\n" in out and "  + pkg.b -> pkg.a (eager)\n" in out,
       "text lists modules and imports")
+check("imports between modules: 2 added, 1 removed, 1 changed kind\n" in out
+      and "  ~ pkg.y -> pkg.x (eager -> deferred)\n" in out, f"text lists a change of kind: {out}")
 # commit it; then only a cycle disappearing passes --check, even with the old cycle still there
 git("add", "-A")
 git("commit", "-qm", "new")
@@ -132,12 +134,13 @@ svg = open(svg_path).read()
 
 def svg_id(element_id):
     """Graphviz writes ids HTML-escaped: - as &#45;, > as &gt;."""
-    return html.escape(element_id, quote=True).replace("-", "&#45;")
+    return (element_id.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("-", "&#45;"))
 
 
 def svg_class(element_id):
     m = re.search(r'<g id="' + re.escape(svg_id(element_id)) + r'" class="([^"]*)"', svg)
-    return m.group(1).split() if m else None
+    return m.group(1).replace("&#45;", "-").split() if m else None
 
 
 def svg_group(element_id):
@@ -151,11 +154,26 @@ check("unchanged" in (svg_class("m:pkg.x") or []), f"unchanged module: {svg_clas
 check({"added", "cycle"} <= set(svg_class("e:pkg.b->pkg.a") or []), f"added cycle edge: {svg_class('e:pkg.b->pkg.a')}")
 check({"unchanged", "cycle"} <= set(svg_class("e:pkg.a->pkg.b") or []), "unchanged edge on the new cycle")
 check("removed" in (svg_class("e:pkg.old->pkg.a") or []), "removed edge")
-check("stroke-dasharray" in svg_group("e:pkg.old->pkg.a") and "#9e9e9e" in svg_group("e:pkg.old->pkg.a"),
-      "removed edge grey and dashed")
+check("stroke-dasharray" in svg_group("e:pkg.old->pkg.a") and "#757575" in svg_group("e:pkg.old->pkg.a")
+      and 'fill="none" stroke="#757575"' in svg_group("e:pkg.old->pkg.a"),
+      "removed edge grey and dashed, with an open arrowhead")
 check("#2ca02c" in svg_group("e:pkg.new->pkg.a"), "added edge green")
-check("#c7c7c7" in svg_group("e:pkg.x->pkg.y"), "unchanged edge muted")
+check({"changed", "deferred"} <= set(svg_class("e:pkg.y->pkg.x") or []) and "#1f77b4" in svg_group("e:pkg.y->pkg.x"),
+      f"an import made deferred: class changed, blue: {svg_class('e:pkg.y->pkg.x')}")
 check("cycle" not in (svg_class("e:pkg.y->pkg.x") or []), "the old cycle is not drawn as one")
+# the cycle that appeared is drawn bold; the one that went away faded in the cycle colour
+for x in ("m:pkg.a", "m:pkg.b", "e:pkg.a->pkg.b", "e:pkg.b->pkg.a"):
+    check("cycle-appeared" in (svg_class(x) or []), f"{x} on the cycle that appeared: {svg_class(x)}")
+for x in ("m:pkg.x", "m:pkg.y", "e:pkg.x->pkg.y", "e:pkg.y->pkg.x"):
+    check("cycle-disappeared" in (svg_class(x) or []), f"{x} on the cycle that disappeared: {svg_class(x)}")
+check("#d62728" in svg_group("e:pkg.x->pkg.y") and "stroke-dasharray" in svg_group("e:pkg.x->pkg.y"),
+      "a disappeared cycle's edge: faded cycle colour, dashed")
+check("cycle-appeared" not in (svg_class("m:pkg.new") or []) and
+      "cycle-disappeared" not in (svg_class("m:pkg.new") or []), "a module on no changed cycle is not marked")
+legend = svg_group("legend")
+for row in ("added", "removed", "kind changed", "unchanged", "on a cycle that appeared",
+            "on a cycle that disappeared"):
+    check(f">{row}" in legend, f"legend row {row!r}")
 check("impviz-diff" not in svg and tmp not in svg, "no temporary path in the picture")
 check("import-time cycles: 1 appeared" in out, "text report beside a picture")
 
@@ -165,6 +183,7 @@ lines = md.splitlines()
 equal(lines[:2], ["<!-- impviz diff -->", "## impviz: this change adds 1 import-time cycle"], "Markdown heading")
 check("- **appeared**: `pkg.a -> pkg.b -> pkg.a`" in lines and "- **disappeared**: `pkg.x -> pkg.y -> pkg.x`" in lines,
       "Markdown lists the cycles")
+check("- changed `pkg.y -> pkg.x` (eager -> deferred)" in lines, "Markdown lists a change of kind")
 check("- added `pkg.b -> pkg.a` (eager)" in lines and "- removed `pkg.old` " not in lines and "- removed `pkg.old`" in lines,
       "Markdown lists modules and imports")
 charts = [parse_mermaid(b) for b in mermaid_blocks(md)]
@@ -178,6 +197,42 @@ got = diff_json("--git", "HEAD", os.path.join(src, "fresh"))
 equal(got["modules"], {"added": ["fresh", "fresh.m", "fresh.n"], "removed": []}, "new directory: all added")
 equal([c["members"] for c in got["cycles"]["appeared"]], [["fresh.m", "fresh.n"]], "its cycle appeared")
 
+# a PATH reached through a symbolic link is still found in the repository
+link = os.path.join(tmp, "link")
+os.symlink(repo, link)
+equal(diff_json("--git", "HEAD", os.path.join(link, "src"))["cycles"]["appeared"],
+      [{"members": ["fresh.m", "fresh.n"], "cycle": "fresh.m -> fresh.n -> fresh.m",
+        "edges": [["fresh.m", "fresh.n"], ["fresh.n", "fresh.m"]]},
+       {"members": ["pkg.a", "pkg.b"], "cycle": "pkg.a -> pkg.b -> pkg.a",
+        "edges": [["pkg.a", "pkg.b"], ["pkg.b", "pkg.a"]]}],
+      "diff through a symlinked PATH compares with the revision, not with itself")
+equal(diff_json("--git", "HEAD", "src", cwd=link)["modules"]["removed"], ["pkg.old"],
+      "diff from a symlinked working directory")
+
+# every file of the revision is compared, whatever .gitattributes says about archives
+write(repo, ".gitattributes", "src/pkg/b.py export-ignore\nsrc/pkg/a.py export-subst\n")
+write(repo, "src/pkg/a.py", "from . import b  # $Format:%H$\n")
+git("add", "-A")
+git("commit", "-qm", "attributes")
+got = diff_json("--git", "HEAD", src)
+equal((got["modules"], got["edges"]), ({"added": [], "removed": []}, {"added": [], "removed": [], "changed": []}),
+      "export-ignore and export-subst files are read as committed")
+
+# --fail-on error: a new cycle that raises nothing passes; one that raises fails
+write(repo, "src/pkg/c.py", "from . import d\n")
+write(repo, "src/pkg/d.py", "from . import c\n")
+rc, out, err = run(A.impviz, "diff", "--no-config", "--check", "--fail-on", "error", "--git", "HEAD", src, env=env)
+equal((rc, err), (0, ""), "diff --check --fail-on error: a new cycle that raises nothing")
+rc, out, err = run(A.impviz, "diff", "--no-config", "--check", "--git", "HEAD", src, env=env)
+equal(rc, 1, "the same with --fail-on cycle")
+write(repo, "src/pkg/d.py", "from .c import NAME\n")
+write(repo, "src/pkg/c.py", "from . import d\nNAME = 1\n")
+rc, out, err = run(A.impviz, "diff", "--no-config", "--check", "--fail-on", "error", "--git", "HEAD", src, env=env)
+check(rc == 1 and "new import-time cycle (not in 'HEAD'): pkg.c -> pkg.d -> pkg.c" in err,
+      f"diff --check --fail-on error: a new cycle that raises ImportError ({rc}, {err})")
+for name in ("c.py", "d.py"):
+    os.remove(os.path.join(src, "pkg", name))
+
 # errors: status 2 with a message
 for argv, message in ((["--git", "no-such-rev", src], "impviz: error: unknown git revision 'no-such-rev'"),
                       (["--git", "--upload-pack=x", src], "impviz: error: unknown git revision '--upload-pack=x'"),
@@ -189,6 +244,9 @@ for argv, message in ((["--git", "no-such-rev", src], "impviz: error: unknown gi
     equal((rc, err.splitlines()[0] if err else ""), (2, message), f"impviz diff {argv}")
 rc, out, err = run(A.impviz, "diff", "--no-config", "--git", "HEAD", tmp, env=env)
 check(rc == 2 and err.startswith("impviz: error: git rev-parse --show-toplevel failed: "), f"not a repository: {err}")
+rc, out, err = run(A.impviz, "diff", "--no-config", "--git", "HEAD", src, "--root", tmp, env=env)
+equal((rc, err), (2, f"impviz: error: '{tmp}' is not in the git repository at '{os.path.realpath(repo)}'\n"),
+      "a --root outside the repository")
 equal(os.listdir(private_tmp), [], "temporary files removed after errors too")
 
 shutil.rmtree(tmp)

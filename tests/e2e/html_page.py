@@ -79,4 +79,4 @@ rc, _, err = run(A.impviz, PROJ, "-o", out_file, "-q")
 check(rc == 0 and open(out_file).read().startswith("<!DOCTYPE html>"), f".html extension: {err}")
 
 shutil.rmtree(tmp, ignore_errors=True)
-done("html")
+done("html_page")
