@@ -106,6 +106,10 @@ static const char description[] =
     "  2  usage or input error: bad option, missing PATH, unwritable output\n"
     "  3  Graphviz could not lay out or render the graph\n";
 
+/* Options a pyproject.toml may set start at this value, so that the file can tell them from
+ * their defaults (which are applied after the file is read). */
+#define UNSET_INT G_MININT
+
 /* ---- view options: what a picture shows (issue 6) ------------------------------------------ */
 
 static struct {
@@ -113,6 +117,7 @@ static struct {
     char **focus, **only;
     gboolean cycles_only, no_stdlib, reverse;
     impviz_externals externals;
+    gboolean externals_given; /* on the command line: the file's setting does not apply */
     char *theme, *link;
     impviz_theme *loaded_theme; /* from --theme, or NULL */
 } view_args;
@@ -120,6 +125,7 @@ static struct {
 static gboolean parse_externals(const char *name, const char *value, gpointer data, GError **err)
 {
     (void)data;
+    view_args.externals_given = TRUE;
     if (!value) {
         view_args.externals = IMPVIZ_EXTERNALS_TOP;
         return TRUE;
@@ -208,6 +214,7 @@ static void view_args_reset(void)
     impviz_theme_free(view_args.loaded_theme);
     memset(&view_args, 0, sizeof view_args);
     view_args.up = view_args.down = -1;
+    view_args.depth = UNSET_INT;
 }
 
 /* Checks the view options; a usage message, or NULL when they are fine. */
@@ -459,7 +466,14 @@ static const impviz_config_key config_keys[] = {
     {"paths", IMPVIZ_CONFIG_STRINGS},
     {"roots", IMPVIZ_CONFIG_STRINGS},
     {"exclude", IMPVIZ_CONFIG_STRINGS},
-    {"externals", IMPVIZ_CONFIG_BOOL},
+    {"externals", IMPVIZ_CONFIG_BOOL_OR_STRING},
+    {"no-stdlib", IMPVIZ_CONFIG_BOOL},
+    {"depth", IMPVIZ_CONFIG_INT},
+    {"only", IMPVIZ_CONFIG_STRINGS},
+    {"cycles-only", IMPVIZ_CONFIG_BOOL},
+    {"reverse", IMPVIZ_CONFIG_BOOL},
+    {"theme", IMPVIZ_CONFIG_STRING},
+    {"link", IMPVIZ_CONFIG_STRING},
     {"layout", IMPVIZ_CONFIG_STRING},
     {"rankdir", IMPVIZ_CONFIG_STRING},
     {"no-legend", IMPVIZ_CONFIG_BOOL},
@@ -472,11 +486,17 @@ static const impviz_config_key config_keys[] = {
     {"fail-on", IMPVIZ_CONFIG_STRING},
     {"baseline", IMPVIZ_CONFIG_STRING},
     {"quiet", IMPVIZ_CONFIG_BOOL},
+    {"verbose", IMPVIZ_CONFIG_BOOL},
+    {"cache-dir", IMPVIZ_CONFIG_STRING},
+    {"cache-local", IMPVIZ_CONFIG_BOOL},
+    {"no-cache", IMPVIZ_CONFIG_BOOL},
+    {"timeout", IMPVIZ_CONFIG_INT},
+    {"max-edges", IMPVIZ_CONFIG_INT},
+    {"max-simulation", IMPVIZ_CONFIG_INT},
     {NULL, 0},
 };
 
-/* Integer options start at UNSET so that a value from the file can tell them from defaults. */
-#define UNSET G_MININT
+#define UNSET UNSET_INT
 
 static void gate_args_reset(void)
 {
@@ -541,6 +561,39 @@ static char **config_paths(const impviz_config *c, const char *key)
     return (char **)g_ptr_array_free(out, FALSE);
 }
 
+/* A path setting (relative to the file), unless the command line gave one; false (after an
+ * error) when it is empty. */
+static bool config_path(const impviz_config *c, const char *key, char **field, impviz_diags *diags)
+{
+    const impviz_config_value *v = impviz_config_get(c, key);
+    if (!v || *field)
+        return true;
+    if (!*v->string) {
+        impviz_diags_add(diags, IMPVIZ_ERROR, c->path, v->line, "'%s' must not be empty", key);
+        return false;
+    }
+    *field = impviz_config_resolve(c, v->string);
+    return true;
+}
+
+/* externals = true / false, or = "none" / "top" / "all", unless the command line chose. */
+static bool config_externals(const impviz_config *c, impviz_diags *diags)
+{
+    const impviz_config_value *v = impviz_config_get(c, "externals");
+    if (!v || view_args.externals_given)
+        return true;
+    if (v->type == IMPVIZ_CONFIG_BOOL) {
+        view_args.externals = v->boolean ? IMPVIZ_EXTERNALS_TOP : IMPVIZ_EXTERNALS_NONE;
+        return true;
+    }
+    if (impviz_externals_parse(v->string, &view_args.externals))
+        return true;
+    impviz_diags_add(diags, IMPVIZ_ERROR, c->path, v->line,
+                     "'externals' must be true, false, \"none\", \"top\" or \"all\", not '%s'",
+                     v->string);
+    return false;
+}
+
 /* Fills every option the command line left unset from the file; false after an error. */
 static bool config_apply(const impviz_config *c, options *o, impviz_diags *diags)
 {
@@ -560,25 +613,48 @@ static bool config_apply(const impviz_config *c, options *o, impviz_diags *diags
     const impviz_config_value *v = impviz_config_get(c, "exclude");
     if (v && !o->excludes)
         o->excludes = g_strdupv(v->strings);
-    v = impviz_config_get(c, "baseline");
-    if (v && !gate_args.baseline)
-        gate_args.baseline = impviz_config_resolve(c, v->string);
-    gboolean externals = FALSE;
-    config_bool(c, "externals", &externals);
-    if (externals && view_args.externals == IMPVIZ_EXTERNALS_NONE)
-        view_args.externals = IMPVIZ_EXTERNALS_TOP;
+    v = impviz_config_get(c, "only");
+    if (v && !view_args.only)
+        view_args.only = g_strdupv(v->strings);
+    bool ok = config_path(c, "baseline", &gate_args.baseline, diags) &&
+              config_path(c, "cache-dir", &cache_opts.dir, diags) && config_externals(c, diags);
+    config_bool(c, "no-stdlib", &view_args.no_stdlib);
+    config_bool(c, "cycles-only", &view_args.cycles_only);
+    config_bool(c, "reverse", &view_args.reverse);
     config_bool(c, "no-legend", &o->no_legend);
     config_bool(c, "no-gitignore", &o->no_gitignore);
     config_bool(c, "follow-symlinks", &o->follow_symlinks);
     config_bool(c, "check", &o->check);
     config_bool(c, "quiet", &o->quiet);
-    gint64 jobs = o->jobs, max_modules = o->max_modules;
-    bool ok = config_choice(c, "layout", layouts, &o->layout, diags) &&
-              config_choice(c, "rankdir", rankdirs, &o->rankdir, diags) &&
-              config_choice(c, "fail-on", fail_ons, &gate_args.fail_on, diags) &&
-              config_int(c, "jobs", 4096, &jobs, diags) &&
-              config_int(c, "max-file-size", G_MAXINT64, &o->max_file_size, diags) &&
-              config_int(c, "max-modules", G_MAXINT, &max_modules, diags);
+    config_bool(c, "verbose", &o->verbose);
+    /* the cache options exclude each other: the command line's choice replaces the file's */
+    if (!cache_opts.dir && !cache_opts.local && !cache_opts.off) {
+        config_bool(c, "cache-local", &cache_opts.local);
+        config_bool(c, "no-cache", &cache_opts.off);
+    }
+    v = impviz_config_get(c, "theme");
+    if (v && !view_args.theme)
+        view_args.theme = strchr(v->string, '/') || g_str_has_suffix(v->string, ".theme")
+                              ? impviz_config_resolve(c, v->string)
+                              : g_strdup(v->string);
+    v = impviz_config_get(c, "link");
+    if (v && !view_args.link)
+        view_args.link = g_strdup(v->string);
+    gint64 jobs = o->jobs, max_modules = o->max_modules, depth = view_args.depth;
+    gint64 timeout = limits.timeout, max_edges = limits.max_edges;
+    ok = ok && config_choice(c, "layout", layouts, &o->layout, diags) &&
+         config_choice(c, "rankdir", rankdirs, &o->rankdir, diags) &&
+         config_choice(c, "fail-on", fail_ons, &gate_args.fail_on, diags) &&
+         config_int(c, "jobs", 4096, &jobs, diags) &&
+         config_int(c, "max-file-size", G_MAXINT64, &o->max_file_size, diags) &&
+         config_int(c, "max-modules", G_MAXINT, &max_modules, diags) &&
+         config_int(c, "depth", G_MAXINT, &depth, diags) &&
+         config_int(c, "timeout", G_MAXINT, &timeout, diags) &&
+         config_int(c, "max-edges", G_MAXINT, &max_edges, diags) &&
+         config_int(c, "max-simulation", G_MAXINT64, &limits.max_simulation, diags);
+    view_args.depth = (gint)depth;
+    limits.timeout = (gint)timeout;
+    limits.max_edges = (gint)max_edges;
     o->jobs = (gint)jobs;
     o->max_modules = (gint)max_modules;
     return ok;
@@ -613,10 +689,10 @@ static int gate_setup(options *o, impviz_diags *diags)
         st = impviz_config_discover(start, config_keys, diags, &config);
     }
     if (st == IMPVIZ_OK && config) {
-        if (o->verbose)
-            impviz_diags_add(diags, IMPVIZ_NOTE, NULL, 0, "settings from '%s'", config->path);
         if (!config_apply(config, o, diags))
             st = IMPVIZ_EUSAGE;
+        else if (o->verbose) /* after the file, which may say verbose = true */
+            impviz_diags_add(diags, IMPVIZ_NOTE, NULL, 0, "settings from '%s'", config->path);
     }
     impviz_config_free(config);
     if (st != IMPVIZ_OK)
@@ -627,6 +703,14 @@ static int gate_setup(options *o, impviz_diags *diags)
         o->max_file_size = 16 * 1024 * 1024;
     if (o->max_modules == UNSET)
         o->max_modules = 1000000;
+    if (view_args.depth == UNSET)
+        view_args.depth = 0;
+    if (limits.timeout == UNSET)
+        limits.timeout = 300;
+    if (limits.max_edges == UNSET)
+        limits.max_edges = 50000;
+    if (limits.max_simulation == UNSET)
+        limits.max_simulation = IMPVIZ_MAX_SIMULATION;
     if (gate_args.fail_on && !in_list(gate_args.fail_on, fail_ons))
         return usage_error("unknown --fail-on '%s' (try cycle or error)", gate_args.fail_on);
     if (gate_args.write_baseline) {
@@ -1125,7 +1209,7 @@ int impviz_cli_main(int argc, char **argv)
          "Also print notes: skipped names, unresolved imports", NULL},
         {"version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.paths, NULL,
-         diff_mode ? "OLD NEW | --git REV [PATH]" : "PATH..."},
+         diff_mode ? "OLD NEW | --git REV [PATH]" : "[PATH...]"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     int rc = EXIT_OK;
@@ -1152,8 +1236,8 @@ int impviz_cli_main(int argc, char **argv)
     g_option_context_add_main_entries(ctx, cache_entries, NULL);
     g_option_context_add_main_entries(ctx, gate_entries, NULL);
     gate_args_reset();
-    limits = (limit_options){
-        .timeout = 300, .max_edges = 50000, .max_simulation = IMPVIZ_MAX_SIMULATION};
+    limits =
+        (limit_options){.timeout = UNSET_INT, .max_edges = UNSET_INT, .max_simulation = UNSET_INT};
     g_option_context_add_main_entries(ctx, limit_entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
         rc = usage_error("%s", err->message);
@@ -1167,8 +1251,10 @@ int impviz_cli_main(int argc, char **argv)
     if ((rc = gate_setup(&o, diags)) != EXIT_OK)
         goto cleanup;
     if ((!o.paths || !*o.paths) && (!o.roots || !*o.roots) && !diff_mode) {
-        rc = usage_error("%s", "no PATH given");
-        goto cleanup;
+        /* no PATH, and no pyproject.toml naming any: the current directory, as ruff does */
+        g_strfreev(o.paths);
+        o.paths = g_new0(char *, 2);
+        o.paths[0] = g_strdup(".");
     }
     impviz_format format = IMPVIZ_FORMAT_TEXT;
     if (o.format) {

@@ -224,6 +224,7 @@ static const char *const expected_names[] = {
     [IMPVIZ_CONFIG_BOOL] = "a boolean",
     [IMPVIZ_CONFIG_INT] = "an integer",
     [IMPVIZ_CONFIG_STRINGS] = "an array of strings",
+    [IMPVIZ_CONFIG_BOOL_OR_STRING] = "a boolean or a string",
 };
 
 static bool string_value(reader *r, TSNode v, char **out)
@@ -236,7 +237,7 @@ static bool string_value(reader *r, TSNode v, char **out)
     return *out != NULL;
 }
 
-static bool int_value(reader *r, TSNode v, gint64 *out)
+static bool int_value(reader *r, const char *name, TSNode v, gint64 *out)
 {
     char *text = node_text(r, v);
     GString *digits = g_string_new(NULL);
@@ -253,7 +254,7 @@ static bool int_value(reader *r, TSNode v, gint64 *out)
     gint64 value = 0;
     bool ok = g_ascii_string_to_signed(d, base, G_MININT64, G_MAXINT64, &value, &err);
     if (!ok) {
-        fail(r, v, "integer %s is out of range", text);
+        fail(r, v, "'%s': integer %s is out of range", name, text);
         g_error_free(err);
     }
     *out = value;
@@ -302,6 +303,13 @@ static void read_value(reader *r, const char *name, TSNode key_node, TSNode v)
     case IMPVIZ_CONFIG_STRING:
         ok = is(v, "string") && string_value(r, v, &val->string);
         break;
+    case IMPVIZ_CONFIG_BOOL_OR_STRING:
+        val->type = is(v, "string") ? IMPVIZ_CONFIG_STRING : IMPVIZ_CONFIG_BOOL;
+        if (is(v, "string")) {
+            ok = string_value(r, v, &val->string);
+            break;
+        }
+        /* fall through */
     case IMPVIZ_CONFIG_BOOL:
         if ((ok = is(v, "boolean"))) {
             char *text = node_text(r, v);
@@ -310,7 +318,7 @@ static void read_value(reader *r, const char *name, TSNode key_node, TSNode v)
         }
         break;
     case IMPVIZ_CONFIG_INT:
-        ok = is(v, "integer") && int_value(r, v, &val->integer);
+        ok = is(v, "integer") && int_value(r, name, v, &val->integer);
         break;
     case IMPVIZ_CONFIG_STRINGS: {
         if (!is(v, "array"))

@@ -711,7 +711,8 @@ typedef enum {
     IMPVIZ_CONFIG_STRING,
     IMPVIZ_CONFIG_BOOL,
     IMPVIZ_CONFIG_INT,
-    IMPVIZ_CONFIG_STRINGS, /* an array of strings */
+    IMPVIZ_CONFIG_STRINGS,        /* an array of strings */
+    IMPVIZ_CONFIG_BOOL_OR_STRING, /* either; the value's type says which was given */
 } impviz_config_type;
 
 /* One key the caller accepts; tables of keys end with {NULL}. */
@@ -721,13 +722,13 @@ typedef struct {
 } impviz_config_key;
 
 typedef struct {
-    const char *key; /* borrowed from the caller's key table */
-    impviz_config_type type;
-    int line;       /* of the key */
-    char *string;   /* IMPVIZ_CONFIG_STRING */
-    bool boolean;   /* IMPVIZ_CONFIG_BOOL */
-    gint64 integer; /* IMPVIZ_CONFIG_INT */
-    char **strings; /* IMPVIZ_CONFIG_STRINGS: NULL-terminated */
+    const char *key;         /* borrowed from the caller's key table */
+    impviz_config_type type; /* never IMPVIZ_CONFIG_BOOL_OR_STRING: the type given */
+    int line;                /* of the key */
+    char *string;            /* IMPVIZ_CONFIG_STRING */
+    bool boolean;            /* IMPVIZ_CONFIG_BOOL */
+    gint64 integer;          /* IMPVIZ_CONFIG_INT */
+    char **strings;          /* IMPVIZ_CONFIG_STRINGS: NULL-terminated */
 } impviz_config_value;
 
 typedef struct {

@@ -28,7 +28,9 @@ def usage(argv, message):
     equal(first, f"impviz: error: {message}", f"message of impviz {' '.join(argv)}")
 
 usage(["--no-such-option", BEFORE], "Unknown option --no-such-option")
-usage([], "no PATH given")
+# no PATH: the current directory
+rc, out, err = run(A.impviz, "-T", "json", cwd=BEFORE)
+equal((rc, out), run(A.impviz, ".", "-T", "json", cwd=BEFORE)[:2], "no PATH is the current directory")
 usage([os.path.join(tmp, "missing")], f"cannot read '{os.path.join(tmp, 'missing')}': No such file or directory")
 usage([BEFORE, "-T", "bmp"], "unknown format 'bmp' (try text, json, dot, svg, png, pdf, html, sarif, github, markdown or mermaid)")
 usage([BEFORE, "-o", os.path.join(tmp, "g.bmp")],

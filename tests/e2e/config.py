@@ -54,8 +54,9 @@ pyproject('[tool.impviz]\nroots = ["src"]\npaths = ["src/pkg"]\nbaseline = "cycl
 rc, out, err = run(A.impviz, "--write-baseline", os.path.join(repo, "cycles.json"), "-q", cwd=pkg)
 equal(rc, 0, "write the baseline with paths from the file")
 equal(run(A.impviz, "-q", cwd=os.path.join(repo, "src"))[0], 0, "no PATH: the file above gives them")
-rc, out, err = run(A.impviz, "-q", cwd=tmp)
-check(rc == 2 and "no PATH given" in err, f"no PATH and no pyproject above: {rc} {err}")
+rc, out, err = run(A.impviz, "-T", "json", cwd=tmp)
+equal((rc, out), run(A.impviz, "-T", "json", ".", cwd=tmp)[:2],
+      "no PATH and no paths in the file: the current directory")
 rc, out, err = run(A.impviz, "-T", "json", cwd=repo)
 equal(rc, 0, "baseline from the file passes unchanged code")
 check(json.loads(out)["modules"][0]["name"] == "pkg", "roots = [\"src\"] names modules from src")
@@ -64,6 +65,58 @@ write("repo/src/pkg/d.py", "from . import c\n")
 rc, out, err = run(A.impviz, "-q", cwd=repo)
 equal(rc, 1, "a new cycle fails against the file's baseline")
 check("new import-time cycle" in err and "pkg.c -> pkg.d -> pkg.c" in err, f"names it: {err}")
+
+# every key named like its long option does what the option does; the command line wins
+write("repo/src/pkg/c.py", "import os\n")
+os.remove(os.path.join(pkg, "d.py"))
+write("repo/src/pkg/d.py", "import sys\n")
+
+
+def view_nodes(*argv):
+    rc, out, err = run(A.impviz, pkg, "-T", "json", *argv)
+    check(rc in (0, 1), f"impviz {argv}: {rc} {err}")
+    return sorted(n["id"] for n in json.loads(out)["view"]["nodes"]) if out else []
+
+
+def dot(*argv):
+    return run(A.impviz, pkg, "-T", "dot", *argv)[1]
+
+
+pyproject("[tool.impviz]\nexternals = true\n")
+check("x:os" in view_nodes(), "externals = true")
+equal(view_nodes("--externals=none"), ["m:pkg", "m:pkg.a", "m:pkg.b", "m:pkg.c", "m:pkg.d"],
+      "--externals=none wins over externals = true")
+pyproject("[tool.impviz]\nexternals = \"all\"\nno-stdlib = true\n")
+equal([n for n in view_nodes() if n.startswith("x:")], [], "externals = \"all\" with no-stdlib = true")
+pyproject("[tool.impviz]\nonly = [\"pkg.c\"]\n")
+equal(view_nodes(), ["m:pkg.c"], "only")
+pyproject("[tool.impviz]\ncycles-only = true\n")
+equal(view_nodes(), ["m:pkg.a", "m:pkg.b"], "cycles-only")
+pyproject("[tool.impviz]\ndepth = 1\n")
+equal(view_nodes(), ["p:pkg"], "depth = 1")
+equal(view_nodes("--depth", "0"), ["m:pkg", "m:pkg.a", "m:pkg.b", "m:pkg.c", "m:pkg.d"], "--depth 0 wins")
+pyproject("[tool.impviz]\nreverse = true\n")
+equal(json.loads(run(A.impviz, pkg, "-T", "json")[1])["view"]["reversed"], True, "reverse = true")
+pyproject("[tool.impviz]\ntheme = \"dark\"\nlink = \"https://x.example/{path}#L{line}\"\n")
+out = dot()
+check("#1e1e1e" in out and "https://x.example/pkg/a.py#L1" in out, "theme and link")
+check("#1e1e1e" not in dot("--theme", "light"), "--theme wins")
+pyproject("[tool.impviz]\nmax-edges = 1\ntimeout = 30\nmax-simulation = 5\n")
+rc, out, err = run(A.impviz, pkg, "-T", "svg")
+check(rc == 3 and "--max-edges" in err, f"max-edges from the file: {rc} {err}")
+equal(run(A.impviz, pkg, "-T", "svg", "--max-edges", "0")[0], 0, "--max-edges wins")
+pyproject("[tool.impviz]\nverbose = true\n")
+check("settings from" in run(A.impviz, pkg)[2], "verbose = true")
+cache = os.path.join(tmp, "the-cache")
+pyproject("[tool.impviz]\ncache-dir = \"../the-cache\"\n")
+run(A.impviz, pkg)
+check(os.path.isdir(cache) and os.listdir(cache), "cache-dir, relative to the file")
+pyproject("[tool.impviz]\ncache-local = true\n")
+equal(run(A.impviz, pkg, "--no-cache")[0], 0, "--no-cache wins over cache-local")
+check(not os.path.exists(os.path.join(repo, "src", ".impviz_cache")), "no local cache then")
+run(A.impviz, pkg)
+check(os.path.isdir(os.path.join(repo, "src", ".impviz_cache")), "cache-local = true")
+shutil.rmtree(os.path.join(repo, "src", ".impviz_cache"))
 
 # errors: the file, the line and the key; status 2
 def config_error(body, line, message):
@@ -85,6 +138,11 @@ config_error("[tool.impviz]\nfail-on = 'warning'\n", 2, "'fail-on' must be one o
 config_error("[tool.impviz]\ncheck = true\ncheck = false\n", 3,
              "key 'check' is defined twice in [tool.impviz] (first on line 5)")
 config_error("[tool.impviz\ncheck = true\n", 1, "invalid TOML: syntax error near '[tool.impviz'")
+config_error("[tool.impviz]\njobs = 99999999999999999999\n", 2, "'jobs': integer 99999999999999999999 is out of range")
+config_error("[tool.impviz]\nbaseline = \"\"\n", 2, "'baseline' must not be empty")
+config_error("[tool.impviz]\nexternals = 3\n", 2, "'externals' must be a boolean or a string, not an integer")
+config_error("[tool.impviz]\nexternals = \"some\"\n", 2,
+             "'externals' must be true, false, \"none\", \"top\" or \"all\", not 'some'")
 # relative spelling when the file is below the working directory
 pyproject("[tool.impviz]\nnope = 1\n")
 rc, out, err = run(A.impviz, "src/pkg", cwd=repo)

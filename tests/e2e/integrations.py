@@ -42,6 +42,9 @@ def make_repo(name, pyproject):
     write(repo, "src/app/__init__.py", "")
     write(repo, "src/app/models.py", "from app import views\n")
     write(repo, "src/app/views.py", "def render():\n    from app import models\n")
+    # outside [tool.impviz] paths: never analysed, though it has a cycle
+    write(repo, "tools/one.py", "from tools import two\n")
+    write(repo, "tools/two.py", "from tools import one\n")
     for argv in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "base"]):
         subprocess.run(["git", *argv], cwd=repo, check=True, capture_output=True, env=ENV)
     return repo
@@ -70,7 +73,9 @@ check("app.models -> app.views -> app.models" in out, f"and shows it: {out}")
 # with args instead of a [tool.impviz] table
 os.remove(os.path.join(repo, "pyproject.toml"))
 equal(sh(entry + " src", repo)[0], 1, "hook with `args: [src]`")
-equal(sh(entry, repo)[0], 2, "hook with neither: a usage error, not a silent pass")
+rc, out, err = sh(entry, repo)
+check(rc == 1 and "tools.one -> tools.two -> tools.one" in out,
+      f"hook with neither: the repository from its root, tools/ included: {rc} {out}")
 
 # ---- the GitHub Actions workflow ---------------------------------------------------------------
 workflow = yaml.safe_load(open(os.path.join(A.source, "share/github/impviz.yml")))
