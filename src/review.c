@@ -157,7 +157,13 @@ static void md_suggestion(GString *out, const impviz_analysis *a, guint index, c
             }
             g_string_append_c(out, '\n');
         }
-        if (!any)
+        if (c->entries_omitted)
+            g_string_append_printf(out,
+                                   "\n**Not predicted:** %u member%s past the simulation limit "
+                                   "(`--max-simulation`); importing %s may raise.\n",
+                                   c->entries_omitted, c->entries_omitted == 1 ? " was" : "s were",
+                                   c->entries_omitted == 1 ? "it" : "them");
+        else if (!any)
             g_string_append(out, "\n**No error today:** every member imports, but the cycle is "
                                  "fragile (a reordered import can make it raise).\n");
         if (c->suggestions->len)

@@ -111,6 +111,10 @@ for c in report["cycles"]:
     for e in c["entries"]:
         if e["error"]:
             check(e["module"] in md and e["error"]["type"] in md, f"predicted error in the comment: {e}")
+# a cycle the simulation did not reach is not called harmless
+rc, short, err = run(A.impviz, "--no-config", "-T", "markdown", "--max-simulation", "1", rel, cwd=tmp)
+check("**Not predicted:**" in short and "**No error today:**" not in short and "**Predicted errors:**" not in short,
+      f"Markdown of an unsimulated cycle: {short}")
 blocks = mermaid_blocks(md)
 equal(len(blocks), len(components), "one Mermaid chart per import-time cycle")
 chart = parse_mermaid(blocks[0])
@@ -142,6 +146,32 @@ cycle_links = sorted((node_name[chart["links"][i][0]], node_name[chart["links"][
 equal(cycle_links, [("pkg.a", "pkg.b"), ("pkg.b", "pkg.a")], "cycle links styled red")
 runtime = sorted(n for n, c in chart["classes"].items() if c == "runtime")
 equal(sorted(node_name[n] for n in runtime), ["pkg.c\u00e9", "pkg.d"], "runtime-only cycle members")
+
+# ---- Mermaid draws what a picture of the same options draws (-T json's "view") ----------------
+VIEWPROJ = os.path.join(A.source, "tests/fixtures/viewproj")
+for argv in (["--depth", "1"], ["--depth", "2", "--externals"], ["--externals=all", "--no-stdlib"],
+             ["--reverse"], ["--focus", "shop.core.models", "--up", "1", "--down", "0"],
+             ["--cycles-only"]):
+    rc, mmd, err = run(A.impviz, "--no-config", "-T", "mermaid", *argv, VIEWPROJ)
+    view = json.loads(run(A.impviz, "--no-config", "-T", "json", *argv, VIEWPROJ)[1])["view"]
+    chart = parse_mermaid(mmd)
+    label = {n["id"]: (n["name"] if n["type"] in ("stdlib", "third_party") else n["label"])
+             for n in view["nodes"]}
+    equal(sorted(chart["nodes"].values()), sorted(label.values()), f"Mermaid nodes with {argv}")
+    by_id = {}
+    for n in view["nodes"]:
+        by_id[n["id"]] = n
+    # map chart nodes back to view ids by the order they were numbered (v<index of the view node>)
+    vid = {f"v{k}": n["id"] for k, n in enumerate(view["nodes"])}
+    got = sorted((vid[s], arrow, vid[t]) for s, arrow, t in chart["links"])
+    want = sorted((e["source"], "-->" if e["kind"] == "eager" else "-.->", e["target"]) for e in view["edges"])
+    equal(got, want, f"Mermaid links with {argv}")
+    for node, shape in chart["shapes"].items():
+        kind = by_id[vid[node]]["type"]
+        equal(shape, {"package": "[[", "stdlib": "([", "third_party": "(["}.get(kind, "["),
+              f"shape of a {kind} node")
+    check(all(chart["classes"].get(n) == "cycle" for n in chart["nodes"]
+              if by_id[vid[n]].get("in_cycle")), f"members of cycles classed with {argv}")
 
 # extensions pick the formats
 for ext, first in ((".sarif", "{"), (".md", "<!-- impviz -->"), (".mmd", "flowchart")):

@@ -39,6 +39,12 @@ with open(charts, "w", encoding="utf-8") as md:
         md.write(f"# {name}\n\n```mermaid\n{mmd}```\n\n")
         for block in mermaid_blocks(comment):
             md.write(f"```mermaid\n{block}```\n\n")
+    # what a view draws: collapsed packages, externals, reversed edges
+    for argv in (["--depth", "1", "--externals"], ["--reverse", "--externals=all"]):
+        rc, mmd, err = run(A.impviz, "--no-config", "-T", "mermaid", *argv,
+                           os.path.join(A.source, "tests/fixtures/viewproj"))
+        check(rc == 0, f"view chart {argv}: {err}")
+        md.write(f"# viewproj {' '.join(argv)}\n\n```mermaid\n{mmd}```\n\n")
 rc, log = render(charts, os.path.join(tmp, "out.md"))
 equal(rc, 0, f"mmdc renders every chart:\n{log}")
 svgs = sorted(f for f in os.listdir(tmp) if re.fullmatch(r"out-\d+\.svg", f))

@@ -79,10 +79,11 @@ def decode_label(s):
 def parse_mermaid(text):
     """A strict reading of the flowchart subset impviz writes. Returns nodes {id: label},
     links [(src, arrow, dst)], styled {link index: style}, classes {node: class}, subgraphs
-    [(id, label, [node ids directly inside])]. Raises AssertionError on anything else."""
+    [(id, label, [node ids directly inside])], shapes {node: opening bracket}. Raises AssertionError on anything else."""
     lines = text.splitlines()
     assert re.fullmatch(r"flowchart (TB|LR)", lines[0]), lines[0]
     nodes, links, styled, classes, defs, subgraphs, stack = {}, [], {}, {}, set(), [], []
+    shapes = {}  # node -> "[" (module), "[[" (collapsed package), "([" (external)
     for line in lines[1:]:
         s = line.strip()
         if m := re.fullmatch(r'subgraph (p\d+)\["([^"]*)"\]', s):
@@ -91,12 +92,14 @@ def parse_mermaid(text):
         elif s == "end":
             assert stack, "end without subgraph"
             stack.pop()
-        elif m := re.fullmatch(r'(m\d+)\["([^"]*)"\]', s):
+        elif m := re.fullmatch(r'([mv]\d+)(\[\[|\(\[|\[)"([^"]*)"(\]\]|\]\)|\])', s):
+            assert {"[[": "]]", "([": "])", "[": "]"}[m.group(2)] == m.group(4), f"shape: {s}"
             assert m.group(1) not in nodes, f"node {m.group(1)} twice"
-            nodes[m.group(1)] = decode_label(m.group(2))
+            nodes[m.group(1)] = decode_label(m.group(3))
+            shapes[m.group(1)] = m.group(2)
             if stack:
                 stack[-1][2].append(m.group(1))
-        elif m := re.fullmatch(r"(m\d+) (-->|-\.->) (m\d+)", s):
+        elif m := re.fullmatch(r"([mv]\d+) (-->|-\.->) ([mv]\d+)", s):
             assert m.group(1) in nodes and m.group(3) in nodes, f"link to an undefined node: {s}"
             links.append((m.group(1), m.group(2), m.group(3)))
         elif m := re.fullmatch(r"linkStyle ([\d,]+) (\S+)", s):
@@ -114,4 +117,4 @@ def parse_mermaid(text):
             raise AssertionError(f"unexpected Mermaid line: {line!r}")
     assert not stack, "unclosed subgraph"
     return {"nodes": nodes, "links": links, "styled": styled, "classes": classes,
-            "subgraphs": subgraphs}
+            "subgraphs": subgraphs, "shapes": shapes}
