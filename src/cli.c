@@ -791,6 +791,31 @@ static void report_changes(const impviz_analysis *a, const GPtrArray *changes, c
     }
 }
 
+/* How the gate judges each import-time component, for the review formats: what fails is an
+ * error there, what --baseline or --fail-on error lets pass a warning. Caller frees both
+ * arrays of *gate. */
+static void gate_marks(const impviz_analysis *a, impviz_gate *gate)
+{
+    guint n = a->graph->import_time.components->len;
+    bool errors_only = gate_args.fail_on && strcmp(gate_args.fail_on, "error") == 0;
+    guint8 *fails = g_new0(guint8, n + 1), *baseline = NULL;
+    if (gate_args.loaded && !gate_args.write_baseline) {
+        baseline = g_new(guint8, n + 1);
+        memset(baseline, IMPVIZ_BASELINE_UNCHANGED, n + 1);
+        GPtrArray *changes = impviz_baseline_compare(gate_args.loaded, a);
+        for (guint i = 0; i < changes->len; i++) {
+            const impviz_cycle_change *c = g_ptr_array_index(changes, i);
+            baseline[c->component] = c->is_new ? IMPVIZ_BASELINE_NEW : IMPVIZ_BASELINE_UPDATED;
+        }
+        g_ptr_array_unref(changes);
+    }
+    for (guint i = 0; i < n; i++)
+        fails[i] = (!baseline || baseline[i] != IMPVIZ_BASELINE_UNCHANGED) &&
+                   (!errors_only || component_raises(a, i));
+    gate->fails = fails;
+    gate->baseline = baseline;
+}
+
 /* Writes --write-baseline, then decides the exit status of --check / --baseline. */
 static int gate_verdict(const options *o, const impviz_analysis *a, impviz_diags *diags)
 {
@@ -1374,7 +1399,11 @@ int impviz_cli_main(int argc, char **argv)
             st = impviz_output_commit(out, diags);
         }
     } else if (impviz_format_is_review(format)) {
-        report = impviz_review(analysis, format, view);
+        impviz_gate gate;
+        gate_marks(analysis, &gate);
+        report = impviz_review(analysis, format, view, &gate);
+        g_free((guint8 *)gate.fails);
+        g_free((guint8 *)gate.baseline);
         st = impviz_output_write(output, report->str, report->len, diags);
     } else {
         impviz_render_opts ropts = {.layout = o.layout,

@@ -894,6 +894,20 @@ void impviz_report_finish(impviz_report_writer *writer, const impviz_view *view)
 void impviz_text_escape(GString *out, const char *s);
 /* ---- review formats: SARIF, GitHub annotations, Markdown, Mermaid ---------------------------- */
 
+/* How a gate (--check, --fail-on, --baseline) judges each import-time component, so that the
+ * review formats agree with the exit status: what fails is an error, the rest a warning. */
+typedef enum {
+    IMPVIZ_BASELINE_NONE,      /* no baseline in use */
+    IMPVIZ_BASELINE_NEW,       /* not in the baseline */
+    IMPVIZ_BASELINE_UPDATED,   /* in it, but grew */
+    IMPVIZ_BASELINE_UNCHANGED, /* recorded as it is */
+} impviz_baseline_state;
+
+typedef struct {
+    const guint8 *fails;    /* per component: 1 when it fails the gate; NULL: every one fails */
+    const guint8 *baseline; /* per component: impviz_baseline_state; NULL without a baseline */
+} impviz_gate;
+
 /* True for the formats impviz_review writes. */
 bool impviz_format_is_review(impviz_format format);
 /* The analysis as SARIF, GitHub annotations, a Markdown pull-request comment or Mermaid, into a
@@ -901,7 +915,7 @@ bool impviz_format_is_review(impviz_format format);
  * paths, statements) is escaped for the format. view (borrowed, may be NULL) narrows the Mermaid
  * chart to the modules it draws one by one (--focus, --only, --exclude, --cycles-only). */
 GString *impviz_review(const impviz_analysis *analysis, impviz_format format,
-                       const impviz_view *view);
+                       const impviz_view *view, const impviz_gate *gate);
 
 /* One step of a cycle: module source imports target with import (borrowed from the analysis). */
 typedef struct {
@@ -926,9 +940,9 @@ void impviz_mermaid_append_view(GString *out, const impviz_analysis *analysis, g
  * backticks in s, control characters replaced, invalid UTF-8 repaired. */
 void impviz_markdown_code(GString *out, const char *s);
 /* Appends the SARIF 2.1.0 log: one result per import-time cycle at the import line. */
-void impviz_sarif_append(GString *out, const impviz_analysis *analysis);
+void impviz_sarif_append(GString *out, const impviz_analysis *analysis, const impviz_gate *gate);
 /* Appends one `::error file=...,line=...::` workflow command per import-time cycle. */
-void impviz_github_append(GString *out, const impviz_analysis *analysis);
+void impviz_github_append(GString *out, const impviz_analysis *analysis, const impviz_gate *gate);
 
 /* ---- diff: what a change did to the graph ---------------------------------------------------- */
 

@@ -285,15 +285,16 @@ static void markdown(GString *out, const impviz_analysis *a)
 
 /* ---- dispatch ------------------------------------------------------------------------------ */
 
-GString *impviz_review(const impviz_analysis *a, impviz_format format, const impviz_view *view)
+GString *impviz_review(const impviz_analysis *a, impviz_format format, const impviz_view *view,
+                       const impviz_gate *gate)
 {
     GString *out = g_string_new(NULL);
     switch (format) {
     case IMPVIZ_FORMAT_SARIF:
-        impviz_sarif_append(out, a);
+        impviz_sarif_append(out, a, gate);
         break;
     case IMPVIZ_FORMAT_GITHUB:
-        impviz_github_append(out, a);
+        impviz_github_append(out, a, gate);
         break;
     case IMPVIZ_FORMAT_MARKDOWN:
         markdown(out, a);

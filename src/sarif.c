@@ -71,7 +71,23 @@ static char *chain_text(const impviz_analysis *a, const GArray *steps)
     return g_string_free(t, FALSE);
 }
 
-static json_t *cycle_result(const impviz_analysis *a, guint component)
+/* "error" for what fails the gate, "warning" for what it lets pass. */
+static const char *level_of(const impviz_gate *gate, guint component)
+{
+    return !gate || !gate->fails || gate->fails[component] ? "error" : "warning";
+}
+
+static const char *const baseline_states[] = {NULL, "new", "updated", "unchanged"};
+
+/* SARIF's baselineState, when a baseline is in use. */
+static void set_baseline_state(json_t *result, const impviz_gate *gate, guint component)
+{
+    if (gate && gate->baseline && gate->baseline[component] != IMPVIZ_BASELINE_NONE)
+        json_object_set_new(result, "baselineState",
+                            json_string(baseline_states[gate->baseline[component]]));
+}
+
+static json_t *cycle_result(const impviz_analysis *a, guint component, const impviz_gate *gate)
 {
     const GArray *members = g_ptr_array_index(a->graph->import_time.components, component);
     GArray *steps = impviz_cycle_steps(a, component);
@@ -96,7 +112,8 @@ static json_t *cycle_result(const impviz_analysis *a, guint component)
     char *digest = g_compute_checksum_for_string(G_CHECKSUM_SHA256, names->str, (gssize)names->len);
     json_t *result = json_pack(
         "{s:s, s:i, s:s, s:o, s:[{s:o}], s:o, s:{s:s}}", "ruleId", RULE_CYCLE, "ruleIndex", 0,
-        "level", "error", "message", text_message(msg), "locations", "physicalLocation",
+        "level", level_of(gate, component), "message", text_message(msg), "locations",
+        "physicalLocation",
         steps->len ? physical_location(a, &g_array_index(steps, impviz_step, 0)) : json_object(),
         "relatedLocations", related, "partialFingerprints", "impvizComponent/v1", digest);
     g_free(digest);
@@ -104,6 +121,7 @@ static json_t *cycle_result(const impviz_analysis *a, guint component)
     g_free(msg);
     g_free(chain);
     g_array_unref(steps);
+    set_baseline_state(result, gate, component);
     return result;
 }
 
@@ -121,7 +139,8 @@ static json_t *frame_location(const impviz_analysis *a, const impviz_frame *f)
 
 /* One result per entry point predicted to raise: located where CPython's traceback ends, the
  * frames that lead there as related locations. */
-static json_t *prediction_result(const impviz_analysis *a, const impviz_prediction *p)
+static json_t *prediction_result(const impviz_analysis *a, const impviz_prediction *p,
+                                 const impviz_gate *gate, guint component)
 {
     char *msg = g_strdup_printf("import %s raises %s: %s%s", p->module,
                                 impviz_error_type_str(p->type), p->message,
@@ -142,15 +161,16 @@ static json_t *prediction_result(const impviz_analysis *a, const impviz_predicti
     char *digest = g_compute_checksum_for_string(G_CHECKSUM_SHA256, p->module, -1);
     json_t *result =
         json_pack("{s:s, s:i, s:s, s:o, s:[{s:o}], s:o, s:{s:s}}", "ruleId", RULE_ERROR,
-                  "ruleIndex", 1, "level", "error", "message", text_message(msg), "locations",
-                  "physicalLocation", last ? frame_location(a, last) : json_object(),
+                  "ruleIndex", 1, "level", level_of(gate, component), "message", text_message(msg),
+                  "locations", "physicalLocation", last ? frame_location(a, last) : json_object(),
                   "relatedLocations", related, "partialFingerprints", "impvizEntry/v1", digest);
     g_free(digest);
     g_free(msg);
+    set_baseline_state(result, gate, component);
     return result;
 }
 
-void impviz_sarif_append(GString *out, const impviz_analysis *a)
+void impviz_sarif_append(GString *out, const impviz_analysis *a, const impviz_gate *gate)
 {
     json_t *rules = json_array();
     json_array_append_new(
@@ -179,14 +199,14 @@ void impviz_sarif_append(GString *out, const impviz_analysis *a)
                          "defaultConfiguration", "level", "error"));
     json_t *results = json_array();
     for (guint i = 0; i < a->graph->import_time.components->len; i++) {
-        json_array_append_new(results, cycle_result(a, i));
+        json_array_append_new(results, cycle_result(a, i, gate));
         if (!a->diagnosis || i >= a->diagnosis->cycles->len)
             continue;
         const impviz_cycle_diagnosis *c = g_ptr_array_index(a->diagnosis->cycles, i);
         for (guint k = 0; k < c->entries->len; k++) {
             const impviz_prediction *p = g_ptr_array_index(c->entries, k);
             if (p->type != IMPVIZ_ERROR_NONE)
-                json_array_append_new(results, prediction_result(a, p));
+                json_array_append_new(results, prediction_result(a, p, gate, i));
         }
     }
     json_t *root = json_pack("{s:s, s:s, s:[{s:{s:{s:s, s:s, s:o}}, s:o, s:s}]}", "$schema",
@@ -228,7 +248,7 @@ static void gh_escape(GString *out, const char *s, bool property)
     }
 }
 
-void impviz_github_append(GString *out, const impviz_analysis *a)
+void impviz_github_append(GString *out, const impviz_analysis *a, const impviz_gate *gate)
 {
     for (guint i = 0; i < a->graph->import_time.components->len; i++) {
         GArray *steps = impviz_cycle_steps(a, i);
@@ -249,7 +269,7 @@ void impviz_github_append(GString *out, const impviz_analysis *a)
         }
         char *valid_msg = g_utf8_make_valid(msg->str, (gssize)msg->len);
         char *valid_path = g_utf8_make_valid(path, -1);
-        g_string_append(out, "::error file=");
+        g_string_append_printf(out, "::%s file=", level_of(gate, i));
         gh_escape(out, valid_path, true);
         g_string_append_printf(out, ",line=%u,title=", first->import->line);
         gh_escape(out, "impviz: import-time cycle", true);

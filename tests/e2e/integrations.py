@@ -114,12 +114,29 @@ check(out.startswith("::error file=src/app/models.py,line=1,title=impviz%3A impo
 subprocess.run(["impviz", "--write-baseline", "cycles.json"], cwd=repo, check=True, env=ENV, capture_output=True)
 with open(os.path.join(repo, "pyproject.toml"), "a") as f:
     f.write('baseline = "cycles.json"\n')
-equal(sh(runs[2]["run"], repo, gh_env)[0], 0, "the gate passes on the recorded cycle")
+rc, out, err = sh(runs[2]["run"], repo, gh_env)
+equal(rc, 0, "the gate passes on the recorded cycle")
+check(out.startswith("::warning file=src/app/models.py,line=1,"), f"and annotates it as a warning: {out}")
+sh(runs[0]["run"], repo, gh_env)
+sarif = json.load(open(os.path.join(repo, upload["with"]["sarif_file"])))
+equal([(r["level"], r.get("baselineState")) for r in sarif["runs"][0]["results"]], [("warning", "unchanged")],
+      "SARIF: the recorded cycle is a warning, baselineState unchanged")
 write(repo, "src/app/extra.py", "from app import models\n")
 write(repo, "src/app/models.py", "from app import views\nfrom app import extra\n")
 rc, out, err = sh(runs[2]["run"], repo, gh_env)
 equal(rc, 1, "the gate fails on a grown cycle")
 check("grew since baseline 'cycles.json'" in err, f"and says so: {err}")
+check(out.startswith("::error file=src/app/"), f"the grown cycle is an error: {out}")
+sh(runs[0]["run"], repo, gh_env)
+sarif = json.load(open(os.path.join(repo, upload["with"]["sarif_file"])))
+equal([(r["level"], r.get("baselineState")) for r in sarif["runs"][0]["results"]], [("error", "updated")],
+      "SARIF: the grown cycle is an error, baselineState updated")
+
+# --fail-on error: a cycle that raises nothing passes the gate and is a warning
+with open(os.path.join(repo, "pyproject.toml"), "w") as f:
+    f.write(PYPROJECT + 'fail-on = "error"\n')
+rc, out, err = sh(runs[2]["run"], repo, gh_env)
+check(rc == 0 and out.startswith("::warning "), f"fail-on error: a harmless cycle is a warning: {rc} {out}")
 
 shutil.rmtree(tmp)
 done("integrations")
