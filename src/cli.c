@@ -1050,11 +1050,14 @@ static int diff_run(options *o, impviz_format format, const char *output, impviz
     char **old_paths = NULL, **old_roots = NULL;
     char *here[] = {(char *)".", NULL};
     int rc = EXIT_OK;
+    static const char *const review_names[] = {[IMPVIZ_FORMAT_SARIF] = "sarif",
+                                               [IMPVIZ_FORMAT_GITHUB] = "github",
+                                               [IMPVIZ_FORMAT_MERMAID] = "mermaid"};
     if (format == IMPVIZ_FORMAT_SARIF || format == IMPVIZ_FORMAT_GITHUB ||
         format == IMPVIZ_FORMAT_MERMAID)
-        return usage_error("impviz diff writes text, json, markdown, dot, svg, png or pdf, not "
-                           "'%s'",
-                           o->format ? o->format : output);
+        return usage_error("impviz diff writes text, json, markdown, dot, svg, png, pdf or html, "
+                           "not %s",
+                           review_names[format]);
     if (diff_args.git ? n_paths > 1 : n_paths != 2)
         return usage_error("%s", diff_args.git ? "impviz diff --git REV takes one PATH at most"
                                                : "impviz diff takes two directories: OLD NEW");
@@ -1063,9 +1066,9 @@ static int diff_run(options *o, impviz_format format, const char *output, impviz
     char **new_paths = n_paths ? (diff_args.git ? o->paths : o->paths + 1) : here;
     if (diff_args.git) {
         GError *err = NULL;
-        if (!g_file_test(new_paths[0], G_FILE_TEST_IS_DIR)) {
-            impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "cannot read '%s': Not a directory",
-                             new_paths[0]);
+        if (!g_file_test(new_paths[0], G_FILE_TEST_EXISTS)) {
+            impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0,
+                             "cannot read '%s': No such file or directory", new_paths[0]);
             rc = EXIT_USAGE;
             goto cleanup;
         }
@@ -1077,7 +1080,12 @@ static int diff_run(options *o, impviz_format format, const char *output, impviz
             rc = EXIT_USAGE;
             goto cleanup;
         }
-        if (!git_extract(diff_args.git, new_paths[0], tmp, &top, diags)) {
+        char *dir = g_file_test(new_paths[0], G_FILE_TEST_IS_DIR)
+                        ? g_strdup(new_paths[0])
+                        : g_path_get_dirname(new_paths[0]); /* a file PATH: git runs beside it */
+        bool extracted = git_extract(diff_args.git, dir, tmp, &top, diags);
+        g_free(dir);
+        if (!extracted) {
             rc = EXIT_USAGE;
             goto cleanup;
         }
@@ -1102,7 +1110,7 @@ static int diff_run(options *o, impviz_format format, const char *output, impviz
     if (diff_args.git) {
         /* a directory with no module at REV (new code) is an empty old side */
         impviz_diags *quiet = impviz_diags_new();
-        if (!g_file_test(old_paths[0], G_FILE_TEST_IS_DIR) ||
+        if (!g_file_test(old_paths[0], G_FILE_TEST_EXISTS) ||
             impviz_analysis_run(&old_opts, quiet, &old) != IMPVIZ_OK)
             old = empty_analysis();
         impviz_diags_free(quiet);

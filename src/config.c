@@ -23,7 +23,9 @@ typedef struct {
     const impviz_config_key *keys;
     impviz_diags *diags;
     impviz_config *config;
-    GHashTable *lines; /* key name -> line of first definition */
+    GHashTable *lines;   /* key name -> line of first definition */
+    GHashTable *defined; /* every key and table of the document, as a path joined by '\x1f' ->
+                            line: TOML defines nothing twice */
     bool failed;
 } reader;
 
@@ -364,6 +366,27 @@ static bool starts_with(const GPtrArray *path, const char *const *want, guint n)
 
 static const char *const TOOL_IMPVIZ[] = {"tool", "impviz"};
 
+/* Records path (a key or a table) as defined at node; false, after an error, when it already is.
+ * Keys inside [tool.impviz] are checked by read_value, with a message naming the key. */
+static bool define(reader *r, const GPtrArray *path, TSNode at, bool table)
+{
+    GString *joined = g_string_new(NULL);
+    for (guint i = 0; i < path->len; i++)
+        g_string_append_printf(joined, "%s%s", i ? "\x1f" : "", (char *)g_ptr_array_index(path, i));
+    gpointer first = g_hash_table_lookup(r->defined, joined->str);
+    if (first) {
+        char *dotted = g_strdelimit(g_strdup(joined->str), "\x1f", '.');
+        fail(r, at, "invalid TOML: %s '%s' is defined twice (first on line %u)",
+             table ? "table" : "key", dotted, GPOINTER_TO_UINT(first));
+        g_free(dotted);
+        g_string_free(joined, TRUE);
+        return false;
+    }
+    g_hash_table_insert(r->defined, g_string_free(joined, FALSE),
+                        GUINT_TO_POINTER(ts_node_start_point(at).row + 1));
+    return true;
+}
+
 /* A pair under the table whose path is prefix: interprets it when it lands in [tool.impviz]. */
 static void read_pair(reader *r, GPtrArray *prefix, TSNode pair)
 {
@@ -374,6 +397,8 @@ static void read_pair(reader *r, GPtrArray *prefix, TSNode pair)
     for (guint i = 0; i < prefix->len; i++)
         g_ptr_array_add(path, g_strdup(g_ptr_array_index(prefix, i)));
     if (!key_path(r, key, path))
+        goto cleanup;
+    if (!starts_with(path, TOOL_IMPVIZ, 2) && !define(r, path, key, false))
         goto cleanup;
     if (starts_with(path, TOOL_IMPVIZ, 2)) {
         r->config->found = true;
@@ -462,7 +487,9 @@ static void read_document(reader *r, TSNode root)
         if (ts_node_is_null(key) || !key_path(r, key, path)) {
             /* no key: nothing to read */
         } else if (!starts_with(path, TOOL_IMPVIZ, 2)) {
-            /* [tool] may set impviz.KEY; other tables are not ours */
+            /* [tool] may set impviz.KEY; other tables are not ours, but must be valid TOML */
+            if (is(n, "table"))
+                define(r, path, key, true);
             guint pairs = is(n, "table") ? children(n) : 0;
             for (guint k = 1; k < pairs && !r->failed; k++)
                 read_pair(r, path, child(n, k));
@@ -519,7 +546,8 @@ impviz_status impviz_config_parse(const char *data, size_t len, const char *path
                 .keys = keys,
                 .diags = diags,
                 .config = config,
-                .lines = g_hash_table_new(g_str_hash, g_str_equal)};
+                .lines = g_hash_table_new(g_str_hash, g_str_equal),
+                .defined = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL)};
     TSParser *parser = NULL;
     TSTree *tree = NULL;
     const char *bad = NULL;
@@ -548,6 +576,7 @@ cleanup:
     if (parser)
         ts_parser_delete(parser);
     g_hash_table_unref(r.lines);
+    g_hash_table_unref(r.defined);
     if (r.failed) {
         impviz_config_free(config);
         return IMPVIZ_EINPUT;

@@ -138,6 +138,10 @@ config_error("[tool.impviz]\nfail-on = 'warning'\n", 2, "'fail-on' must be one o
 config_error("[tool.impviz]\ncheck = true\ncheck = false\n", 3,
              "key 'check' is defined twice in [tool.impviz] (first on line 5)")
 config_error("[tool.impviz\ncheck = true\n", 1, "invalid TOML: syntax error near '[tool.impviz'")
+config_error("[tool.impviz]\ncheck = true\n[other]\nx = 1\nx = 2\n", 5,
+             "invalid TOML: key 'other.x' is defined twice (first on line 7)")
+config_error("[other]\nx = 1\n[tool.impviz]\ncheck = true\n[other]\n", 5,
+             "invalid TOML: table 'other' is defined twice (first on line 4)")
 config_error("[tool.impviz]\njobs = 99999999999999999999\n", 2, "'jobs': integer 99999999999999999999 is out of range")
 config_error("[tool.impviz]\nbaseline = \"\"\n", 2, "'baseline' must not be empty")
 config_error("[tool.impviz]\nexternals = 3\n", 2, "'externals' must be a boolean or a string, not an integer")

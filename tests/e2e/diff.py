@@ -197,6 +197,12 @@ got = diff_json("--git", "HEAD", os.path.join(src, "fresh"))
 equal(got["modules"], {"added": ["fresh", "fresh.m", "fresh.n"], "removed": []}, "new directory: all added")
 equal([c["members"] for c in got["cycles"]["appeared"]], [["fresh.m", "fresh.n"]], "its cycle appeared")
 
+# a single file as PATH: its module, old and new
+got = diff_json("--git", "HEAD", os.path.join(src, "pkg", "b.py"))
+rc, main_out, err = run(A.impviz, "--no-config", "-T", "json", os.path.join(src, "pkg", "b.py"))
+equal(sorted(got["modules"]["added"]), [m["name"] for m in json.loads(main_out)["modules"] if m["name"] == "pkg.new"],
+      "a file PATH covers what impviz covers for it")
+
 # a PATH reached through a symbolic link is still found in the repository
 link = os.path.join(tmp, "link")
 os.symlink(repo, link)
@@ -239,7 +245,11 @@ for argv, message in ((["--git", "no-such-rev", src], "impviz: error: unknown gi
                       ([src], "impviz: error: impviz diff takes two directories: OLD NEW"),
                       (["--git", "HEAD", src, src], "impviz: error: impviz diff --git REV takes one PATH at most"),
                       (["--git", "HEAD", src, "-T", "sarif"],
-                       "impviz: error: impviz diff writes text, json, markdown, dot, svg, png or pdf, not 'sarif'")):
+                       "impviz: error: impviz diff writes text, json, markdown, dot, svg, png, pdf or html, not sarif"),
+                      (["--git", "HEAD", src, "-o", os.path.join(tmp, "x.mmd")],
+                       "impviz: error: impviz diff writes text, json, markdown, dot, svg, png, pdf or html, not mermaid"),
+                      (["--git", "HEAD", os.path.join(src, "nope")],
+                       f"impviz: error: cannot read '{os.path.join(src, 'nope')}': No such file or directory")):
     rc, out, err = run(A.impviz, "diff", "--no-config", *argv, env=env)
     equal((rc, err.splitlines()[0] if err else ""), (2, message), f"impviz diff {argv}")
 rc, out, err = run(A.impviz, "diff", "--no-config", "--git", "HEAD", tmp, env=env)

@@ -142,7 +142,13 @@ static void test_errors(void)
     expect_error("[tool.impviz]\nsub.x = 1\n", "2: unknown key 'sub.x' in [tool.impviz]");
     expect_error("[tool]\nimpviz = 3\n", "2: 'tool.impviz' must be a table, not an integer");
     expect_error("[tool.impviz]\njobs = 99999999999999999999\n",
-                 "2: integer 99999999999999999999 is out of range");
+                 "2: 'jobs': integer 99999999999999999999 is out of range");
+    expect_error("[a]\nx = 1\nx = 2\n",
+                 "3: invalid TOML: key 'a.x' is defined twice (first on line 2)");
+    expect_error("[a]\n[b]\n[a]\n",
+                 "3: invalid TOML: table 'a' is defined twice (first on line 1)");
+    expect_error("a.b = 1\na.b = 2\n",
+                 "2: invalid TOML: key 'a.b' is defined twice (first on line 1)");
     expect_error("[tool.impviz]\nlayout = \"\\q\"\n",
                  "2: invalid TOML: syntax error near 'layout = \"\\q\"'");
     expect_error("[project]\nname = \"x\"\n[tool.impviz\ncheck = true\n",
