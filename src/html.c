@@ -93,8 +93,11 @@ static json_t *json_edges(const impviz_analysis *a, const impviz_view *v)
         char *s = impviz_view_node_id(g_ptr_array_index(v->nodes, e->source));
         char *t = impviz_view_node_id(g_ptr_array_index(v->nodes, e->target));
         json_t *o = json_object(), *stmts = json_array();
-        for (guint i = 0; i < e->refs->len; i++)
-            json_array_append_new(stmts, json_statement(a, g_array_index(e->refs, guint, i)));
+        for (guint i = 0; i < e->refs->len; i++) {
+            guint ref = g_array_index(e->refs, guint, i);
+            if (!impviz_view_same_statement(a, e->refs, i, ref)) /* one line per statement */
+                json_array_append_new(stmts, json_statement(a, ref));
+        }
         json_object_set_new(o, "id", jstr(id));
         json_object_set_new(o, "source", jstr(s));
         json_object_set_new(o, "target", jstr(t));

@@ -590,6 +590,8 @@ typedef struct {
     impviz_kind kind;     /* the strongest kind present */
     guint kinds;          /* bit set of every kind present: 1 << impviz_kind */
     guint count;          /* import records behind the edge */
+    guint statements;     /* import statements behind it: `from m import a, b` is one statement
+                             and two records */
     GArray *refs;         /* guint indices into the analysis refs, ascending (source order) */
     bool cycle;           /* an eager import inside an import-time component */
     bool runtime_cycle;   /* not cycle; a non-typing import inside a runtime component */
@@ -614,6 +616,10 @@ char *impviz_view_node_id(const impviz_view_node *node);
 /* An edge's SVG id: "e:SRC->DST" with each end's Graphviz name (its SVG <title>): the dotted
  * name for project nodes, "ext:NAME" for externals. Caller frees with g_free. */
 char *impviz_view_edge_id(const impviz_view *view, const impviz_view_edge *edge);
+/* True when ref (an index into analysis->refs) comes from the same statement as refs[i - 1]: a
+ * `from m import a, b` gives two records of one statement, which pictures list once. */
+bool impviz_view_same_statement(const impviz_analysis *analysis, const GArray *refs, guint i,
+                                guint ref);
 /* --link TEMPLATE filled in: {path}, {line} and {module} replaced, the rest kept. Caller frees. */
 char *impviz_link_expand(const char *tmpl, const char *path, guint line, const char *module);
 /* The node index of a name of the given type, or -1. */

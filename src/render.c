@@ -577,10 +577,13 @@ static char *edge_tooltip(const builder *b, const impviz_view_edge *e)
 {
     const impviz_analysis *a = b->a;
     GString *tip = g_string_new(NULL);
-    if (e->count > 1)
-        g_string_append_printf(tip, "%u imports\n", e->count);
+    if (e->statements > 1)
+        g_string_append_printf(tip, "%u imports\n", e->statements);
     for (guint i = 0; i < e->refs->len; i++) {
-        const impviz_ref *r = &g_array_index(a->refs, impviz_ref, g_array_index(e->refs, guint, i));
+        guint ref = g_array_index(e->refs, guint, i);
+        if (impviz_view_same_statement(a, e->refs, i, ref))
+            continue;
+        const impviz_ref *r = &g_array_index(a->refs, impviz_ref, ref);
         g_string_append_printf(tip, "%s%s:%u: %s (%s)", i ? "\n" : "",
                                module_at(a, r->source)->path, r->import->line, r->import->statement,
                                impviz_kind_str(r->import->kind));
@@ -709,8 +712,9 @@ static void add_edges(builder *b)
             set(edge, "color", b->theme->edge_external);
         /* an edge between collapsed packages is as thick as the imports behind it are many */
         double width = 1.0;
-        if (e->count > 1 && (is_collapsed_node(v, e->source) || is_collapsed_node(v, e->target)))
-            width = MIN(1.0 + 0.3 * (g_bit_storage(e->count) - 1), 3.0); /* 1 + 0.3 log2 */
+        if (e->statements > 1 &&
+            (is_collapsed_node(v, e->source) || is_collapsed_node(v, e->target)))
+            width = MIN(1.0 + 0.3 * (g_bit_storage(e->statements) - 1), 3.0); /* 1 + 0.3 log2 */
         if (e->cycle) {
             set(edge, "color", b->theme->cycle);
             width = MAX(width, 2.5);
@@ -729,9 +733,9 @@ static void add_edges(builder *b)
         g_string_free(cls, TRUE);
         if (unconstrained[k])
             set(edge, "constraint", "false");
-        if (e->count > 1) {
+        if (e->statements > 1) {
             char weight[16];
-            g_snprintf(weight, sizeof weight, "%u", e->count);
+            g_snprintf(weight, sizeof weight, "%u", e->statements);
             set(edge, "weight", weight);
         }
         set_edge_link(b, edge, e);
@@ -965,6 +969,27 @@ typedef struct {
 } layout_job;
 
 /* Lays out and renders; an impviz_deadline_fn, so it may run in a child process. */
+
+/* Cairo stamps a PDF with the time it was made (/CreationDate (D:YYYYMMDDHHMMSSZ)), which would
+ * make every run's file differ. Overwritten in place, digit for digit, with a fixed date, so
+ * that the byte offsets the PDF's cross-reference table holds stay right. */
+static void pdf_fix_date(char *data, unsigned int len)
+{
+    static const char key[] = "/CreationDate (D:";
+    const char *fixed = "19700101000000";
+    size_t n = sizeof key - 1;
+    char *p = NULL;
+    /* near the end, in the document information; the streams before it may hold NUL bytes */
+    for (size_t i = len >= n ? len - n + 1 : 0; i-- > 0;)
+        if (data[i] == '/' && memcmp(data + i, key, n) == 0) {
+            p = data + i + n;
+            break;
+        }
+    if (!p)
+        return;
+    for (const char *f = fixed; *f && p < data + len && g_ascii_isdigit(*p); f++, p++)
+        *p = *f;
+}
 static impviz_status layout_render(void *data, impviz_diags *diags, GBytes **out)
 {
     layout_job *job = data;
@@ -987,6 +1012,8 @@ static impviz_status layout_render(void *data, impviz_diags *diags, GBytes **out
                          gv_format(job->format));
         status = IMPVIZ_ERENDER;
     } else {
+        if (job->format == IMPVIZ_FORMAT_PDF)
+            pdf_fix_date(data_out, len);
         *out = g_bytes_new(data_out, len);
     }
     gvFreeRenderData(data_out);

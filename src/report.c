@@ -514,8 +514,8 @@ static void json_kinds(impviz_json_stream *s, guint kinds)
 
 /* {"reversed", "hidden_modules", "nodes": [{"id", "name", "type", "label", "package", "modules",
  * "in_cycle", "in_runtime_cycle"}], "edges": [{"source", "target", "kind", "kinds", "count",
- * "cycle", "runtime_cycle"}]}; edges name their ends by node id ("m:pkg.a", "p:pkg", "x:os").
- * ids holds the node ids, kept in the stream: the caller frees it after the stream. */
+ * "statements", "cycle", "runtime_cycle"}]}; edges name their ends by node id ("m:pkg.a", "p:pkg",
+ * "x:os"). ids holds the node ids, kept in the stream: the caller frees it after the stream. */
 static void json_view(impviz_json_stream *s, const impviz_view *v, GPtrArray *ids)
 {
     impviz_json_stream_object(s, "view");
@@ -547,6 +547,7 @@ static void json_view(impviz_json_stream *s, const impviz_view *v, GPtrArray *id
         impviz_json_stream_kept(s, "kind", impviz_kind_str(e->kind));
         json_kinds(s, e->kinds);
         impviz_json_stream_int(s, "count", e->count);
+        impviz_json_stream_int(s, "statements", e->statements);
         impviz_json_stream_bool(s, "cycle", e->cycle);
         impviz_json_stream_bool(s, "runtime_cycle", e->runtime_cycle);
         impviz_json_stream_end(s);

@@ -262,6 +262,16 @@ static gint part_cmp(gconstpointer x, gconstpointer y)
 
 /* One edge per (source, target) of the parts added, its refs in order: sorting the parts once
  * groups them, where a lookup per part and a growing array per edge cost far more. */
+bool impviz_view_same_statement(const impviz_analysis *a, const GArray *refs, guint i, guint ref)
+{
+    if (i == 0)
+        return false;
+    const impviz_ref *prev = &g_array_index(a->refs, impviz_ref, g_array_index(refs, guint, i - 1));
+    const impviz_ref *r = &g_array_index(a->refs, impviz_ref, ref);
+    return prev->source == r->source && prev->import->line == r->import->line &&
+           strcmp(prev->import->statement, r->import->statement) == 0;
+}
+
 static void build_edges(builder *b)
 {
     GArray *adds = b->adds;
@@ -284,6 +294,8 @@ static void build_edges(builder *b)
                 e.kind = kind;
             e.kinds |= 1u << kind;
             e.count++;
+            if (!impviz_view_same_statement(b->a, e.refs, e.refs->len, p->ref))
+                e.statements++;
             g_array_append_val(e.refs, p->ref);
             e.cycle = e.cycle || p->cycle;
             e.runtime_cycle = e.runtime_cycle || p->runtime_cycle;

@@ -3,6 +3,7 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 
 from common import args, check, done, equal, run, run_json
 
@@ -86,6 +87,18 @@ for fmt in ("json", "dot", "svg", "text"):
                 env={"GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=0"})[1]
     check(moved == outs[0], f"{fmt} output independent of the heap's layout")
 
+# pictures too, made in different seconds: no timestamp (Cairo dates every PDF it makes)
+for fmt in ("png", "pdf"):
+    made = []
+    for n, j in enumerate(("1", "2")):
+        if n:
+            time.sleep(1.1)
+        path = os.path.join(tmp, f"same{n}.{fmt}")
+        equal(run(A.impviz, os.path.join(A.source, "samples"), "-o", path, "-j", j)[0], 0, f"{fmt} run")
+        made.append(open(path, "rb").read())
+    check(made[0] == made[1] and len(made[0]) > 1000, f"{fmt} output identical across runs, seconds apart")
+    check(b"CreationDate (D:19700101000000Z)" in made[1] or fmt == "png", f"{fmt}: a fixed date")
+
 # values attached to short options, as getopt takes them: -j2, -Tjson, -oFILE
 joined = os.path.join(tmp, "joined.json")
 rc, _, err = run(A.impviz, BEFORE, "-j2", "-Tjson", "-o" + joined)
@@ -166,7 +179,7 @@ bm = os.path.join(A.source, "samples/base_model/before")
 view = run_json(A.impviz, bm, "--focus", "basemodels.base", "--up", "1", "--down", "0")["view"]
 want = sorted(n["label"] for n in view["nodes"] if n["type"] == "module")
 rc, mmd, _ = run(A.impviz, bm, "-T", "mermaid", "--focus", "basemodels.base", "--up", "1", "--down", "0")
-got = sorted(_re.findall(r'^\s+m\d+\["([^"]+)"\]$', mmd, _re.M))
+got = sorted(_re.findall(r'^\s+[mv]\d+\["([^"]+)"\]$', mmd, _re.M))
 equal(got, want, "mermaid --focus shows the view's modules")
 check(len(got) < len(run_json(A.impviz, bm)["modules"]), "the focused chart is smaller than the project")
 

@@ -173,6 +173,23 @@ check("mclimit=0.1" in out and "nslimit=2" in out, "1000 modules: dot with the l
 rc, out, err = run(A.impviz, big, "-T", "dot", "--layout", "dot")
 equal(len(re.findall(r"constraint=false", out)), 1, "a ring of 1300 eager imports: one feedback edge")
 
+# ---- one line per statement: `from m import a, b` is one import, not two ----------------------
+multi = os.path.join(tmp, "multi")
+os.makedirs(os.path.join(multi, "dec"))
+with open(os.path.join(multi, "dec", "__init__.py"), "w") as f:
+    f.write("from .decoder import A, B\nfrom .decoder import C\n")
+with open(os.path.join(multi, "dec", "decoder.py"), "w") as f:
+    f.write("A = B = C = 1\n")
+g = groups(svg(root=multi))
+equal(link(g["e:dec->dec.decoder"])[1],
+      "2 imports\ndec/__init__.py:1: from .decoder import A, B (eager)\n"
+      "dec/__init__.py:2: from .decoder import C (eager)", "edge tooltip: each statement once")
+view_edge = json.loads(run(A.impviz, multi, "-T", "json")[1])["view"]["edges"][0]
+equal((view_edge["count"], view_edge["statements"]), (3, 2), "view edge: 3 records, 2 statements")
+page = run(A.impviz, multi, "-T", "html")[1]
+equal(page.count('"line":1,"statement":"from .decoder import A, B","kind"'), 1,
+      "the page's edge lists the statement once")
+
 # ---- component fills: one per component, shared by its members, distinct between components ----
 # 14 import-time cycles (more than the theme's 12 fills) and 2 runtime-only ones.
 many = os.path.join(tmp, "many")
