@@ -791,6 +791,21 @@ static void report_changes(const impviz_analysis *a, const GPtrArray *changes, c
     }
 }
 
+/* Past this many nodes a picture of every module is a hairball, or with dot's package clusters a
+ * strip many times wider than tall (Django, 835 modules: 57 000 x 3 800 pt): say what helps. */
+#define HINT_NODES 400
+
+static void picture_hint(const impviz_view *view, impviz_format format, impviz_diags *diags)
+{
+    if (!view || format == IMPVIZ_FORMAT_DOT || view->nodes->len <= HINT_NODES ||
+        view_args.depth > 0 || view_args.focus || view_args.only || view_args.cycles_only)
+        return;
+    impviz_diags_add(diags, IMPVIZ_WARNING, NULL, 0,
+                     "%u nodes in one picture will be hard to read: --depth 1 or 2 draws "
+                     "packages, --focus, --only or --cycles-only draw a part",
+                     view->nodes->len);
+}
+
 /* How the gate judges each import-time component, for the review formats: what fails is an
  * error there, what --baseline or --fail-on error lets pass a warning. Caller frees both
  * arrays of *gate. */
@@ -1422,6 +1437,7 @@ int impviz_cli_main(int argc, char **argv)
                                     .legend = !o.no_legend,
                                     .timeout = (guint)limits.timeout,
                                     .max_edges = (guint)limits.max_edges};
+        picture_hint(view, format, diags);
         st = impviz_render(analysis, &ropts, format, diags, &picture);
         if (st == IMPVIZ_OK) {
             gsize len;

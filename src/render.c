@@ -246,6 +246,7 @@ typedef struct {
     char **fills;              /* the theme's component fills, split */
     guint n_fills;
     guint *runtime_rank; /* per runtime component: its number among those drawn runtime_fill */
+    bool clusters_drawn; /* the engine draws package clusters; else nodes carry full names */
     Agraph_t *g;
     Agraph_t *externals;  /* subgraph of external nodes, made on first use */
     GHashTable *clusters; /* package name -> Agraph_t * */
@@ -333,7 +334,7 @@ static guint *rank_runtime_components(const impviz_graph *graph)
 /* The cluster of a package, created with its parents on first use. */
 static Agraph_t *cluster_for(builder *b, const char *package)
 {
-    if (!*package)
+    if (!*package || !b->clusters_drawn)
         return b->g;
     Agraph_t *c = g_hash_table_lookup(b->clusters, package);
     if (c)
@@ -547,7 +548,9 @@ static void add_nodes(builder *b)
         }
         b->nodes[k] = n;
         set_node_link(b, n, node);
-        set_esc(n, "label", node->label);
+        /* without clusters to carry the package, a short name would be ambiguous (__init__) */
+        bool project = node->type == IMPVIZ_NODE_MODULE || node->type == IMPVIZ_NODE_COLLAPSED;
+        set_esc(n, "label", b->clusters_drawn || !project ? node->label : node->name);
         set_esc(n, "id", key);
         if (b->opts->module_changes && node->modules->len)
             style_change(n, cls, node_change(b, node), node->component >= 0, true);
@@ -1100,6 +1103,9 @@ impviz_status impviz_render(const impviz_analysis *a, const impviz_render_opts *
     }
     builder b = {.a = a, .view = opts->view ? opts->view : own_view, .opts = opts};
     b.engine = impviz_render_engine(b.view, opts->layout);
+    /* neato, sfdp, circo and twopi ignore clusters (neato draws a wrong box): none for them */
+    b.clusters_drawn = strcmp(b.engine, "dot") == 0 || strcmp(b.engine, "fdp") == 0 ||
+                       strcmp(b.engine, "osage") == 0 || strcmp(b.engine, "patchwork") == 0;
     b.format = format;
     impviz_theme *own_theme = opts->theme ? NULL : impviz_theme_new();
     b.theme = opts->theme ? opts->theme : own_theme;

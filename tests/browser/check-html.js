@@ -58,6 +58,8 @@ function equal(got, want, what) {
     check(text.includes('Import-time cycles (1)'), 'panel counts import-time cycles: ' + text);
     check(text.includes('shop.core.models \u2192 shop.core.signals \u2192 shop.core.models'), 'cycle chain');
     check(text.includes('shop/core/models.py:3: from shop.core import signals'), 'cycle step statement');
+    check(text.includes('suggestion: defer shop/core/models.py:3: from shop.core import signals'),
+          'the suggestion of the cycle: ' + text);
     check(text.includes('Runtime-only cycles (1)') && text.includes('# deferred'), 'runtime-only cycle');
 
     const classes = (id) => page.evaluate((i) => {

@@ -169,9 +169,51 @@ rc, out, err = run(A.impviz, big, "-T", "dot", "--only", "gen.m00*")
 check(re.search(r"\blayout=dot\b", out) and "mclimit=0.1" not in out, "100 modules: dot, default settings")
 rc, out, err = run(A.impviz, big, "-T", "dot", "--only", "gen.m0*")
 check("mclimit=0.1" in out and "nslimit=2" in out, "1000 modules: dot with the large-graph limits")
+# a picture of every module of a large project says what would make it readable
+rc, out, err = run(A.impviz, big, "-T", "svg", "--layout", "sfdp", "--no-legend")
+equal((rc, err), (0, "impviz: warning: 1301 nodes in one picture will be hard to read: --depth 1 or 2 "
+                     "draws packages, --focus, --only or --cycles-only draw a part\n"), "hint for a large picture")
+rc, out, err = run(A.impviz, big, "-T", "svg", "--depth", "1")
+equal((rc, err), (0, ""), "no hint for a collapsed picture")
 # dot ranks by eager imports: the feedback edge that closes the ring does not constrain ranks
 rc, out, err = run(A.impviz, big, "-T", "dot", "--layout", "dot")
 equal(len(re.findall(r"constraint=false", out)), 1, "a ring of 1300 eager imports: one feedback edge")
+
+# ---- every engine draws every node and edge; those without clusters name nodes in full ---------
+want_ids = None
+for engine in ("dot", "neato", "fdp", "sfdp", "circo", "twopi"):
+    t = svg("--layout", engine, "--no-legend")
+    ids = {i for i in groups(t) if i.startswith(("m:", "e:"))}
+    if want_ids is None:
+        want_ids = ids
+        check(len(ids) > 15, f"the fixture's nodes and edges: {sorted(ids)}")
+    equal(ids, want_ids, f"--layout {engine}: every node and edge")
+    clusters = [g for g in t.iter(SVG + "g") if "cluster" in g.get("class", "").split()]
+    labels = {next(g.iter(SVG + "text")).text for i, g in groups(t).items() if i.startswith("m:")}
+    if engine in ("dot", "fdp"):
+        check(clusters and "models" in labels, f"{engine}: package clusters, short names")
+    else:
+        check(not clusters and "shop.core.models" in labels and "models" not in labels,
+              f"{engine}: no clusters, full names: {sorted(labels)}")
+
+# --rankdir turns the picture: an import points down (TB), right (LR), up (BT) or left (RL)
+
+
+def centre(g):
+    xs, ys = [], []
+    for el in g.iter(SVG + "text"):
+        xs.append(float(el.get("x")))
+        ys.append(float(el.get("y")))
+    return sum(xs) / len(xs), sum(ys) / len(ys)
+
+
+for rankdir, sign in (("TB", (0, 1)), ("LR", (1, 0)), ("BT", (0, -1)), ("RL", (-1, 0))):
+    g = groups(svg("--rankdir", rankdir, "--layout", "dot"))
+    (x1, y1), (x2, y2) = centre(g["m:manage"]), centre(g["m:shop.ui.views"])
+    dx, dy = x2 - x1, y2 - y1
+    main = dx * sign[0] + dy * sign[1]
+    check(main > 20,
+          f"--rankdir {rankdir}: manage -> shop.ui.views goes the right way ({dx:.0f}, {dy:.0f})")
 
 # ---- one line per statement: `from m import a, b` is one import, not two ----------------------
 multi = os.path.join(tmp, "multi")
