@@ -1172,8 +1172,8 @@ static GArray *eager_refs(const impviz_analysis *a, const impviz_edge *e)
 typedef struct {
     guint source, target; /* local indices into the component's members */
     GArray *refs;         /* guint indices into analysis refs: its eager imports */
-    guint penalty;        /* per import: 0 names used only in functions, 1 names unused here,
-                             3 names needed at import time (restructure) */
+    guint restructure;    /* its imports whose names are needed at import time: no deferral */
+    guint unused;         /* its imports whose names this module never reads */
 } comp_edge;
 
 /* The name an import binds in its module: `import a.b` binds a. Caller frees. */
@@ -1273,15 +1273,15 @@ static void add_unique(GPtrArray *list, const char *s)
 }
 
 /* Builds one suggestion per eager import of edge e, deciding defer or restructure; sets
- * e->penalty. uses: where the source file uses each name of `names` (or NULL). An import whose
- * names this module never reads, and no other module takes from it, is deferred too: it can go
- * where it is needed, or away (unless it is there for its side effects). A package's __init__
- * keeps such imports: they make its public names. */
+ * e->restructure and e->unused. uses: where the source file uses each name of `names` (or NULL). An
+ * import whose names this module never reads, and no other module takes from it, is deferred too:
+ * it can go where it is needed, or away (unless it is there for its side effects). A package's
+ * __init__ keeps such imports: they make its public names. */
 static void plan_edge(const impviz_analysis *a, const GArray *members, comp_edge *e, GArray *uses,
                       GPtrArray *names, const exports *exported, GPtrArray *out)
 {
     guint src = g_array_index(members, guint, e->source);
-    e->penalty = 0;
+    e->restructure = e->unused = 0;
     bool init = module_at(a, src)->is_package;
     for (guint i = 0; i < e->refs->len; i++) {
         const impviz_ref *r = ref_at(a, g_array_index(e->refs, guint, i));
@@ -1302,7 +1302,8 @@ static void plan_edge(const impviz_analysis *a, const GArray *members, comp_edge
                   !(imp->flags & (IMPVIZ_IMPORT_STAR | IMPVIZ_IMPORT_DYNAMIC)) &&
                   !is_reexported(exported, src, bound);
         sg->action = ok ? IMPVIZ_FIX_DEFER : IMPVIZ_FIX_RESTRUCTURE;
-        e->penalty += !ok ? 3 : u->functions->len ? 0 : 1;
+        e->restructure += !ok;
+        e->unused += ok && !u->functions->len;
         if (ok) {
             for (guint k = 0; k < u->functions->len; k++)
                 g_ptr_array_add(sg->functions,
@@ -1371,10 +1372,14 @@ static bool acyclic_without(const comp_graph *g, const bool *removed, guint *ind
     return tail == g->n;
 }
 
-/* Edge i's cost: (imports to change, how hard they are to change). */
-static guint edge_cost(const comp_edge *e)
+/* Edge i's cost, compared as (imports that cannot be deferred, imports to change, imports whose
+ * names go unused): a set of safe deferrals always wins over one that needs a restructure, as
+ * the article advises restructuring only where no import can move. Fields of 20 bits, each
+ * capped so that sums over the edges of a set cannot carry into the next. */
+static guint64 edge_cost(const comp_edge *e)
 {
-    return e->refs->len * 256u + e->penalty;
+    return (guint64)MIN(e->restructure, 0x3fffu) << 40 | (guint64)MIN(e->refs->len, 0x3fffu) << 20 |
+           MIN(e->unused, 0x3fffu);
 }
 
 /* Exact: the cheapest subset of edges whose removal leaves no cycle (m <= EXACT_MAX_EDGES), ties

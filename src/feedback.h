@@ -13,7 +13,7 @@
 /* An arc of the graph: nodes are 0 .. n - 1; removing the arc costs `cost`. */
 typedef struct {
     guint source, target;
-    guint cost;
+    guint64 cost;
 } impviz_arc;
 
 /* Arcs at most: a set of arcs is a bit mask, arc i being bit i. */

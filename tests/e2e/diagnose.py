@@ -138,6 +138,19 @@ with tempfile.TemporaryDirectory() as root:
         equal([(s["path"], s["action"], s["names"]) for s in xy["suggestions"]],
               [("q/x.py", "restructure", ["Y"])], "restructure names the names involved")
         check("functions" not in xy["suggestions"][0], "no functions for a restructure")
+    # a safe deferral of two imports wins over restructuring at one: restructure is the last resort
+    with tempfile.TemporaryDirectory() as other:
+        for path, text in {"r/__init__.py": "", "r/a.py": "from r.b import Base\nclass A(Base):\n    pass\n",
+                           "r/b.py": "from r.a import A\nfrom r.a import A as A2\n"
+                                     "class Base:\n    def make(self):\n        return A(), A2()\n"}.items():
+            os.makedirs(os.path.join(other, os.path.dirname(path)), exist_ok=True)
+            with open(os.path.join(other, path), "w") as f:
+                f.write(text)
+        (rr,) = run_json(A.impviz, other)["cycles"]
+        equal([(s["path"], s["line"], s["action"]) for s in rr["suggestions"]],
+              [("r/b.py", 1, "defer"), ("r/b.py", 2, "defer")],
+              "two safe deferrals rather than one restructure")
+        equal(rr["suggestions"][0]["functions"], [{"name": "Base.make", "line": 4}], "into Base.make")
     ef = by_members[("app.e", "app.f")]
     check(all(e["error"] is None for e in ef["entries"]), "the caught ImportError is benign")
 
