@@ -1230,7 +1230,7 @@ int impviz_cli_main(int argc, char **argv)
          NULL},
         {"layout", 0, 0, G_OPTION_ARG_STRING, &o.layout,
          "Graphviz layout engine: auto (default: dot, or sfdp for graphs too large for dot), dot, "
-         "neato, fdp, sfdp, circo, twopi",
+         "neato, fdp, sfdp, circo, twopi, osage, patchwork",
          "ENGINE"},
         {"rankdir", 0, 0, G_OPTION_ARG_STRING, &o.rankdir,
          "Direction of the layout: TB (default), LR, BT, RL", "DIR"},
@@ -1320,7 +1320,8 @@ int impviz_cli_main(int argc, char **argv)
     }
     if (o.layout && !in_list(o.layout, layouts)) {
         rc = usage_error(
-            "unknown layout engine '%s' (try auto, dot, neato, fdp, sfdp, circo or twopi)",
+            "unknown layout engine '%s' (try auto, dot, neato, fdp, sfdp, circo, twopi, osage or "
+            "patchwork)",
             o.layout);
         goto cleanup;
     }

@@ -221,11 +221,13 @@ static void text_report(GString *out, const impviz_analysis *a)
         external += r->external != NULL;
         unresolved += r->cls == IMPVIZ_TARGET_UNRESOLVED;
     }
-    g_string_append_printf(out, "%u modules, %u imports (%u of project modules, %u external",
-                           a->project->modules->len, a->n_imports, internal, external);
+    guint modules = a->project->modules->len, edges = a->graph->edges->len;
+    g_string_append_printf(out, "%u module%s, %u import%s (%u of project modules, %u external",
+                           modules, modules == 1 ? "" : "s", a->n_imports,
+                           a->n_imports == 1 ? "" : "s", internal, external);
     if (unresolved)
         g_string_append_printf(out, ", %u unresolved", unresolved);
-    g_string_append_printf(out, "), %u edges\n", a->graph->edges->len);
+    g_string_append_printf(out, "), %u edge%s\n", edges, edges == 1 ? "" : "s");
 
     const impviz_sccs *it = &a->graph->import_time, *rt = &a->graph->runtime;
     if (it->components->len == 0) {

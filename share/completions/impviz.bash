@@ -26,7 +26,7 @@ _impviz() {
         --write-baseline= --fail-on= --config= --no-config --timeout= --max-edges=
         --max-simulation= --help'
     local formats='text json dot gv svg png pdf html sarif github markdown md mermaid mmd'
-    local layouts='auto dot neato fdp sfdp circo twopi'
+    local layouts='auto dot neato fdp sfdp circo twopi osage patchwork'
 
     # "--opt=value" arrives as three words: --opt, =, value.
     local opt=$prev value=$cur

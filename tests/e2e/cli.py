@@ -36,7 +36,7 @@ usage([os.path.join(tmp, "missing")], f"cannot read '{os.path.join(tmp, 'missing
 usage([BEFORE, "-T", "bmp"], "unknown format 'bmp' (try text, json, dot, svg, png, pdf, html, sarif, github, markdown or mermaid)")
 usage([BEFORE, "-o", os.path.join(tmp, "g.bmp")],
       f"cannot tell the format of '{os.path.join(tmp, 'g.bmp')}' from its extension (use -T)")
-usage([BEFORE, "--layout", "nope"], "unknown layout engine 'nope' (try auto, dot, neato, fdp, sfdp, circo or twopi)")
+usage([BEFORE, "--layout", "nope"], "unknown layout engine 'nope' (try auto, dot, neato, fdp, sfdp, circo, twopi, osage or patchwork)")
 usage([BEFORE, "--rankdir", "UP"], "unknown rank direction 'UP' (try TB, LR, BT or RL)")
 usage([BEFORE, "-o", os.path.join(tmp, "no/such/dir/g.svg")],
       f"cannot write '{os.path.join(tmp, 'no/such/dir/g.svg')}': No such file or directory")

@@ -166,7 +166,7 @@ if os.geteuid() != 0 or as_nobody:
         "impviz: warning: pkg/locked: cannot read directory: Permission denied",
         "impviz: warning: pkg/secret.py: cannot read file: Permission denied",
     ]), "unreadable file and directory: a warning each, the run goes on")
-    check(p.stdout.startswith("3 modules, 1 imports"), f"the readable modules are analysed: {p.stdout!r}")
+    check(p.stdout.startswith("3 modules, 1 import "), f"the readable modules are analysed: {p.stdout!r}")
 else:
     print("skipped: permission case (running as root without setpriv)")
 
@@ -190,7 +190,7 @@ else:
 fifo_proj = project("fifo", {"a.py": "import os\n"})
 os.mkfifo(os.path.join(fifo_proj, "pipe.py"))
 rc, out, err = run(A.impviz, fifo_proj, "-v")
-equal((rc, out.splitlines()[0]), (0, "1 modules, 1 imports (0 of project modules, 1 external), 0 edges"),
+equal((rc, out.splitlines()[0]), (0, "1 module, 1 import (0 of project modules, 1 external), 0 edges"),
       "a FIFO named .py is skipped without blocking")
 
 # ---- symbolic links ----------------------------------------------------------------------------
