@@ -34,7 +34,7 @@ def impviz_json(binary, roots, paths):
 
 
 def ast_json(roots, paths):
-    argv = [sys.executable, os.path.join(HERE, "ast_extract.py")]
+    argv = [sys.executable, os.path.join(HERE, "ast_extract.py"), "--lines"]
     for r in roots:
         argv += ["--root", r]
     p = subprocess.run(argv + paths, capture_output=True)
@@ -85,6 +85,47 @@ def main():
     diffs = [(t, "impviz") for t in sorted(triples_mine - triples_judge)] + \
             [(t, "ast") for t in sorted(triples_judge - triples_mine)]
     unexplained = [(t, side) for t, side in diffs if (*t, side) not in known]
+
+    # the aggregated edges too: one per (source, target), the strongest kind, and the import
+    # lines behind it (impviz counts records, one per imported name: compare distinct lines)
+    rank = {"eager": 0, "deferred": 1, "lazy": 2, "typing": 3}
+    judge_edges, judge_lines = {}, {}
+    for e in judge["edges"]:
+        if e["source"] in unparsed:
+            continue
+        key = (e["source"], e["target"])
+        if key not in judge_edges or rank[e["kind"]] < rank[judge_edges[key]]:
+            judge_edges[key] = e["kind"]
+        judge_lines.setdefault(key, set()).update(e["lines"])
+    mine_edges = {(e["source"], e["target"]): e for e in mine["edges"] if e["source"] not in unparsed}
+    mine_lines, mine_records = {}, {}
+    for i in mine["imports"]:
+        key = (i["source"], i["target"])
+        if key in mine_edges:
+            mine_lines.setdefault(key, set()).add(i["line"])
+            mine_records[key] = mine_records.get(key, 0) + 1
+    edge_agree = sum(1 for k, e in mine_edges.items() if judge_edges.get(k) == e["kind"])
+    edge_either = len(set(mine_edges) | set(judge_edges))
+    lines_agree = sum(1 for k in mine_edges if mine_lines.get(k) == judge_lines.get(k))
+    edge_agreement = edge_agree / edge_either if edge_either else 1.0
+    lines_agreement = lines_agree / edge_either if edge_either else 1.0
+    miscounted = [k for k, e in mine_edges.items() if e["count"] != mine_records.get(k)]
+    print(f"{a.name}: aggregated edges {edge_either}: kind agrees on {edge_agree} "
+          f"({100 * edge_agreement:.3f}%), import lines agree on {lines_agree} "
+          f"({100 * lines_agreement:.3f}%); counts equal to the imports behind them: "
+          f"{len(mine_edges) - len(miscounted)} of {len(mine_edges)}")
+    if miscounted:
+        failures.append(f"edge counts differ from their imports: {miscounted[:5]}")
+    if a.strict and (edge_agree != edge_either or lines_agree != edge_either):
+        bad = sorted(set(mine_edges) | set(judge_edges))
+        bad = [(k, mine_edges.get(k, {}).get("kind"), judge_edges.get(k), sorted(mine_lines.get(k, ())),
+                sorted(judge_lines.get(k, ()))) for k in bad
+               if judge_edges.get(k) != mine_edges.get(k, {}).get("kind")
+               or mine_lines.get(k) != judge_lines.get(k)]
+        failures.append(f"aggregated edges differ (edge, impviz kind, ast kind, lines): {bad[:5]}")
+    if not a.strict and min(edge_agreement, lines_agreement) < a.min_agreement:
+        failures.append(f"aggregated edge agreement {edge_agreement:.5f} / lines {lines_agreement:.5f} "
+                        f"below {a.min_agreement}")
 
     sccs_equal = mine["sccs"] == judge["sccs"]
     print(f"{a.name}: {len(mods_mine)} modules, {len(either)} edge triples, "
