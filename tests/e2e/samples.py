@@ -17,6 +17,33 @@ SAMPLES = {
 }
 SVG = "{http://www.w3.org/2000/svg}"
 
+# every sample's edges, read off its source by hand: (source, target, kind)
+EDGES = {
+    "cross_layers/before": {("main", "netlayers.layer_a", "eager"),
+                            ("netlayers.layer_a", "netlayers.layer_b", "eager"),
+                            ("netlayers.layer_b", "netlayers.layer_a", "eager")},
+    # the composition moved into netlayers.model, which imports both layers
+    "cross_layers/after": {("main", "netlayers.model", "eager"),
+                           ("netlayers.model", "netlayers.layer_a", "eager"),
+                           ("netlayers.model", "netlayers.layer_b", "eager")},
+    "activation_utils/before": {("main", "activations_demo.utils", "eager"),
+                                ("activations_demo.layers", "activations_demo.utils", "eager"),
+                                ("activations_demo.utils", "activations_demo.layers", "eager")},
+    # the layer's import of utils moved into call(): deferred
+    "activation_utils/after": {("main", "activations_demo.utils", "eager"),
+                               ("activations_demo.layers", "activations_demo.utils", "deferred"),
+                               ("activations_demo.utils", "activations_demo.layers", "eager")},
+    "base_model/before": {("main", "basemodels.custom", "eager"),
+                          ("basemodels.custom", "basemodels.base", "eager"),
+                          ("basemodels.base", "basemodels.model_utils", "eager"),
+                          ("basemodels.model_utils", "basemodels.base", "eager")},
+    # the base class no longer imports its helpers; the subclass does
+    "base_model/after": {("main", "basemodels.custom", "eager"),
+                         ("basemodels.custom", "basemodels.base", "eager"),
+                         ("basemodels.custom", "basemodels.model_utils", "eager"),
+                         ("basemodels.model_utils", "basemodels.base", "eager")},
+}
+
 
 def svg_items(path):
     """(node name -> classes, (src, dst) -> classes) from a Graphviz SVG."""
@@ -47,6 +74,9 @@ for name, (pkg, cycle, runtime_after) in SAMPLES.items():
         check(all(not m["path"].startswith("/") for m in data["modules"]),
               f"{where}: paths relative to the import root")
         it = data["sccs"]["import_time"]
+        equal({(e["source"], e["target"], e["kind"]) for e in data["edges"]}, EDGES[where],
+              f"{where}: the edges its source holds")
+        equal([e["count"] for e in data["edges"]], [1] * len(data["edges"]), f"{where}: one import each")
         if variant == "before":
             equal(it, [cycle], f"{where}: import-time components")
             # the text report gives the cycle as file:line: statement steps
@@ -72,6 +102,19 @@ for name, (pkg, cycle, runtime_after) in SAMPLES.items():
             equal(it, [], f"{where}: no import-time component")
             equal(data["sccs"]["runtime"], [runtime_after] if runtime_after else [],
                   f"{where}: runtime components")
+            # the report says the fix worked, and what still closes a cycle at run time
+            lines = out.splitlines()
+            equal(lines[1], "no import-time cycle", f"{where}: report's verdict")
+            if runtime_after:
+                check("runtime-only cycles (through deferred or lazy imports; they do not run at "
+                      "import time):" in lines and
+                      f"    {runtime_after[0]} -> {runtime_after[1]} -> {runtime_after[0]}" in lines,
+                      f"{where}: the runtime-only cycle, with its chain:\n{out}")
+                check("activations_demo/layers.py:16: from activations_demo.utils import "
+                      "get_activation_function  # deferred" in out, f"{where}: the deferred step")
+            else:
+                equal(lines[-1], "0 modules on runtime cycles, 0 on import-time cycles",
+                      f"{where}: report's summary")
         # every edge between project modules is backed by imports with that kind
         for e in data["edges"]:
             kinds = {i["kind"] for i in data["imports"]
