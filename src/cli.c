@@ -217,6 +217,21 @@ static void view_args_reset(void)
     view_args.depth = UNSET_INT;
 }
 
+/* A --link template reaches href attributes of documentation pages: only http, https or a
+ * relative URL, never a scheme that runs code (javascript:, data:, vbscript: ...). A scheme is
+ * what precedes the first ':' when only scheme characters come before it (RFC 3986). */
+static bool link_scheme_ok(const char *link)
+{
+    const char *p = link;
+    while (g_ascii_isalnum(*p) || *p == '+' || *p == '-' || *p == '.')
+        p++;
+    if (*p != ':' || p == link)
+        return true; /* relative: no scheme */
+    size_t n = (size_t)(p - link);
+    return (n == 4 && g_ascii_strncasecmp(link, "http", 4) == 0) ||
+           (n == 5 && g_ascii_strncasecmp(link, "https", 5) == 0);
+}
+
 /* Checks the view options; a usage message, or NULL when they are fine. */
 static const char *view_args_check(void)
 {
@@ -226,6 +241,8 @@ static const char *view_args_check(void)
         return "--up and --down need --focus";
     if (view_args.up < -1 || view_args.down < -1)
         return "--up and --down take numbers >= 0";
+    if (view_args.link && !link_scheme_ok(view_args.link))
+        return "--link takes an http, https or relative URL template (no javascript:, data: ...)";
     return NULL;
 }
 
@@ -526,6 +543,11 @@ static bool config_choice(const impviz_config *c, const char *key, const char *c
     return true;
 }
 
+/* The limits that protect the machine: a project's file may raise them, never remove them (0
+ * means no limit): the file comes with the code being analysed, which may be hostile. */
+static const char *const limit_keys[] = {"max-file-size",  "max-modules", "max-edges",
+                                         "max-simulation", "timeout",     NULL};
+
 static bool config_int(const impviz_config *c, const char *key, gint64 max, gint64 *field,
                        impviz_diags *diags)
 {
@@ -535,6 +557,13 @@ static bool config_int(const impviz_config *c, const char *key, gint64 max, gint
     if (v->integer < 0 || v->integer > max) {
         impviz_diags_add(diags, IMPVIZ_ERROR, c->path, v->line,
                          "'%s' must be a number from 0 to %" G_GINT64_FORMAT, key, max);
+        return false;
+    }
+    if (v->integer == 0 && in_list(key, limit_keys)) {
+        impviz_diags_add(diags, IMPVIZ_ERROR, c->path, v->line,
+                         "'%s' = 0 (no limit) is for the command line: a project's file may raise "
+                         "a limit, not remove it",
+                         key);
         return false;
     }
     *field = v->integer;
@@ -574,6 +603,33 @@ static bool config_path(const impviz_config *c, const char *key, char **field, i
     }
     *field = impviz_config_resolve(c, v->string);
     return true;
+}
+
+/* cache-dir from a project's file: the cache is written there, so it must stay inside the
+ * project (below the file's directory), where the project's own code already is. */
+static bool config_cache_dir(const impviz_config *c, impviz_diags *diags)
+{
+    const impviz_config_value *v = impviz_config_get(c, "cache-dir");
+    if (!v || cache_opts.dir)
+        return true;
+    char *dir = NULL;
+    if (!config_path(c, "cache-dir", &dir, diags))
+        return false;
+    char *base = g_canonicalize_filename(c->dir, NULL), *real = g_canonicalize_filename(dir, NULL);
+    size_t n = strlen(base);
+    bool inside = strncmp(real, base, n) == 0 && (real[n] == '/' || (n == 1 && real[1]));
+    if (inside)
+        cache_opts.dir = dir;
+    else {
+        impviz_diags_add(diags, IMPVIZ_ERROR, c->path, v->line,
+                         "'cache-dir' must be inside the project, below '%s' (--cache-dir may "
+                         "name any directory)",
+                         c->dir);
+        g_free(dir);
+    }
+    g_free(base);
+    g_free(real);
+    return inside;
 }
 
 /* externals = true / false, or = "none" / "top" / "all", unless the command line chose. */
@@ -617,7 +673,7 @@ static bool config_apply(const impviz_config *c, options *o, impviz_diags *diags
     if (v && !view_args.only)
         view_args.only = g_strdupv(v->strings);
     bool ok = config_path(c, "baseline", &gate_args.baseline, diags) &&
-              config_path(c, "cache-dir", &cache_opts.dir, diags) && config_externals(c, diags);
+              config_cache_dir(c, diags) && config_externals(c, diags);
     config_bool(c, "no-stdlib", &view_args.no_stdlib);
     config_bool(c, "cycles-only", &view_args.cycles_only);
     config_bool(c, "reverse", &view_args.reverse);

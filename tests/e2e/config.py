@@ -107,10 +107,11 @@ check(rc == 3 and "--max-edges" in err, f"max-edges from the file: {rc} {err}")
 equal(run(A.impviz, pkg, "-T", "svg", "--max-edges", "0")[0], 0, "--max-edges wins")
 pyproject("[tool.impviz]\nverbose = true\n")
 check("settings from" in run(A.impviz, pkg)[2], "verbose = true")
-cache = os.path.join(tmp, "the-cache")
-pyproject("[tool.impviz]\ncache-dir = \"../the-cache\"\n")
+cache = os.path.join(repo, "the-cache")
+pyproject("[tool.impviz]\ncache-dir = \"the-cache\"\n")
 run(A.impviz, pkg)
 check(os.path.isdir(cache) and os.listdir(cache), "cache-dir, relative to the file")
+shutil.rmtree(cache)
 pyproject("[tool.impviz]\ncache-local = true\n")
 equal(run(A.impviz, pkg, "--no-cache")[0], 0, "--no-cache wins over cache-local")
 check(not os.path.exists(os.path.join(repo, "src", ".impviz_cache")), "no local cache then")
@@ -144,6 +145,19 @@ config_error("[other]\nx = 1\n[tool.impviz]\ncheck = true\n[other]\n", 5,
              "invalid TOML: table 'other' is defined twice (first on line 4)")
 config_error("[tool.impviz]\njobs = 99999999999999999999\n", 2, "'jobs': integer 99999999999999999999 is out of range")
 config_error("[tool.impviz]\nbaseline = \"\"\n", 2, "'baseline' must not be empty")
+# the file comes with the code: it may raise the machine's limits, not remove them, nor write
+# the cache outside the project, nor make links that run code
+for key in ("max-file-size", "max-modules", "max-edges", "max-simulation", "timeout"):
+    config_error(f"[tool.impviz]\n{key} = 0\n", 2,
+                 f"'{key}' = 0 (no limit) is for the command line: a project's file may raise a limit, not remove it")
+config_error("[tool.impviz]\ncache-dir = \"../elsewhere\"\n", 2,
+             f"'cache-dir' must be inside the project, below '{repo}' (--cache-dir may name any directory)")
+pyproject("[tool.impviz]\nlink = \"javascript:alert(1)//{path}\"\n")
+rc, out, err = run(A.impviz, pkg)
+equal((rc, err.splitlines()[0] if err else ""),
+      (2, "impviz: error: --link takes an http, https or relative URL template (no javascript:, data: ...)"),
+      "a link that runs code, from the file")
+check(not os.path.exists(os.path.join(tmp, "elsewhere")), "nothing written outside the project")
 config_error("[tool.impviz]\nexternals = 3\n", 2, "'externals' must be a boolean or a string, not an integer")
 config_error("[tool.impviz]\nexternals = \"some\"\n", 2,
              "'externals' must be true, false, \"none\", \"top\" or \"all\", not 'some'")

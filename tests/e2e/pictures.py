@@ -78,6 +78,14 @@ def usage(argv, message):
 
 
 usage(["--theme", "nope"], "unknown theme 'nope' (try colorblind, dark, light)")
+# a link template that runs code never reaches a page
+for bad in ("javascript:alert(document.domain)//{path}", "JaVaScRiPt:alert(1)", "data:text/html,<b>{path}",
+            "vbscript:x", "file:///etc/{path}"):
+    usage(["--link", bad], "--link takes an http, https or relative URL template (no javascript:, data: ...)")
+for good in ("https://x.test/{path}#L{line}", "HTTP://x.test/{module}", "../src/{path}", "{path}#L{line}",
+             "/blob/main/{path}"):
+    rc, out, err = run(A.impviz, PROJ, "-T", "dot", "--link", good)
+    equal((rc, err), (0, ""), f"--link {good}")
 bad = os.path.join(tmp, "bad.theme")
 with open(bad, "w") as f:
     f.write("[cycle]\ncolour=#123456\n")
