@@ -366,7 +366,12 @@ static Agraph_t *cluster_for(builder *b, const char *package)
 static char *gv_name(const impviz_view_node *node)
 {
     bool ext = node->type == IMPVIZ_NODE_STDLIB || node->type == IMPVIZ_NODE_THIRD_PARTY;
-    return g_strconcat(ext ? "ext:" : "", node->name, NULL);
+    /* Graphviz writes names raw into SVG titles and comments: bytes that are not UTF-8 (an
+     * import string in a file that is not UTF-8) would make the file invalid XML */
+    char *valid = g_utf8_make_valid(node->name, -1);
+    char *name = g_strconcat(ext ? "ext:" : "", valid, NULL);
+    g_free(valid);
+    return name;
 }
 
 /* Tooltip of a project node: name, path, edges in and out, component. */

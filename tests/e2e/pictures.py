@@ -223,6 +223,22 @@ for rankdir, sign in (("TB", (0, 1)), ("LR", (1, 0)), ("BT", (0, -1)), ("RL", (-
     check(main > 20,
           f"--rankdir {rankdir}: manage -> shop.ui.views goes the right way ({dx:.0f}, {dy:.0f})")
 
+# ---- bytes that are not UTF-8 (an import string in a file that is not UTF-8) stay out of pictures
+bad = os.path.join(tmp, "badutf8")
+os.makedirs(bad)
+with open(os.path.join(bad, "m.py"), "wb") as f:
+    f.write(b"__import__('x\xffy')\nimport os\n")
+for fmt in ("svg", "dot", "html"):
+    p = subprocess.run([A.impviz, bad, "--externals", "-T", fmt], capture_output=True)
+    try:
+        text = p.stdout.decode("utf-8")
+        ok = True
+    except UnicodeDecodeError as e:
+        ok, text = False, str(e)
+    check(p.returncode == 0 and ok, f"-T {fmt} is UTF-8 with a name that is not: {text[:200]}")
+    if fmt == "svg" and ok:
+        ET.fromstring(p.stdout)  # well-formed XML, or the test stops here
+
 # ---- one line per statement: `from m import a, b` is one import, not two ----------------------
 multi = os.path.join(tmp, "multi")
 os.makedirs(os.path.join(multi, "dec"))
