@@ -156,21 +156,45 @@ static G_GNUC_NORETURN void child_main(int fd, pid_t parent, impviz_deadline_fn 
 
 /* ---- the parent -------------------------------------------------------------------------- */
 
-/* The child's standard error, line by line: warnings when it succeeded, else part of *why. */
+/* One line of Graphviz's standard error, cleaned; NULL when empty. Graphviz's plugins print
+ * some messages there themselves, named after a command name that a library user does not set
+ * ("(null): graph is too large ..."). */
+static char *stderr_line(char *line)
+{
+    line = g_strstrip(line);
+    if (g_str_has_prefix(line, "(null): "))
+        line += strlen("(null): ");
+    return *line ? line : NULL;
+}
+
+void impviz_stderr_warnings(const char *text, size_t len, impviz_diags *diags)
+{
+    char *copy = g_strndup(text, len);
+    char **lines = g_strsplit(copy, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        char *line = stderr_line(*l);
+        if (line)
+            impviz_diags_add(diags, IMPVIZ_WARNING, NULL, 0, "graphviz: %s", line);
+    }
+    g_strfreev(lines);
+    g_free(copy);
+}
+
+/* The child's standard error: warnings when it succeeded, else part of *why. */
 static void stderr_lines(const GByteArray *text, impviz_diags *diags, GString *why)
 {
     if (!text->len)
         return;
+    if (!why) {
+        impviz_stderr_warnings((const char *)text->data, text->len, diags);
+        return;
+    }
     char *copy = g_strndup((const char *)text->data, text->len);
     char **lines = g_strsplit(copy, "\n", -1);
     for (char **l = lines; *l; l++) {
-        char *line = g_strstrip(*l);
-        if (!*line)
-            continue;
-        if (why)
+        char *line = stderr_line(*l);
+        if (line)
             g_string_append_printf(why, "%s; ", line);
-        else
-            impviz_diags_add(diags, IMPVIZ_WARNING, NULL, 0, "%s", line);
     }
     g_strfreev(lines);
     g_free(copy);

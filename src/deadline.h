@@ -27,6 +27,10 @@ typedef enum {
  * *out is its GBytes (NULL when it returned none; the caller frees it with g_bytes_unref).
  * On EXPIRED and FAILED, *out is NULL; FAILED sets *why to a new string saying what happened
  * ("Aborted", "exit status 1", "cannot fork: ..."), freed by the caller with g_free. */
+/* Turns what Graphviz printed on standard error (len bytes of text) into warnings, one per line,
+ * "graphviz: ..." (a leading "(null): ", the name of a command a library never sets, dropped). */
+void impviz_stderr_warnings(const char *text, size_t len, impviz_diags *diags);
+
 impviz_deadline_result impviz_deadline_run(impviz_deadline_fn fn, void *data, guint seconds,
                                            guint64 max_bytes, impviz_diags *diags,
                                            impviz_status *status, GBytes **out, char **why);

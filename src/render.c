@@ -1032,6 +1032,38 @@ cleanup:
     return status;
 }
 
+/* In this process (no --timeout): Graphviz's plugins print some messages straight to standard
+ * error, so it goes to a temporary file for the time of the layout, and what was printed comes
+ * back as warnings, as a layout child's do. Nothing else writes to standard error meanwhile:
+ * impviz prints its own diagnostics at the end. */
+static impviz_status layout_render_here(layout_job *job, impviz_diags *diags, GBytes **out)
+{
+    fflush(stderr);
+    FILE *tmp = tmpfile();
+    int saved = tmp ? dup(STDERR_FILENO) : -1;
+    if (saved >= 0 && dup2(fileno(tmp), STDERR_FILENO) < 0) {
+        close(saved);
+        saved = -1;
+    }
+    impviz_status status = layout_render(job, diags, out);
+    if (saved >= 0) {
+        fflush(stderr);
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+        char buf[4096];
+        GString *text = g_string_new(NULL);
+        size_t n;
+        rewind(tmp);
+        while ((n = fread(buf, 1, sizeof buf, tmp)) > 0 && text->len < 65536)
+            g_string_append_len(text, buf, (gssize)n);
+        impviz_stderr_warnings(text->str, text->len, diags);
+        g_string_free(text, TRUE);
+    }
+    if (tmp)
+        fclose(tmp);
+    return status;
+}
+
 /* A layout child may use a quarter of the machine's memory. */
 static guint64 layout_memory_limit(void)
 {
@@ -1129,7 +1161,7 @@ impviz_status impviz_render(const impviz_analysis *a, const impviz_render_opts *
     }
     layout_job job = {gvc, g, b.engine, format};
     status = opts->timeout ? layout_render_within(&job, opts->timeout, diags, out)
-                           : layout_render(&job, diags, out);
+                           : layout_render_here(&job, diags, out);
 cleanup:
     agclose(g);
     gvFreeContext(gvc);
