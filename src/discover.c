@@ -4,7 +4,9 @@
  *
  * Owns the mapping PATH arguments -> import roots -> dotted module names. Only stat and readdir:
  * no file is read except .gitignore. Invariants of the result: modules are sorted by name, names
- * are unique (the first root wins, like sys.path), every name is a chain of Python identifiers.
+ * are unique, every name is a chain of Python identifiers. Several roots share names as sys.path
+ * entries do for CPython's PathFinder: the first root with a module or regular package of a name
+ * takes it whole, and namespace portions of a name merge only while no root has one.
  */
 #define _GNU_SOURCE /* getdents64, d_type, DT_REG */
 #include "impviz.h"
@@ -19,10 +21,23 @@
 #include <unistd.h>
 
 typedef struct {
-    char *dir;  /* the root directory as the user named it (no trailing '/') */
-    char *only; /* walk only this root-relative subtree ("" = all of it) */
-    char *skip; /* root-relative subtree to leave out ("" = none), e.g. src/ of a project */
+    char *dir;     /* the root directory as the user named it (no trailing '/') */
+    char *only;    /* walk only this root-relative subtree ("" = all of it) */
+    char *skip;    /* root-relative subtree to leave out ("" = none), e.g. src/ of a project */
+    char *project; /* for the src/ root of a src layout, the project directory, or NULL */
+    guint root;    /* index into the project's roots */
+    guint order;   /* place among the PATH arguments' specs */
 } walk_spec;
+
+/* The .gitignore patterns in force in a directory: its own file's and those of the directories
+ * above it, as git reads them (the nearest file's last matching line decides). */
+typedef struct ignore_scope ignore_scope;
+struct ignore_scope {
+    const ignore_scope *up; /* the scope of the directory above, or NULL */
+    impviz_globs *globs;
+    size_t strip;       /* bytes before the part of a root-relative path below the file's dir */
+    const char *prefix; /* or what comes before it: the root's place below the file, or NULL */
+};
 
 /* A directory an earlier run listed, read ahead of the walk (see prefetch). */
 enum { SLOT_FREE, SLOT_TAKEN, SLOT_DONE };
@@ -35,14 +50,15 @@ typedef struct {
     guint8 *lst_state;
 } prefetched;
 
+/* --follow-symlinks: the times one directory may be entered through different paths. */
+#define MAX_ENTRIES 4
+
 typedef struct {
     const impviz_discover_opts *opts;
     impviz_diags *diags;
     impviz_project *project;
-    GPtrArray *excludes;   /* GPatternSpec * from --exclude */
-    GPtrArray *ignores;    /* GPatternSpec * from the current root's .gitignore */
-    GPtrArray *ignore_dir; /* gboolean per ignore: pattern applies to directories only */
-    GPtrArray *ignore_anchored;
+    impviz_globs *excludes;    /* from --exclude, or NULL: none */
+    GPtrArray *scopes;         /* ignore_scope * of the current root's walk */
     impviz_listings *listings; /* or NULL */
     bool limit_hit;
     /* The walk is breadth first through one queue of directories. Readers take directories in
@@ -66,6 +82,7 @@ typedef struct {
     GPtrArray *spent_entries; /* GArray * of pending_dir.entries */
     GPtrArray *spent_stats;   /* pending_dir.lst blocks */
     bool several_walks;       /* more than one subtree is walked: a module name may come twice */
+    bool several_roots;       /* of more than one root: their names shadow each other */
     /* Reading ahead in a warm walk (see prefetch) */
     prefetched *pre;           /* per listing of [pre_lo, pre_hi), or NULL: none */
     gint pre_lo, pre_hi;       /* the listings in the current root's tree */
@@ -73,6 +90,10 @@ typedef struct {
     const walk_spec *pre_spec; /* the current root */
     int pre_base;              /* its descriptor */
     char *last_parent;         /* the parent package of the last module added, known to packages */
+    /* --follow-symlinks: how often each directory ("dev:ino") was entered. Links that fan out (a
+     * chain of directories each linking twice to the next) would otherwise make the walk
+     * exponential: past MAX_ENTRIES a directory is not entered again. NULL without the option */
+    GHashTable *walked;
 } walker;
 
 /* A Python identifier: ASCII letters, digits and '_', and non-ASCII letters, digits and marks
@@ -150,61 +171,60 @@ static bool file_exists(const char *dir, const char *name)
     return ok;
 }
 
-static bool matches_any(GPtrArray *specs, const char *rel, const char *base)
+static void scope_free(gpointer p)
 {
-    if (!specs)
-        return false;
-    for (guint i = 0; i < specs->len; i++) {
-        GPatternSpec *spec = g_ptr_array_index(specs, i);
-        if (g_pattern_spec_match_string(spec, rel) || g_pattern_spec_match_string(spec, base))
-            return true;
-    }
-    return false;
+    ignore_scope *s = p;
+    impviz_globs_free(s->globs);
+    g_free(s);
 }
 
-/* .gitignore, the common subset: comments, blank lines, trailing '/' for directories, a leading
- * or inner '/' anchoring to the root, '*' and '**'. Negations ('!') are not supported: they are
- * skipped, which can only make impviz analyse more, never less. */
-static void gitignore_load(walker *w, const char *root)
+/* The scope of the directory dir (root-relative rel) below up: up with the patterns of dir's
+ * .gitignore, or up itself when there is none. Owned by the walker until its root is walked.
+ * prefix (static, or NULL) is dir's path to the root when the root lies below it. */
+static const ignore_scope *scope_load(walker *w, const ignore_scope *up, const char *dir,
+                                      const char *rel, const char *prefix)
 {
-    char *path = g_build_filename(root, ".gitignore", NULL);
+    char *path = path_join(dir, ".gitignore");
     char *text = NULL;
-    if (g_file_get_contents(path, &text, NULL, NULL)) {
-        char **lines = g_strsplit(text, "\n", -1);
-        for (char **l = lines; *l; l++) {
-            char *s = g_strstrip(*l);
-            if (!*s || *s == '#' || *s == '!')
-                continue;
-            gboolean dir_only = g_str_has_suffix(s, "/");
-            if (dir_only)
-                s[strlen(s) - 1] = '\0';
-            gboolean anchored = strchr(s, '/') != NULL;
-            if (*s == '/')
-                s++;
-            if (!*s)
-                continue;
-            g_ptr_array_add(w->ignores, g_pattern_spec_new(s));
-            g_ptr_array_add(w->ignore_dir, GINT_TO_POINTER(dir_only));
-            g_ptr_array_add(w->ignore_anchored, GINT_TO_POINTER(anchored));
-        }
-        g_strfreev(lines);
+    gsize len = 0;
+    const ignore_scope *scope = up;
+    if (g_file_get_contents(path, &text, &len, NULL)) {
+        ignore_scope *s = g_new0(ignore_scope, 1);
+        s->up = up;
+        s->globs = impviz_globs_new();
+        impviz_globs_add_gitignore(s->globs, text, len);
+        s->strip = *rel ? strlen(rel) + 1 : 0;
+        s->prefix = prefix;
+        g_ptr_array_add(w->scopes, s);
+        if (impviz_globs_count(s->globs))
+            scope = s;
         g_free(text);
     }
     g_free(path);
+    return scope;
 }
 
-static bool ignored(walker *w, const char *rel, const char *base, bool is_dir)
+/* Whether --exclude or a .gitignore in scope leaves out rel (root-relative). */
+static bool ignored(walker *w, const ignore_scope *scope, const char *rel, bool is_dir)
 {
-    if (matches_any(w->excludes, rel, base))
+    if (w->excludes && impviz_globs_match(w->excludes, rel, is_dir) != IMPVIZ_GLOB_NONE)
         return true;
-    for (guint i = 0; i < w->ignores->len; i++) {
-        if (GPOINTER_TO_INT(g_ptr_array_index(w->ignore_dir, i)) && !is_dir)
-            continue;
-        GPatternSpec *spec = g_ptr_array_index(w->ignores, i);
-        const char *subject =
-            GPOINTER_TO_INT(g_ptr_array_index(w->ignore_anchored, i)) ? rel : base;
-        if (g_pattern_spec_match_string(spec, subject))
-            return true;
+    for (; scope; scope = scope->up) {
+        impviz_glob_verdict v;
+        if (scope->prefix) { /* a .gitignore above the root: the path from there */
+            char buf[512];   /* most paths: no allocation */
+            size_t np = strlen(scope->prefix), nr = strlen(rel);
+            char *s = np + nr < sizeof buf ? buf : g_malloc(np + nr + 1);
+            memcpy(s, scope->prefix, np);
+            memcpy(s + np, rel, nr + 1);
+            v = impviz_globs_match(scope->globs, s, is_dir);
+            if (s != buf)
+                g_free(s);
+        } else {
+            v = impviz_globs_match(scope->globs, rel + scope->strip, is_dir);
+        }
+        if (v != IMPVIZ_GLOB_NONE)
+            return v == IMPVIZ_GLOB_EXCLUDED;
     }
     return false;
 }
@@ -273,18 +293,78 @@ static impviz_module *add_module(walker *w, guint root, const char *root_dir, ch
     return m;
 }
 
+/* Drops the modules earlier roots gave below name, a namespace package of theirs that this
+ * root's module or regular package displaces (rel), and the packages only they made. */
+static void displace(walker *w, guint root, const char *name, const char *rel)
+{
+    impviz_project *p = w->project;
+    size_t n = strlen(name);
+    guint dropped = 0;
+    for (guint i = p->modules->len; i-- > 0;) { /* backwards: the last one fills a gap */
+        impviz_module *m = g_ptr_array_index(p->modules, i);
+        if (m->root != root && strncmp(m->name, name, n) == 0 && m->name[n] == '.') {
+            g_hash_table_remove(p->by_name, m->name);
+            g_ptr_array_remove_index_fast(p->modules, i);
+            dropped++;
+        }
+    }
+    if (!dropped)
+        return;
+    /* rare: rebuilt from the modules left, as add_module makes it */
+    g_hash_table_remove_all(p->packages);
+    for (guint i = 0; i < p->modules->len; i++) {
+        const impviz_module *m = g_ptr_array_index(p->modules, i);
+        for (const char *dot = strchr(m->name, '.'); dot; dot = strchr(dot + 1, '.'))
+            g_hash_table_add(p->packages, g_strndup(m->name, (gsize)(dot - m->name)));
+        if (m->is_package)
+            g_hash_table_add(p->packages, g_strdup(m->name));
+    }
+    g_clear_pointer(&w->last_parent, g_free);
+    impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
+                     "'%s' is a module or regular package here: the namespace portions of it in "
+                     "earlier roots cannot be imported (%u module%s left out)",
+                     name, dropped, dropped == 1 ? "" : "s");
+}
+
+/* Whether this root's portion of name (at rel) may be walked: a module file, or the directory
+ * pkg_dir. Earlier roots are walked first, and as CPython's PathFinder scans sys.path, the first
+ * root with a module or a regular package of a name takes it whole: one of theirs shadows this
+ * portion, and this root's, when it is one, displaces the namespace portions they gave. */
+static bool claim(walker *w, guint root, const char *name, const char *rel, const char *pkg_dir)
+{
+    impviz_project *p = w->project;
+    const impviz_module *m = g_hash_table_lookup(p->by_name, name);
+    if (m) {
+        if (m->root == root) /* the same file, met by another walk of this root */
+            return true;
+        impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
+                         "shadowed by '%s' of an earlier root ('%s'); cannot be imported", name,
+                         m->file);
+        return false;
+    }
+    if (!g_hash_table_contains(p->packages, name))
+        return true;
+    /* a namespace package of earlier roots (or of this one's other walks) */
+    bool regular =
+        !pkg_dir || file_exists(pkg_dir, "__init__.py") || file_exists(pkg_dir, "__init__.pyi");
+    if (regular)
+        displace(w, root, name, rel);
+    return true;
+}
+
 /* Per entry of a directory: whether read_dir took its lstat (of a .py file, a link, or an entry
  * of unknown type: the ones the walk needs one of). */
-enum { LSTAT_NONE, LSTAT_OK, LSTAT_FAILED };
+enum { LSTAT_NONE, LSTAT_OK, LSTAT_FAILED, LSTAT_DENIED };
 
 typedef struct pending_dir pending_dir;
 struct pending_dir {
-    char *rel;           /* directory relative to the root */
-    char *name;          /* dotted package name ("" at the root) */
-    char *dir;           /* the directory's path: the root's, joined with rel */
-    pending_dir *parent; /* the directory above it in the walk (a reference), or NULL */
-    guint refs;          /* the walk's and its children's (on the walking thread only) */
-    int base;            /* the root's descriptor, or AT_FDCWD */
+    char *rel;                 /* directory relative to the root */
+    char *name;                /* dotted package name ("" at the root) */
+    char *dir;                 /* the directory's path: the root's, joined with rel */
+    pending_dir *parent;       /* the directory above it in the walk (a reference), or NULL */
+    const ignore_scope *scope; /* the .gitignore patterns above it, or NULL (the walker's) */
+    guint refs;                /* the walk's and its children's (on the walking thread only) */
+    int base;                  /* the root's descriptor, or AT_FDCWD */
     /* what read_dir found */
     GArray *entries; /* impviz_dir_entry sorted by name, or NULL: the directory cannot be read */
     guint seq;       /* its place in the walk's order, over every root */
@@ -480,8 +560,9 @@ static void stat_entries(const place *at, const GArray *entries, struct stat **l
             *lst = g_malloc(n * (sizeof(struct stat) + 1));
             *state = memset((guint8 *)(*lst + n), LSTAT_NONE, n);
         }
-        (*state)[i] =
-            entry_stat(at, e->name, &(*lst)[i], AT_SYMLINK_NOFOLLOW) == 0 ? LSTAT_OK : LSTAT_FAILED;
+        (*state)[i] = entry_stat(at, e->name, &(*lst)[i], AT_SYMLINK_NOFOLLOW) == 0 ? LSTAT_OK
+                      : errno == EACCES ? LSTAT_DENIED /* listable, not searchable: say so */
+                                        : LSTAT_FAILED;
     }
 }
 
@@ -733,6 +814,12 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
      * rather than with a stat per directory from its parent) */
     if (!first && regular_at(&at, entry_find(entries, "pyvenv.cfg")))
         return;
+    /* git honours a .gitignore in any directory, for what is below it */
+    const ignore_scope *scope = cur->scope;
+    const impviz_dir_entry *gitignore =
+        w->opts->no_gitignore ? NULL : entry_find(entries, ".gitignore");
+    if (gitignore && gitignore->type != DT_DIR)
+        scope = scope_load(w, scope, dir, cur->rel, NULL);
     /* a symbolic link that leads back to a directory above it */
     for (const pending_dir *up = cur->parent; cur->have_st && up; up = up->parent)
         if (up->have_st && up->now.dev == cur->now.dev && up->now.ino == cur->now.ino) {
@@ -741,6 +828,20 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
                              "not entered");
             return;
         }
+    if (w->walked && cur->have_st) {
+        char *key = g_strdup_printf("%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT,
+                                    (guint64)cur->now.dev, (guint64)cur->now.ino);
+        guint seen = GPOINTER_TO_UINT(g_hash_table_lookup(w->walked, key));
+        g_hash_table_replace(w->walked, key, GUINT_TO_POINTER(seen + 1));
+        if (seen >= MAX_ENTRIES) { /* a warning the first time, then notes */
+            impviz_diags_add(w->diags, seen == MAX_ENTRIES ? IMPVIZ_WARNING : IMPVIZ_NOTE, cur->rel,
+                             0,
+                             "directory reached through symbolic links more than %d times; "
+                             "not entered again",
+                             MAX_ENTRIES);
+            return;
+        }
+    }
     /* a directory at the walk's start that is a package has its __init__ registered here */
     for (guint i = 0; i < entries->len; i++) {
         const impviz_dir_entry *e = &g_array_index(entries, impviz_dir_entry, i);
@@ -754,7 +855,10 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
         bool have_stat = false;
         bool is_dir = e->type == DT_DIR, is_reg = e->type == DT_REG;
         guint8 state = cur->lst_state ? cur->lst_state[i] : LSTAT_NONE;
-        if (state == LSTAT_FAILED)
+        if (state == LSTAT_DENIED)
+            impviz_diags_add(w->diags, IMPVIZ_WARNING, rel, 0, "cannot read: %s",
+                             g_strerror(EACCES));
+        if (state == LSTAT_FAILED || state == LSTAT_DENIED)
             goto next_entry;
         if (state == LSTAT_OK) {
             lst = cur->lst[i];
@@ -778,7 +882,7 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
         }
         if (is_dir) {
             if (is_skipped_dir(n) || (*spec->skip && strcmp(rel, spec->skip) == 0) ||
-                ignored(w, rel, n, true))
+                ignored(w, scope, rel, true))
                 goto next_entry;
             if (!is_identifier(n, strlen(n))) {
                 full = path_join(dir, n);
@@ -802,11 +906,22 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
                                      n);
                 goto next_entry;
             }
-            g_ptr_array_add(below, pending_new(spec, base, rel, cur->name, n, cur));
+            if (w->several_roots) {
+                char *name = *cur->name ? concat(cur->name, '.', n) : g_strdup(n);
+                if (!full)
+                    full = path_join(dir, n);
+                bool mine = claim(w, root, name, rel, full);
+                g_free(name);
+                if (!mine)
+                    goto next_entry;
+            }
+            pending_dir *sub = pending_new(spec, base, rel, cur->name, n, cur);
+            sub->scope = scope;
+            g_ptr_array_add(below, sub);
         } else if (is_reg) {
             size_t len = strlen(n);
             bool stub = g_str_has_suffix(n, ".pyi");
-            if (!python || ignored(w, rel, n, false))
+            if (!python || ignored(w, scope, rel, false))
                 goto next_entry;
             size_t stem_len = len - (stub ? 4 : 3);
             char *stem = g_strndup(n, stem_len);
@@ -853,7 +968,7 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
                 if (shadowed)
                     impviz_diags_add(w->diags, IMPVIZ_NOTE, rel, 0,
                                      "shadowed by package '%s' and never imported", name);
-                else
+                else if (!w->several_roots || claim(w, root, name, rel, NULL))
                     m = add_module(w, root, spec->dir, g_steal_pointer(&name),
                                    g_steal_pointer(&rel), false);
                 g_free(name);
@@ -870,14 +985,53 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
     }
 }
 
+/* The .gitignore scope of the walk's first directory: that of the project above a src/ root,
+ * the root's and those of the directories down to the first one (walk_dir reads its own). The
+ * first directory itself, which a PATH names, is walked whatever they say of it. */
+static const ignore_scope *scope_above(walker *w, const walk_spec *spec)
+{
+    const ignore_scope *scope = NULL;
+    if (w->opts->no_gitignore)
+        return NULL;
+    if (spec->project) /* paths from the project directory: src/... */
+        scope = scope_load(w, NULL, spec->project, "", "src/");
+    if (!*spec->only)
+        return scope;
+    scope = scope_load(w, scope, spec->dir, "", NULL);
+    for (const char *slash = strchr(spec->only, '/'); slash; slash = strchr(slash + 1, '/')) {
+        char *rel = g_strndup(spec->only, (gsize)(slash - spec->only));
+        char *dir = path_join(spec->dir, rel);
+        scope = scope_load(w, scope, dir, rel, NULL);
+        g_free(dir);
+        g_free(rel);
+    }
+    return scope;
+}
+
+/* Whether the packages above and at the walk's first directory are this root's to walk (see
+ * claim): a PATH below a root names them without the walk meeting them. */
+static bool claim_start(walker *w, guint root, const walk_spec *spec)
+{
+    bool mine = true;
+    for (const char *at = spec->only; mine && *at;) {
+        const char *slash = strchr(at, '/');
+        char *rel = g_strndup(spec->only, slash ? (gsize)(slash - spec->only) : strlen(spec->only));
+        char *name = g_strdup(rel);
+        g_strdelimit(name, "/", '.');
+        char *dir = path_join(spec->dir, rel);
+        mine = claim(w, root, name, rel, dir);
+        g_free(dir);
+        g_free(name);
+        g_free(rel);
+        at = slash ? slash + 1 : "";
+    }
+    return mine;
+}
+
 static void walk_root(walker *w, guint root, const walk_spec *spec)
 {
-    g_ptr_array_set_size(w->ignores, 0);
-    g_ptr_array_set_size(w->ignore_dir, 0);
-    g_ptr_array_set_size(w->ignore_anchored, 0);
-    if (!w->opts->no_gitignore)
-        gitignore_load(w, spec->dir);
-
+    if (w->several_roots && !claim_start(w, root, spec))
+        return;
     int base = open(spec->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (base < 0)
         base = AT_FDCWD; /* absolute paths then */
@@ -891,6 +1045,8 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
     w->ended = false;
     pending_dir *top = pending_new(spec, base, spec->only, "", start_name, NULL);
     g_free(start_name);
+    w->scopes = g_ptr_array_new_with_free_func(scope_free);
+    top->scope = scope_above(w, spec);
     top->seq = w->seq_base;
     g_ptr_array_add(w->queue, top);
     prefetch_plan(w, spec, base);
@@ -920,6 +1076,7 @@ static void walk_root(walker *w, guint root, const walk_spec *spec)
     w->seq_base += w->queue->len;
     g_ptr_array_unref(w->queue);
     w->queue = NULL;
+    g_clear_pointer(&w->scopes, g_ptr_array_unref);
     if (base != AT_FDCWD)
         close(base);
 }
@@ -935,15 +1092,6 @@ static gint module_cmp(gconstpointer a, gconstpointer b)
 static char *canonical(const char *p)
 {
     return g_canonicalize_filename(p, NULL);
-}
-
-static char *strip_trailing_slashes(const char *p)
-{
-    char *s = g_strdup(p);
-    size_t n = strlen(s);
-    while (n > 1 && s[n - 1] == '/')
-        s[--n] = '\0';
-    return s;
 }
 
 static bool has_src_layout(const char *dir)
@@ -973,12 +1121,22 @@ static void spec_clear(gpointer p)
     g_free(s->dir);
     g_free(s->only);
     g_free(s->skip);
+    g_free(s->project);
 }
 
 static void add_spec(GArray *specs, const char *dir, const char *only, const char *skip)
 {
-    walk_spec s = {g_strdup(dir), g_strdup(only), g_strdup(skip)};
+    walk_spec s = {g_strdup(dir), g_strdup(only), g_strdup(skip), NULL, 0, specs->len};
     g_array_append_val(specs, s);
+}
+
+/* Roots in the order of precedence, a root's specs in the order given. */
+static gint spec_cmp(gconstpointer a, gconstpointer b)
+{
+    const walk_spec *x = a, *y = b;
+    if (x->root != y->root)
+        return x->root < y->root ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
 }
 
 /* The explicit root that holds path, as (root, path relative to it); false if none does. */
@@ -1046,6 +1204,7 @@ static impviz_status plan_path(const impviz_discover_opts *opts, const char *arg
         if (has_src_layout(path)) {
             char *src = g_build_filename(path, "src", NULL);
             add_spec(specs, src, "", "");
+            g_array_index(specs, walk_spec, specs->len - 1).project = g_strdup(path);
             add_spec(specs, path, "", "src");
             g_free(src);
         } else {
@@ -1088,14 +1247,10 @@ impviz_status impviz_discover(const impviz_discover_opts *opts, impviz_diags *di
     p->by_name = g_hash_table_new(g_str_hash, g_str_equal);
     p->packages = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     walker w = {.opts = opts, .diags = diags, .project = p};
-    w.excludes = g_ptr_array_new_with_free_func((GDestroyNotify)g_pattern_spec_free);
-    w.ignores = g_ptr_array_new_with_free_func((GDestroyNotify)g_pattern_spec_free);
-    w.ignore_dir = g_ptr_array_new();
-    w.ignore_anchored = g_ptr_array_new();
     for (const char *const *e = opts->excludes; e && *e; e++) {
-        char *pat = strip_trailing_slashes(*e);
-        g_ptr_array_add(w.excludes, g_pattern_spec_new(pat));
-        g_free(pat);
+        if (!w.excludes)
+            w.excludes = impviz_globs_new();
+        impviz_globs_add(w.excludes, *e);
     }
 
     const char *const *paths = opts->paths;
@@ -1121,8 +1276,13 @@ impviz_status impviz_discover(const impviz_discover_opts *opts, impviz_diags *di
     for (const char *const *a = paths; *a; a++)
         if ((status = plan_path(opts, *a, specs, diags)) != IMPVIZ_OK)
             goto cleanup;
-    for (guint i = 0; i < specs->len; i++) /* every root known before the first walk */
-        root_index(p, g_array_index(specs, walk_spec, i).dir);
+    for (guint i = 0; i < specs->len; i++) { /* every root known before the first walk */
+        walk_spec *s = &g_array_index(specs, walk_spec, i);
+        s->root = root_index(p, s->dir);
+        w.several_roots |= s->root != g_array_index(specs, walk_spec, 0).root;
+    }
+    /* earlier roots first: a later one's portion of a name is then decided when it is met */
+    g_array_sort(specs, spec_cmp);
     if (opts->listings)
         w.listings = opts->listings(p->roots, opts->listings_data);
     g_mutex_init(&w.lock);
@@ -1132,9 +1292,11 @@ impviz_status impviz_discover(const impviz_discover_opts *opts, impviz_diags *di
     if (opts->jobs > 1)
         w.readers = g_thread_pool_new(read_task, &w, (gint)opts->jobs - 1, FALSE, NULL);
     w.several_walks = specs->len > 1;
+    if (opts->follow_symlinks)
+        w.walked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (guint i = 0; i < specs->len; i++) {
         walk_spec *s = &g_array_index(specs, walk_spec, i);
-        walk_root(&w, root_index(p, s->dir), s);
+        walk_root(&w, s->root, s);
     }
     if (w.readers) /* idle: every root waited for its readers */
         g_thread_pool_free(w.readers, FALSE, TRUE);
@@ -1157,10 +1319,9 @@ impviz_status impviz_discover(const impviz_discover_opts *opts, impviz_diags *di
         status = IMPVIZ_EINPUT;
     }
 cleanup:
-    g_ptr_array_unref(w.excludes);
-    g_ptr_array_unref(w.ignores);
-    g_ptr_array_unref(w.ignore_dir);
-    g_ptr_array_unref(w.ignore_anchored);
+    impviz_globs_free(w.excludes);
+    if (w.walked)
+        g_hash_table_unref(w.walked);
     g_array_unref(specs);
     if (status != IMPVIZ_OK) {
         impviz_project_free(p);

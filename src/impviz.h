@@ -129,8 +129,8 @@ void impviz_listings_save(impviz_listings *listings);
 typedef struct {
     const char *const *paths;    /* NULL-terminated PATH arguments */
     const char *const *roots;    /* NULL-terminated explicit import roots, or NULL */
-    const char *const *excludes; /* NULL-terminated globs on root-relative paths, or NULL */
-    bool no_gitignore;           /* ignore .gitignore files at the roots */
+    const char *const *excludes; /* NULL-terminated globs (impviz_globs_add), or NULL */
+    bool no_gitignore;           /* ignore .gitignore files */
     bool follow_symlinks;        /* follow symlinked directories and files (with loop detection) */
     guint64 max_file_size;       /* larger files are skipped with a warning; 0 means no limit */
     guint max_modules;           /* discovery stops with a warning past this; 0 means no limit */
@@ -159,6 +159,35 @@ const impviz_module *impviz_project_lookup(const impviz_project *project, const 
 /* Index of a module in project->modules (modules are sorted, so this is a binary search). */
 gint impviz_project_index(const impviz_project *project, const char *name);
 
+/* ---- globs: the path patterns of --exclude and .gitignore (see glob.c) -------------------- */
+
+/* Patterns on '/'-separated relative paths: '*', '?' and '[...]' within one segment, a segment
+ * "**" for any number of them (one or more at the end). A pattern without a '/' but a trailing
+ * one matches a name at any depth, one with a '/' the whole path; a trailing '/' limits it to
+ * directories. */
+typedef struct impviz_globs impviz_globs;
+
+typedef enum {
+    IMPVIZ_GLOB_NONE,     /* no pattern matches */
+    IMPVIZ_GLOB_EXCLUDED, /* the last pattern that matches leaves the path out */
+    IMPVIZ_GLOB_INCLUDED, /* it is a .gitignore '!' line: the path is back in */
+} impviz_glob_verdict;
+
+/* An empty list. Caller frees with impviz_globs_free. */
+impviz_globs *impviz_globs_new(void);
+void impviz_globs_free(impviz_globs *globs);
+/* Adds one --exclude glob (copied), read as a .gitignore line but for comments and '!'; a
+ * leading "./" anchors it as '/' does. */
+void impviz_globs_add(impviz_globs *globs, const char *glob);
+/* Adds the patterns of a .gitignore's text (len bytes, copied), with git's rules for comments,
+ * '!' negation, '\' escapes and trailing spaces. */
+void impviz_globs_add_gitignore(impviz_globs *globs, const char *text, size_t len);
+/* The number of patterns added (0 for NULL). */
+guint impviz_globs_count(const impviz_globs *globs);
+/* What the patterns say of path (relative, without a leading or trailing '/'); is_dir tells
+ * whether it names a directory. Never allocates; NULL globs say IMPVIZ_GLOB_NONE. */
+impviz_glob_verdict impviz_globs_match(const impviz_globs *globs, const char *path, bool is_dir);
+
 /* ---- parse --------------------------------------------------------------------------------- */
 
 typedef enum {
@@ -180,7 +209,7 @@ enum {
     IMPVIZ_IMPORT_DYNAMIC = 1 << 2,     /* importlib.import_module / __import__ with a literal */
     IMPVIZ_IMPORT_CONDITIONAL = 1 << 3, /* under an if, or a try that catches ImportError */
     IMPVIZ_IMPORT_ATTACH = 1 << 4,      /* lazy_loader.attach: module is the package itself */
-    IMPVIZ_IMPORT_NOT_LAZY = 1 << 5,    /* parse.c only: where PEP 810 forbids lazy */
+    IMPVIZ_IMPORT_SELF = 1 << 5,        /* relative to the module itself (package=__name__) */
 };
 
 /* One imported name: `from a import b, c` gives two records with the same line and statement. */
@@ -233,7 +262,7 @@ typedef struct {
 typedef struct {
     GArray *imports;   /* impviz_import, in source order */
     GArray *events;    /* impviz_event, module-level, in source order */
-    guint error_count; /* syntax errors tree-sitter recovered from */
+    guint error_count; /* syntax errors tree-sitter recovered from, Python 2 statements */
     guint first_error_line;
     bool too_deep;           /* nesting beyond the walker's limit was not looked into */
     guint invalid_utf8_line; /* first line that is not UTF-8 (no other coding declared); 0 if none:

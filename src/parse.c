@@ -9,6 +9,13 @@
  * with cursors from a pool the parser keeps, and whether a range of bytes holds a '.' or a
  * dynamic-import word is answered from positions found once per file: extraction costs a few
  * percent on top of tree-sitter's own parse.
+ *
+ * Broken parts: ERROR and MISSING nodes, and the Python 2 statements the grammar reads without
+ * one (print, exec, `except E, e:`, <>), count as syntax errors. A module-level ERROR that
+ * swallowed whole lines is parsed again from its first line at column 0, so that the
+ * statements after a broken one are still read. A parse knows nothing of the file's place in
+ * the project: names relative to it stay relative, IMPVIZ_IMPORT_SELF marking those that count
+ * from the module itself (package=__name__) rather than from its package.
  */
 #include "impviz.h"
 
@@ -24,19 +31,23 @@ const TSLanguage *tree_sitter_python(void);
 /* clang-format off */
 #define WALK_SYMBOLS(X) \
     X(aliased_import) X(argument_list) X(as_pattern) X(assignment) X(attribute) \
-    X(augmented_assignment) X(block) X(call) X(case_clause) X(class_definition) X(comment) \
-    X(comparison_operator) X(decorated_definition) X(decorator) X(dictionary_splat) \
-    X(dotted_name) X(elif_clause) X(else_clause) X(except_clause) X(except_group_clause) \
+    X(augmented_assignment) X(binary_operator) X(block) X(call) X(case_clause) \
+    X(class_definition) X(comment) X(comparison_operator) X(concatenated_string) \
+    X(decorated_definition) X(decorator) X(dictionary) X(dictionary_splat) X(dotted_name) \
+    X(elif_clause) X(else_clause) X(except_clause) X(except_group_clause) X(exec_statement) \
     X(expression_statement) X(finally_clause) X(for_statement) X(function_definition) \
     X(future_import_statement) X(identifier) X(if_statement) X(import_from_statement) \
     X(import_prefix) X(import_statement) X(integer) X(interpolation) X(keyword_argument) \
-    X(lambda) X(list) X(list_splat) X(match_statement) X(none) X(not_operator) X(pair) \
-    X(relative_import) X(string) X(string_content) X(string_start) X(subscript) X(try_statement) \
-    X(tuple) X(type) X(while_statement) X(wildcard_import) X(with_clause) X(with_statement)
+    X(lambda) X(list) X(list_splat) X(match_statement) X(none) X(not_operator) \
+    X(pair) X(parenthesized_expression) X(print_statement) X(relative_import) X(set) \
+    X(string) X(string_content) X(string_start) X(subscript) X(try_statement) X(tuple) \
+    X(type) X(typed_parameter) X(while_statement) X(wildcard_import) X(with_clause) \
+    X(with_statement)
 #define WALK_FIELDS(X) \
     X(alias) X(alternative) X(argument) X(arguments) X(attribute) X(body) X(condition) \
-    X(consequence) X(definition) X(function) X(key) X(left) X(module_name) X(name) X(object) \
-    X(parameters) X(return_type) X(right) X(superclasses) X(type) X(value)
+    X(consequence) X(definition) X(expression) X(function) X(key) X(left) X(module_name) \
+    X(name) X(object) X(operator) X(operators) X(parameters) X(return_type) X(right) \
+    X(superclasses) X(type) X(value)
 /* clang-format on */
 
 /* Node type ids as ts_node_symbol returns them (named, public), so comparing ids says what
@@ -77,6 +88,16 @@ typedef struct {
     uint32_t start, end;
 } span;
 
+/* Python 2 the grammar parses without an error: `print x`, `exec code`, `a <> b`. Where the
+ * bytes look like one, to be confirmed on the tree. Not `print >>f, x` (Python 3 too: a tuple
+ * holding a shift) nor `except E, e:` (Python 3.14: catches E or e, PEP 758). */
+typedef enum { PY2_PRINT, PY2_EXEC, PY2_NOT_EQUAL } py2_word;
+
+typedef struct {
+    uint32_t at;
+    py2_word what;
+} py2_hint;
+
 typedef struct {
     const char *src;
     size_t len;
@@ -87,14 +108,20 @@ typedef struct {
     guint cursors_used;              /* cursors of the pool taken, the last one on top */
     GArray *imports;                 /* uint32_t offsets of the word "import", ascending */
     GArray *words;                   /* span: import_module, __import__, attach, by start */
+    GArray *py2;                     /* py2_hint, or NULL */
     GArray *dots;                    /* uint32_t offsets of '.' in ascending order, or NULL */
     GHashTable *lazy_modules;        /* names in __lazy_modules__ -> NULL, or NULL */
     GHashTable *importlib_names;     /* names bound to the importlib module */
     GHashTable *import_module_names; /* names bound to importlib.import_module */
-    bool import_module_aliased;      /* ... other than import_module itself */
     GHashTable *lazy_loader_names;   /* names bound to the lazy_loader module */
+    GHashTable *attach_names;        /* names bound to lazy_loader.attach */
+    bool dynamic_aliased;            /* import_module or attach bound to another name */
     bool too_deep;
     bool future_annotations; /* `from __future__ import annotations`: annotations never run */
+    TSNode root;             /* the module */
+    uint32_t reparsed;       /* bytes parsed again to salvage statements from broken parts */
+    TSNode getattr_param;    /* in a module-level __getattr__(name): name; else null */
+    GPtrArray *getattr_subs; /* there, under `if name in <literal>`: its strings; else NULL */
 } walk;
 
 /* Where a statement stands: decides the kind of an import and whether it is conditional. */
@@ -188,8 +215,11 @@ static const char *node_text(walk *w, TSNode n)
     return g_string_chunk_insert_len(w->file->strings, w->src + a, b - a);
 }
 
+/* Is n's text s? False for a null node (a field a broken statement lacks). */
 static bool text_is(walk *w, TSNode n, const char *s)
 {
+    if (ts_node_is_null(n))
+        return false;
     uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
     size_t len = strlen(s);
     return b - a == len && memcmp(w->src + a, s, len) == 0;
@@ -211,6 +241,14 @@ static bool is(TSNode n, TSSymbol type)
 static TSNode field(TSNode n, TSFieldId id)
 {
     return ts_node_child_by_field_id(n, id);
+}
+
+/* n without the parentheses around it. */
+static TSNode unparenthesized(walk *w, TSNode n)
+{
+    while (is(n, w->sym->parenthesized_expression) && ts_node_named_child_count(n) == 1)
+        n = ts_node_named_child(n, 0);
+    return n;
 }
 
 /* A cursor at n (not null) from the parser's pool, to visit n's children once each:
@@ -268,17 +306,53 @@ static gint span_order(gconstpointer a, gconstpointer b)
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
+static bool is_name_byte(char c)
+{
+    return g_ascii_isalnum(c) || c == '_' || (c & 0x80);
+}
+
+/* Remembers a Python 2 word at `at` (len bytes) that stands alone and is followed as only in
+ * Python 2: `print x`, `print "x"`, `exec code`; `<>` always. */
+static void python2_hint(walk *w, uint32_t at, uint32_t len, py2_word what)
+{
+    const char *s = w->src;
+    uint32_t end = at + len, j = end;
+    if (what != PY2_NOT_EQUAL) {
+        if ((at > 0 && (is_name_byte(s[at - 1]) || s[at - 1] == '.')) ||
+            (end < w->len && is_name_byte(s[end])))
+            return;
+        while (j < w->len && (s[j] == ' ' || s[j] == '\t'))
+            j++;
+        if (j >= w->len)
+            return;
+    }
+    if (what == PY2_PRINT || what == PY2_EXEC) {
+        bool quote = s[j] == '"' || s[j] == '\'';
+        if (what == PY2_EXEC ? j == end || !(quote || is_name_byte(s[j]))
+                             : !quote && (j == end || !s[j] || strchr("(\r\n#;=.,)]}:\\<>", s[j])))
+            return;
+    }
+    if (!w->py2)
+        w->py2 = g_array_new(FALSE, FALSE, sizeof(py2_hint));
+    py2_hint h = {at, what};
+    g_array_append_val(w->py2, h);
+}
+
 /* Every occurrence of the words that matter, overlapping ones included, found once per file:
  * "import" (its 'p' is rarer than its other letters), and around it import_module and
- * __import__; attach (by its 'h'). */
+ * __import__; attach (by its 'h'); Python 2's print (by its 'p'), exec (by its 'x') and
+ * <>. */
 static void find_words(walk *w)
 {
     w->imports = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     w->words = g_array_new(FALSE, FALSE, sizeof(span));
     const char *s = w->src, *end = w->src + w->len;
     for (const char *p = s; (p = memchr(p, 'p', (size_t)(end - p))); p++) {
-        if (p - s < 2 || end - p < 4 || memcmp(p - 2, "import", 6) != 0)
+        if (p - s < 2 || end - p < 4 || memcmp(p - 2, "import", 6) != 0) {
+            if (end - p >= 5 && memcmp(p, "print", 5) == 0)
+                python2_hint(w, (uint32_t)(p - s), 5, PY2_PRINT);
             continue;
+        }
         uint32_t at = (uint32_t)(p - 2 - s);
         g_array_append_val(w->imports, at);
         if (end - p >= 11 && memcmp(p + 4, "_module", 7) == 0) {
@@ -297,6 +371,12 @@ static void find_words(walk *w)
         }
     }
     g_array_sort(w->words, span_order);
+    for (const char *p = s; (p = memchr(p, 'x', (size_t)(end - p))); p++)
+        if (p - s >= 1 && end - p >= 3 && memcmp(p - 1, "exec", 4) == 0)
+            python2_hint(w, (uint32_t)(p - 1 - s), 4, PY2_EXEC);
+    for (const char *p = s; (p = memchr(p, '<', (size_t)(end - p))); p++)
+        if (end - p >= 2 && p[1] == '>')
+            python2_hint(w, (uint32_t)(p - s), 2, PY2_NOT_EQUAL);
 }
 
 /* The index of the first of the n ascending offsets at[] that is >= a (n when none is). */
@@ -340,7 +420,7 @@ static uint32_t next_word(walk *w, uint32_t a)
 }
 
 /* Does n's text mention import_module, __import__, attach or a name bound to
- * importlib.import_module? Then it may hold a dynamic import. */
+ * importlib.import_module or lazy_loader.attach? Then it may hold a dynamic import. */
 static bool may_import_dynamically(walk *w, TSNode n)
 {
     uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
@@ -349,14 +429,20 @@ static bool may_import_dynamically(walk *w, TSNode n)
          i < w->words->len && words[i].start < b; i++)
         if (words[i].end <= b)
             return true;
-    /* calls through an alias of import_module (from importlib import import_module as load) */
-    if (w->import_module_aliased) {
-        GHashTableIter it;
-        gpointer key;
-        g_hash_table_iter_init(&it, w->import_module_names);
-        while (g_hash_table_iter_next(&it, &key, NULL))
-            if (strcmp(key, "import_module") != 0 && mentions(w, n, key))
-                return true;
+    /* calls through an alias (from importlib import import_module as load) */
+    if (w->dynamic_aliased) {
+        GHashTable *sets[2] = {w->import_module_names, w->attach_names};
+        for (int k = 0; k < 2; k++) {
+            if (!sets[k])
+                continue;
+            GHashTableIter it;
+            gpointer key;
+            g_hash_table_iter_init(&it, sets[k]);
+            while (g_hash_table_iter_next(&it, &key, NULL))
+                if (strcmp(key, "import_module") != 0 && strcmp(key, "attach") != 0 &&
+                    mentions(w, n, key))
+                    return true;
+        }
     }
     return false;
 }
@@ -474,8 +560,22 @@ static guint add_event(walk *w, const scope *sc, impviz_event_type type, guint l
     return w->file->events->len - 1;
 }
 
+/* Compound statements whose block may open with `lazy import` at module level (PEP 810): not a
+ * def, a class or any clause of a try, where CPython 3.15 rejects it. There the recovered
+ * `lazy` before the block stays a syntax error and the import keeps its kind. */
+static bool lazy_block_holder(walk *w, TSNode holder)
+{
+    TSSymbol t = ts_node_symbol(holder);
+    if (t == w->sym->else_clause) /* the else of an if, for or while; not of a try */
+        return !is(ts_node_parent(holder), w->sym->try_statement);
+    return t == w->sym->if_statement || t == w->sym->elif_clause || t == w->sym->with_statement ||
+           t == w->sym->for_statement || t == w->sym->while_statement || t == w->sym->case_clause;
+}
+
 /* `lazy import x` predates the pinned grammar: it recovers as an ERROR (or an expression
- * statement) holding the single identifier `lazy`, just before the import on the same line. */
+ * statement) holding the single identifier `lazy`, just before the import on the same line. When
+ * the import opens a block (`if c:` then `lazy import x`, or `if c: lazy import x`), that ERROR
+ * is a child of the compound statement, just before the block. */
 static bool preceded_by_lazy(walk *w, TSNode stmt)
 {
     /* the bytes first: finding the previous sibling costs a walk over all of them */
@@ -485,6 +585,14 @@ static bool preceded_by_lazy(walk *w, TSNode stmt)
     if (at < 4 || memcmp(w->src + at - 4, "lazy", 4) != 0)
         return false;
     TSNode prev = ts_node_prev_sibling(stmt);
+    if (ts_node_is_null(prev)) { /* the first statement of its block */
+        TSNode blk = ts_node_parent(stmt);
+        if (!is(blk, w->sym->block))
+            return false;
+        prev = ts_node_prev_sibling(blk);
+        if (!is(prev, w->sym->error) || !lazy_block_holder(w, ts_node_parent(blk)))
+            return false;
+    }
     if (ts_node_is_null(prev) || ts_node_end_point(prev).row != ts_node_start_point(stmt).row)
         return false;
     if (!is(prev, w->sym->error) && !is(prev, w->sym->expression_statement))
@@ -492,23 +600,37 @@ static bool preceded_by_lazy(walk *w, TSNode stmt)
     return text_is(w, prev, "lazy");
 }
 
-/* The ERROR node holding `lazy` before an import on the same line. */
+/* The ERROR node holding `lazy` before an import on the same line, or before a block that
+ * opens with one. */
 static bool is_lazy_marker(walk *w, TSNode n)
 {
+    if (!text_is(w, n, "lazy"))
+        return false;
     TSNode next = ts_node_next_sibling(n);
+    if (is(next, w->sym->block))
+        next = ts_node_named_child(next, 0);
     return !ts_node_is_null(next) &&
            (is(next, w->sym->import_statement) || is(next, w->sym->import_from_statement)) &&
            preceded_by_lazy(w, next);
 }
 
-/* PEP 810: lazy imports only at module level, not in classes or try blocks, never star. */
+/* PEP 810: lazy imports only at module level, not in classes or try blocks, never star. Where
+ * `lazy` is not allowed, __lazy_modules__ does not apply either. */
 static bool lazy_allowed(const scope *sc)
 {
     return !sc->in_function && !sc->in_class && !sc->in_try && !sc->typing;
 }
 
-/* Remembers names that stand for importlib or importlib.import_module, to spot dynamic
- * imports made through aliases. */
+/* Is `module` (absolute) in the __lazy_modules__ assigned so far? Relative imports are not
+ * looked up: their absolute name depends on the file's place in the project, which a parse
+ * does not know. */
+static bool listed_lazy(walk *w, guint level, const char *module)
+{
+    return level == 0 && w->lazy_modules && g_hash_table_contains(w->lazy_modules, module);
+}
+
+/* Remembers names that stand for importlib, importlib.import_module, lazy_loader or
+ * lazy_loader.attach, to spot dynamic imports made through aliases. */
 static void note_importlib(walk *w, const char *module, const char *name, const char *bound)
 {
     GHashTable **set = NULL;
@@ -517,15 +639,17 @@ static void note_importlib(walk *w, const char *module, const char *name, const 
     if (strcmp(module, "importlib") == 0)
         set = name ? (strcmp(name, "import_module") == 0 ? &w->import_module_names : NULL)
                    : &w->importlib_names;
-    else if (strcmp(module, "lazy_loader") == 0 && !name)
-        set = &w->lazy_loader_names;
+    else if (strcmp(module, "lazy_loader") == 0)
+        set =
+            name ? (strcmp(name, "attach") == 0 ? &w->attach_names : NULL) : &w->lazy_loader_names;
     if (!set)
         return;
     if (!*set)
         *set = g_hash_table_new(g_str_hash, g_str_equal);
     g_hash_table_add(*set, (gpointer)bound);
-    if (set == &w->import_module_names && strcmp(bound, "import_module") != 0)
-        w->import_module_aliased = true;
+    if ((set == &w->import_module_names && strcmp(bound, "import_module") != 0) ||
+        (set == &w->attach_names && strcmp(bound, "attach") != 0))
+        w->dynamic_aliased = true;
 }
 
 static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
@@ -548,10 +672,8 @@ static void import_statement(walk *w, const scope *sc, TSNode stmt, bool lazy)
         const char *module = node_text(w, dotted);
         guint idx = add_import(w, &s, stmt, statement, 0, module, NULL, asname, flags);
         impviz_import *imp = &g_array_index(w->file->imports, impviz_import, idx);
-        if (lazy && imp->kind == IMPVIZ_EAGER && lazy_allowed(sc))
+        if (imp->kind == IMPVIZ_EAGER && lazy_allowed(sc) && (lazy || listed_lazy(w, 0, module)))
             imp->kind = IMPVIZ_LAZY;
-        else if (imp->kind == IMPVIZ_EAGER && !lazy_allowed(sc))
-            imp->flags |= IMPVIZ_IMPORT_NOT_LAZY;
         if (asname || !strchr(module, '.'))
             note_importlib(w, module, NULL, asname ? asname : module);
         if (imp->kind == IMPVIZ_EAGER) { /* the simulation binds the name itself */
@@ -619,11 +741,9 @@ static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool la
         any = true;
         guint idx = add_import(w, sc, stmt, statement, level, module, name, asname, flags);
         impviz_import *imp = &g_array_index(w->file->imports, impviz_import, idx);
-        bool can_be_lazy = lazy_allowed(sc) && !(flags & IMPVIZ_IMPORT_STAR);
-        if (lazy && imp->kind == IMPVIZ_EAGER && can_be_lazy)
+        if (imp->kind == IMPVIZ_EAGER && lazy_allowed(sc) && !(flags & IMPVIZ_IMPORT_STAR) &&
+            (lazy || listed_lazy(w, level, module)))
             imp->kind = IMPVIZ_LAZY;
-        else if (imp->kind == IMPVIZ_EAGER && !can_be_lazy)
-            imp->flags |= IMPVIZ_IMPORT_NOT_LAZY;
         if (level == 0)
             note_importlib(w, module, name, asname ? asname : name);
         if (imp->kind == IMPVIZ_EAGER) /* the simulation binds the name itself */
@@ -638,11 +758,9 @@ static void import_from_statement(walk *w, const scope *sc, TSNode stmt, bool la
 
 /* ---- expressions: dynamic imports, bindings and uses -------------------------------------- */
 
-/* The content of a plain string literal (no f-string, no concatenation), or NULL. */
-static const char *string_literal(walk *w, TSNode n)
+/* The content of one plain string (no f-string), or NULL. */
+static const char *plain_string(walk *w, TSNode n)
 {
-    if (!is(n, w->sym->string)) /* a missing argument is a null node */
-        return NULL;
     const char *content = "";
     TSTreeCursor *cur = cursor_take(w, n);
     TSNode c;
@@ -664,6 +782,72 @@ static const char *string_literal(walk *w, TSNode n)
     }
     cursor_give_back(w);
     return content;
+}
+
+/* The content of a plain string literal, implicit concatenations ('a' 'b') joined; NULL for
+ * anything else, f-strings included. */
+static const char *string_literal(walk *w, TSNode n)
+{
+    if (is(n, w->sym->string)) /* a missing argument is a null node */
+        return plain_string(w, n);
+    if (!is(n, w->sym->concatenated_string))
+        return NULL;
+    GString *joined = g_string_new(NULL);
+    bool plain = true;
+    TSTreeCursor *cur = cursor_take(w, n);
+    TSNode c;
+    for (bool more = next_named(cur, true, &c); more && plain; more = next_named(cur, false, &c)) {
+        if (is(c, w->sym->comment))
+            continue;
+        const char *part = is(c, w->sym->string) ? plain_string(w, c) : NULL;
+        if (part)
+            g_string_append(joined, part);
+        else
+            plain = false;
+    }
+    cursor_give_back(w);
+    const char *content =
+        plain ? g_string_chunk_insert_len(w->file->strings, joined->str, (gssize)joined->len)
+              : NULL;
+    g_string_free(joined, TRUE);
+    return content;
+}
+
+/* The non-empty strings of a literal collection: a list, tuple or set display, or set(),
+ * frozenset(), list() or tuple() of one; other items are passed over. False when n is none of
+ * these. */
+static bool literal_strings(walk *w, TSNode n, GPtrArray *out)
+{
+    if (is(n, w->sym->call)) {
+        TSNode fn = field(n, w->field->function), args = field(n, w->field->arguments);
+        if (!is(fn, w->sym->identifier) ||
+            !(text_is(w, fn, "set") || text_is(w, fn, "frozenset") || text_is(w, fn, "list") ||
+              text_is(w, fn, "tuple")) ||
+            !is(args, w->sym->argument_list))
+            return false;
+        TSNode only = {0};
+        guint count = 0;
+        TSTreeCursor *cur = cursor_take(w, args);
+        TSNode a;
+        for (bool more = next_named(cur, true, &a); more; more = next_named(cur, false, &a))
+            if (!is(a, w->sym->comment) && count++ == 0)
+                only = a;
+        cursor_give_back(w);
+        if (count != 1)
+            return false;
+        n = only;
+    }
+    if (!is(n, w->sym->list) && !is(n, w->sym->tuple) && !is(n, w->sym->set))
+        return false;
+    TSTreeCursor *cur = cursor_take(w, n);
+    TSNode c;
+    for (bool more = next_named(cur, true, &c); more; more = next_named(cur, false, &c)) {
+        const char *s = string_literal(w, c);
+        if (s && *s)
+            g_ptr_array_add(out, (gpointer)s);
+    }
+    cursor_give_back(w);
+    return true;
 }
 
 /* Argument `pos` (0-based positional) or keyword `kw` of a call, or a null node. */
@@ -713,41 +897,180 @@ static void add_dynamic(walk *w, const scope *sc, TSNode call, const char *state
         add_event(w, sc, IMPVIZ_EV_IMPORT, node_line(call), idx, NULL, NULL);
 }
 
-static void import_module_call(walk *w, const scope *sc, TSNode args, TSNode call, TSNode stmt)
+/* Where a relative name counts from, as import_module's package argument or lazy_loader.attach's
+ * first one gives it: __package__ and __spec__.parent name the module's package, __name__ the
+ * module itself (IMPVIZ_IMPORT_SELF added to *flags: the same in a package's __init__), a
+ * literal names itself (*literal). False for anything else: computed at run time. */
+static bool anchor_of(walk *w, TSNode pkg, const char **literal, guint *flags)
 {
-    const char *lit = string_literal(w, call_arg(w, args, 0, "name"));
-    if (!lit || !*lit)
+    *literal = NULL;
+    pkg = unparenthesized(w, pkg);
+    if (is(pkg, w->sym->identifier)) {
+        if (text_is(w, pkg, "__name__"))
+            *flags |= IMPVIZ_IMPORT_SELF;
+        return text_is(w, pkg, "__name__") || text_is(w, pkg, "__package__");
+    }
+    if (is(pkg, w->sym->attribute)) {
+        TSNode obj = field(pkg, w->field->object);
+        return is(obj, w->sym->identifier) && text_is(w, obj, "__spec__") &&
+               text_is(w, field(pkg, w->field->attribute), "parent");
+    }
+    *literal = string_literal(w, pkg);
+    return *literal && **literal;
+}
+
+/* import_module(name, pkg) with the name known (interned): a relative name is resolved here
+ * against a literal package, as importlib does, and left relative to the module otherwise. */
+static void import_module_name(walk *w, const scope *sc, TSNode call, const char *statement,
+                               const char *name, TSNode pkg)
+{
+    if (!*name)
         return;
     guint level = 0;
-    while (lit[level] == '.')
+    while (name[level] == '.')
         level++;
-    const char *module = lit + level;
-    if (level) {
-        TSNode pkg = call_arg(w, args, 1, "package");
-        if (ts_node_is_null(pkg))
-            return; /* a relative name without its package raises TypeError */
-        const char *anchor = string_literal(w, pkg);
-        if (anchor && *anchor) { /* a literal package: resolve here, as importlib does */
-            char *base = g_strdup(anchor);
-            for (guint i = 1; i < level; i++) {
-                char *dot = strrchr(base, '.');
-                if (!dot) {
-                    g_free(base);
-                    return;
-                }
-                *dot = '\0';
+    const char *module = name + level;
+    guint flags = IMPVIZ_IMPORT_DYNAMIC;
+    const char *anchor = NULL;
+    /* a relative name without its package raises TypeError */
+    if (level && (ts_node_is_null(pkg) || !anchor_of(w, pkg, &anchor, &flags)))
+        return;
+    if (level && anchor) {
+        char *base = g_strdup(anchor);
+        for (guint i = 1; i < level; i++) {
+            char *dot = strrchr(base, '.');
+            if (!dot) {
+                g_free(base);
+                return;
             }
-            char *full = *module ? g_strconcat(base, ".", module, NULL) : g_strdup(base);
-            module = g_string_chunk_insert(w->file->strings, full);
-            level = 0;
-            g_free(base);
-            g_free(full);
-        } else if (!is(pkg, w->sym->identifier) ||
-                   !(text_is(w, pkg, "__package__") || text_is(w, pkg, "__name__"))) {
-            return; /* relative to a package computed at run time */
+            *dot = '\0';
+        }
+        char *full = *module ? g_strconcat(base, ".", module, NULL) : g_strdup(base);
+        module = g_string_chunk_insert(w->file->strings, full);
+        level = 0;
+        g_free(base);
+        g_free(full);
+    }
+    add_dynamic(w, sc, call, statement, level, module, NULL, flags);
+}
+
+/* Do a and b hold the same text? */
+static bool same_text(walk *w, TSNode a, TSNode b)
+{
+    uint32_t a0 = ts_node_start_byte(a), a1 = ts_node_end_byte(a);
+    uint32_t b0 = ts_node_start_byte(b), b1 = ts_node_end_byte(b);
+    return a1 - a0 == b1 - b0 && memcmp(w->src + a0, w->src + b0, a1 - a0) == 0;
+}
+
+/* The pieces of a name built at run time, in order: the text and interpolated expressions of
+ * an f-string, or the operands of a + b + c. At most max; 0 when it is neither, or an f-string
+ * piece is one this reading cannot take literally (a conversion, a format, an escape). */
+static guint name_parts(walk *w, TSNode arg, TSNode *parts, guint max)
+{
+    guint n = 0;
+    if (is(arg, w->sym->string)) {
+        TSTreeCursor *cur = cursor_take(w, arg);
+        TSNode c;
+        bool whole = true;
+        for (bool more = next_named(cur, true, &c); more && whole;
+             more = next_named(cur, false, &c)) {
+            TSSymbol t = ts_node_symbol(c);
+            uint32_t from = ts_node_start_byte(c), len = ts_node_end_byte(c) - from;
+            if (t == w->sym->string_content) {
+                /* {{ and escapes do not stand for themselves */
+                whole = n < max && !memchr(w->src + from, '{', len) &&
+                        !memchr(w->src + from, '\\', len);
+                if (whole)
+                    parts[n++] = c;
+            } else if (t == w->sym->interpolation) {
+                whole = n < max && ts_node_named_child_count(c) == 1; /* no !r, no :fmt */
+                if (whole)
+                    parts[n++] = field(c, w->field->expression);
+            }
+        }
+        if (!whole)
+            n = 0;
+        cursor_give_back(w);
+        return n;
+    }
+    TSNode right[16];
+    guint k = 0;
+    while (is(arg, w->sym->binary_operator) && text_is(w, field(arg, w->field->operator), "+")) {
+        if (k + 1 >= MIN(max, G_N_ELEMENTS(right)))
+            return 0;
+        right[k++] = unparenthesized(w, field(arg, w->field->right));
+        arg = unparenthesized(w, field(arg, w->field->left));
+    }
+    if (!k)
+        return 0;
+    parts[n++] = arg;
+    while (k > 0)
+        parts[n++] = right[--k];
+    return n;
+}
+
+/* Is n __name__, __package__ or __spec__.parent? */
+static bool is_module_anchor(walk *w, TSNode n)
+{
+    const char *literal;
+    guint flags = 0;
+    return (is(n, w->sym->identifier) || is(n, w->sym->attribute)) &&
+           anchor_of(w, n, &literal, &flags);
+}
+
+/* The submodules a PEP 562 __getattr__(name) imports by name under `if name in <literal>`:
+ * import_module(X) where X is name after literal text (f'pkg.{name}', 'pkg.' + name, name,
+ * f'.{name}' with a package argument), or after __name__, __package__ or __spec__.parent and
+ * a dot (f'{__name__}.{name}', __name__ + '.' + name). One dynamic import each. */
+static void getattr_import(walk *w, const scope *sc, TSNode call, TSNode stmt, TSNode arg,
+                           TSNode pkg)
+{
+    TSNode parts[16];
+    arg = unparenthesized(w, arg);
+    guint n = is(arg, w->sym->identifier) ? (parts[0] = arg, 1)
+                                          : name_parts(w, arg, parts, G_N_ELEMENTS(parts));
+    if (!n || !is(parts[n - 1], w->sym->identifier) ||
+        !same_text(w, parts[n - 1], w->getattr_param))
+        return;
+    guint first = 0;
+    if (n > 1 && is_module_anchor(w, parts[0])) { /* __name__ + '.x.': relative to it */
+        pkg = parts[0];
+        first = 1;
+    }
+    GString *prefix = g_string_new(NULL);
+    bool literal = true;
+    for (guint i = first; i + 1 < n && literal; i++) {
+        if (is(parts[i], w->sym->string_content)) {
+            uint32_t a = ts_node_start_byte(parts[i]), b = ts_node_end_byte(parts[i]);
+            g_string_append_len(prefix, w->src + a, (gssize)(b - a));
+        } else {
+            const char *s = string_literal(w, parts[i]);
+            if (s)
+                g_string_append(prefix, s);
+            literal = s != NULL;
         }
     }
-    add_dynamic(w, sc, call, statement_text(w, stmt), level, module, NULL, IMPVIZ_IMPORT_DYNAMIC);
+    if (literal && (!first || prefix->str[0] == '.')) {
+        const char *statement = statement_text(w, stmt);
+        guint len = (guint)prefix->len;
+        for (guint i = 0; i < w->getattr_subs->len; i++) {
+            g_string_truncate(prefix, len);
+            g_string_append(prefix, g_ptr_array_index(w->getattr_subs, i));
+            const char *name = g_string_chunk_insert(w->file->strings, prefix->str);
+            import_module_name(w, sc, call, statement, name, pkg);
+        }
+    }
+    g_string_free(prefix, TRUE);
+}
+
+static void import_module_call(walk *w, const scope *sc, TSNode args, TSNode call, TSNode stmt)
+{
+    TSNode arg = call_arg(w, args, 0, "name"), pkg = call_arg(w, args, 1, "package");
+    const char *name = string_literal(w, arg);
+    if (name)
+        import_module_name(w, sc, call, statement_text(w, stmt), name, pkg);
+    else if (w->getattr_subs)
+        getattr_import(w, sc, call, stmt, arg, pkg);
 }
 
 /* __import__(name, globals, locals, fromlist, level) with literals. */
@@ -785,32 +1108,38 @@ static void dunder_import_call(walk *w, const scope *sc, TSNode args, TSNode cal
         add_dynamic(w, sc, call, statement, level, lit, NULL, IMPVIZ_IMPORT_DYNAMIC);
 }
 
-/* lazy_loader.attach(__name__, submodules=[...], submod_attrs={...}): lazy submodules. */
+/* lazy_loader.attach(__name__, submodules=[...], submod_attrs={...}): lazy submodules of the
+ * package named first (__name__, __package__, __spec__.parent or a literal). */
 static void attach_call(walk *w, const scope *sc, TSNode args, TSNode call, TSNode stmt)
 {
-    const char *statement = statement_text(w, stmt);
-    TSNode lists[2] = {call_arg(w, args, 1, "submodules"), call_arg(w, args, 2, "submod_attrs")};
-    for (int k = 0; k < 2; k++) {
-        TSNode val = lists[k];
-        if (ts_node_is_null(val))
-            continue;
-        TSTreeCursor *cur = cursor_take(w, val);
+    const char *anchor = NULL;
+    guint flags = IMPVIZ_IMPORT_FROM | IMPVIZ_IMPORT_ATTACH | IMPVIZ_IMPORT_DYNAMIC;
+    TSNode pkg = call_arg(w, args, 0, "package_name");
+    if (ts_node_is_null(pkg) || !anchor_of(w, pkg, &anchor, &flags))
+        return;
+    GPtrArray *subs = g_ptr_array_new();
+    literal_strings(w, call_arg(w, args, 1, "submodules"), subs);
+    TSNode attrs = call_arg(w, args, 2, "submod_attrs");
+    if (is(attrs, w->sym->dictionary)) {
+        TSTreeCursor *cur = cursor_take(w, attrs);
         TSNode item;
         for (bool more = next_named(cur, true, &item); more; more = next_named(cur, false, &item)) {
-            if (k == 1 && is(item, w->sym->pair))
-                item = field(item, w->field->key);
-            const char *sub = string_literal(w, item);
-            if (!sub || !*sub)
-                continue;
-            guint idx =
-                add_import(w, sc, call, statement, 1, "", sub, NULL,
-                           IMPVIZ_IMPORT_FROM | IMPVIZ_IMPORT_ATTACH | IMPVIZ_IMPORT_DYNAMIC);
-            impviz_import *imp = &g_array_index(w->file->imports, impviz_import, idx);
-            if (imp->kind == IMPVIZ_EAGER)
-                imp->kind = IMPVIZ_LAZY;
+            const char *sub =
+                is(item, w->sym->pair) ? string_literal(w, field(item, w->field->key)) : NULL;
+            if (sub && *sub)
+                g_ptr_array_add(subs, (gpointer)sub);
         }
         cursor_give_back(w);
     }
+    const char *statement = subs->len ? statement_text(w, stmt) : NULL;
+    for (guint i = 0; i < subs->len; i++) {
+        guint idx = add_import(w, sc, call, statement, anchor ? 0 : 1, anchor ? anchor : "",
+                               g_ptr_array_index(subs, i), NULL, flags);
+        impviz_import *imp = &g_array_index(w->file->imports, impviz_import, idx);
+        if (imp->kind == IMPVIZ_EAGER)
+            imp->kind = IMPVIZ_LAZY;
+    }
+    g_ptr_array_unref(subs);
 }
 
 /* The source line a node starts on, stripped of indentation and trailing blanks: what a
@@ -844,6 +1173,8 @@ static void dynamic_call(walk *w, const scope *sc, TSNode call, TSNode stmt)
         TSNode obj = field(fn, w->field->object);
         if (text_is(w, obj, "lazy_loader") || in_set(w->lazy_loader_names, w, obj))
             attach_call(w, sc, args, call, stmt);
+    } else if (in_set(w->attach_names, w, fn)) { /* from lazy_loader import attach */
+        attach_call(w, sc, args, call, stmt);
     }
 }
 
@@ -970,31 +1301,76 @@ static void mark_none(walk *w, guint from)
     }
 }
 
-/* __lazy_modules__ = ["a", "b.c"] at module level. */
-static void lazy_modules(walk *w, TSNode assign)
+/* __lazy_modules__ = [...] at module level: from here on the imports of the modules named are
+ * lazy. An assignment replaces the names (with none when its value is no literal), `+=` or `|=`
+ * adds to them. */
+static void lazy_modules(walk *w, TSNode assign, bool augmented)
 {
-    TSNode right = field(assign, w->field->right);
-    if (ts_node_is_null(right))
-        return;
     if (!w->lazy_modules)
         w->lazy_modules = g_hash_table_new(g_str_hash, g_str_equal);
-    TSTreeCursor *cur = cursor_take(w, right);
+    if (!augmented)
+        g_hash_table_remove_all(w->lazy_modules);
+    GPtrArray *names = g_ptr_array_new();
+    literal_strings(w, field(assign, w->field->right), names);
+    for (guint i = 0; i < names->len; i++)
+        g_hash_table_add(w->lazy_modules, g_ptr_array_index(names, i));
+    g_ptr_array_unref(names);
+}
+
+/* The strings of the literal last assigned to `name` by a plain `name = ...` statement of the
+ * module (a PEP 562 __getattr__ reads it once the module has run); false when there is none. */
+static bool module_literal(walk *w, TSNode name, GPtrArray *out)
+{
+    TSNode value = {0};
+    TSTreeCursor *cur = cursor_take(w, w->root);
     TSNode c;
     for (bool more = next_named(cur, true, &c); more; more = next_named(cur, false, &c)) {
-        const char *s = string_literal(w, c);
-        if (s && *s)
-            g_hash_table_add(w->lazy_modules, (gpointer)s);
+        TSNode e = is(c, w->sym->expression_statement) ? ts_node_named_child(c, 0) : (TSNode){0};
+        if (!is(e, w->sym->assignment))
+            continue;
+        TSNode left = field(e, w->field->left), right = field(e, w->field->right);
+        if (is(left, w->sym->identifier) && same_text(w, left, name) && !ts_node_is_null(right) &&
+            !is(right, w->sym->assignment))
+            value = right;
     }
     cursor_give_back(w);
+    return !ts_node_is_null(value) && literal_strings(w, value, out);
+}
+
+/* In a module-level __getattr__(name): the strings of `<literal>` in the condition
+ * `name in <literal>`, the literal written there or assigned to a module-level name. A new
+ * array, or NULL. */
+static GPtrArray *getattr_guard(walk *w, TSNode cond)
+{
+    if (ts_node_is_null(w->getattr_param))
+        return NULL;
+    cond = unparenthesized(w, cond);
+    if (!is(cond, w->sym->comparison_operator) || ts_node_named_child_count(cond) != 2 ||
+        !text_is(w, field(cond, w->field->operators), "in"))
+        return NULL;
+    TSNode left = ts_node_named_child(cond, 0);
+    TSNode right = unparenthesized(w, ts_node_named_child(cond, 1));
+    if (!is(left, w->sym->identifier) || !same_text(w, left, w->getattr_param))
+        return NULL;
+    GPtrArray *subs = g_ptr_array_new();
+    if (!(is(right, w->sym->identifier) ? module_literal(w, right, subs)
+                                        : literal_strings(w, right, subs)) ||
+        !subs->len) {
+        g_ptr_array_unref(subs);
+        return NULL;
+    }
+    return subs;
 }
 
 /* ---- statements ------------------------------------------------------------------------- */
 
 static void block(walk *w, const scope *sc, TSNode n);
+static void statement(walk *w, const scope *sc, TSNode n);
 
-/* `TYPE_CHECKING` or `anything.TYPE_CHECKING`. */
+/* `TYPE_CHECKING` or `anything.TYPE_CHECKING`, in parentheses or not. */
 static bool is_type_checking(walk *w, TSNode cond)
 {
+    cond = unparenthesized(w, cond);
     if (is(cond, w->sym->identifier))
         return text_is(w, cond, "TYPE_CHECKING");
     if (is(cond, w->sym->attribute))
@@ -1004,6 +1380,7 @@ static bool is_type_checking(walk *w, TSNode cond)
 
 static bool is_not_type_checking(walk *w, TSNode cond)
 {
+    cond = unparenthesized(w, cond);
     return is(cond, w->sym->not_operator) && is_type_checking(w, field(cond, w->field->argument));
 }
 
@@ -1018,43 +1395,57 @@ static bool is_main_guard(walk *w, TSNode cond)
            strcmp(lit, "__main__") == 0 && mentions(w, cond, "==");
 }
 
-static void if_statement(walk *w, const scope *sc, TSNode n)
+/* How far an if statement's clauses tell what runs, TYPE_CHECKING being False on import and True
+ * for type checkers. */
+typedef struct {
+    bool typing;  /* past a `not TYPE_CHECKING` condition: what follows runs for type checkers */
+    bool certain; /* every condition so far is false on import (TYPE_CHECKING, __main__ guard) */
+} clauses;
+
+/* One clause of an if statement: the if (first), an elif, or an else (cond null). Its body runs
+ * for type checkers only under TYPE_CHECKING or past `not TYPE_CHECKING`; for certain when it
+ * is reached for certain and its condition holds on import (an else, `not TYPE_CHECKING`). */
+static void if_clause(walk *w, const scope *sc, clauses *st, TSNode clause, TSNode cond,
+                      TSNode body, bool first)
 {
-    TSNode cond = field(n, w->field->condition);
     bool tc = is_type_checking(w, cond), ntc = is_not_type_checking(w, cond);
     bool main_guard = is_main_guard(w, cond);
-    if (!tc && !ntc)
-        expression(w, sc, cond, n, !sc->in_function, may_import_dynamically(w, cond));
-    scope body = *sc;
-    body.conditional = true;
-    if (tc) {
-        body.typing = true;
-    } else if (main_guard) {
-        body.never = true;
-    } else if (!ntc) {
-        body.uncertain = true;
+    scope reach = *sc; /* where the condition is evaluated */
+    reach.typing = sc->typing || st->typing;
+    reach.uncertain = sc->uncertain || !st->certain;
+    reach.conditional = sc->conditional || !first;
+    if (!ts_node_is_null(cond) && !tc && !ntc)
+        expression(w, &reach, cond, clause, !sc->in_function, may_import_dynamically(w, cond));
+    scope inner = reach;
+    inner.conditional = true;
+    inner.typing = reach.typing || tc;
+    inner.never = sc->never || main_guard;
+    inner.uncertain = reach.uncertain || (!ts_node_is_null(cond) && !tc && !ntc && !main_guard);
+    GPtrArray *outer = w->getattr_subs, *subs = getattr_guard(w, cond);
+    if (subs)
+        w->getattr_subs = subs;
+    if (!ts_node_is_null(body))
+        block(w, &inner, body);
+    if (subs) {
+        w->getattr_subs = outer;
+        g_ptr_array_unref(subs);
     }
-    TSNode cons = field(n, w->field->consequence);
-    if (!ts_node_is_null(cons))
-        block(w, &body, cons);
+    st->typing = st->typing || ntc;
+    st->certain = st->certain && (tc || main_guard);
+}
+
+static void if_statement(walk *w, const scope *sc, TSNode n)
+{
+    clauses st = {.typing = false, .certain = true};
+    if_clause(w, sc, &st, n, field(n, w->field->condition), field(n, w->field->consequence), true);
     TSTreeCursor *cur = cursor_take(w, n);
     TSNode c;
     for (bool more = next_named(cur, true, &c); more; more = next_named(cur, false, &c)) {
-        scope alt = *sc;
-        alt.conditional = true;
-        TSSymbol t = ts_node_symbol(c);
-        if (t == w->sym->else_clause) {
-            if (ntc) /* the else of `if not TYPE_CHECKING:` only runs for type checkers */
-                alt.typing = true;
-            else if (!tc && !main_guard)
-                alt.uncertain = true;
-            block(w, &alt, field(c, w->field->body));
-        } else if (t == w->sym->elif_clause) {
-            alt.uncertain = !tc;
-            TSNode ec = field(c, w->field->condition);
-            expression(w, &alt, ec, c, !sc->in_function, may_import_dynamically(w, ec));
-            block(w, &alt, field(c, w->field->consequence));
-        }
+        if (is(c, w->sym->elif_clause))
+            if_clause(w, sc, &st, c, field(c, w->field->condition), field(c, w->field->consequence),
+                      false);
+        else if (is(c, w->sym->else_clause))
+            if_clause(w, sc, &st, c, (TSNode){0}, field(c, w->field->body), false);
     }
     cursor_give_back(w);
 }
@@ -1182,6 +1573,22 @@ static bool byte_between(walk *w, char c, TSNode a, TSNode b)
     return to > from && memchr(w->src + from, c, to - from);
 }
 
+/* The name of a def's first parameter (`name` or `name: str`), or a null node. */
+static TSNode first_parameter(walk *w, TSNode params)
+{
+    TSNode p = {0};
+    if (ts_node_is_null(params))
+        return p;
+    TSTreeCursor *cur = cursor_take(w, params);
+    bool more = next_named(cur, true, &p);
+    while (more && is(p, w->sym->comment))
+        more = next_named(cur, false, &p);
+    cursor_give_back(w);
+    if (more && is(p, w->sym->typed_parameter))
+        p = ts_node_named_child(p, 0);
+    return more && is(p, w->sym->identifier) ? p : (TSNode){0};
+}
+
 static void function_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
 {
     TSNode code = field(n, w->field->body);
@@ -1202,10 +1609,15 @@ static void function_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
     scope body = *sc;
     body.in_function = true;
     body.in_class = false;
+    TSNode name = field(n, w->field->name);
+    if (!sc->in_function) /* PEP 562: a module's __getattr__(name) may import submodules */
+        w->getattr_param = !sc->in_class && text_is(w, name, "__getattr__")
+                               ? first_parameter(w, field(n, w->field->parameters))
+                               : (TSNode){0};
     block(w, &body, code);
     if (sc->in_function)
         return; /* add_event would drop the BIND of its name */
-    TSNode name = field(n, w->field->name);
+    w->getattr_param = (TSNode){0};
     if (!ts_node_is_null(name))
         add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, name), NULL);
 }
@@ -1236,8 +1648,9 @@ static void expression_statement(walk *w, const scope *sc, TSNode n)
     if (top && (t == sym->assignment || t == sym->augmented_assignment)) {
         TSNode left = field(e, w->field->left);
         TSNode right = field(e, w->field->right);
-        if (is(left, sym->identifier) && text_is(w, left, "__lazy_modules__"))
-            lazy_modules(w, e);
+        if (!sc->in_class && !ts_node_is_null(right) && is(left, sym->identifier) &&
+            text_is(w, left, "__lazy_modules__"))
+            lazy_modules(w, e, t == sym->augmented_assignment);
         if (!ts_node_is_null(right))
             expression(w, sc, right, n, true, dyn);
         /* an annotation comes after a ':' (not looked for where there is none) */
@@ -1260,6 +1673,74 @@ static void expression_statement(walk *w, const scope *sc, TSNode n)
         return;
     }
     expression(w, sc, n, n, top, dyn);
+}
+
+/* Where a module-level ERROR may hide whole statements: the first line after its first that
+ * starts at column 0 (with a name, a quote, a bracket, a decorator) in the ERROR itself, not
+ * inside a node recovered whole. Its offset and *point, or UINT32_MAX. */
+static uint32_t restart_point(walk *w, TSNode err, TSPoint *point)
+{
+    uint32_t end = ts_node_end_byte(err), row = ts_node_start_point(err).row, found = UINT32_MAX;
+    guint tries = 0; /* lines looked at in the tree: a few, not one per line of a long ERROR */
+    TSTreeCursor *cur = cursor_take(w, err);
+    for (const char *p = w->src + ts_node_start_byte(err);
+         found == UINT32_MAX && tries < 64 &&
+         (p = memchr(p, '\n', end - (uint32_t)(p - w->src)));) {
+        p++;
+        row++;
+        uint32_t at = (uint32_t)(p - w->src);
+        if (at >= end)
+            break;
+        if (!is_name_byte(*p) && !(*p && strchr("@\"'([{", *p)))
+            continue;
+        tries++;
+        /* down through ERROR nodes to a node starting there: one that holds together around it
+         * (a string, a parenthesised import) is no place to start again */
+        ts_tree_cursor_reset(cur, err);
+        while (ts_tree_cursor_goto_first_child_for_byte(cur, at) >= 0) {
+            TSNode n = ts_tree_cursor_current_node(cur);
+            if (ts_node_start_byte(n) == at)
+                found = at;
+            if (ts_node_start_byte(n) >= at || !is(n, w->sym->error))
+                break;
+        }
+    }
+    cursor_give_back(w);
+    *point = (TSPoint){row, 0};
+    return found;
+}
+
+/* A module-level ERROR: tree-sitter's recovery can swallow the rest of the file into one (after a
+ * broken `for in x:` header, say), statements and all. Its children before the first line that
+ * starts at column 0 are walked as recovered; from that line on, its bytes are parsed again as
+ * the module's statements, which they are once the broken statement has ended. At most one more
+ * parse of the file in all. */
+static void broken_part(walk *w, const scope *sc, TSNode n)
+{
+    TSPoint point;
+    uint32_t from = restart_point(w, n, &point), to = ts_node_end_byte(n);
+    if (from != UINT32_MAX && (to - from > w->len - w->reparsed))
+        from = UINT32_MAX; /* over budget: read as recovered */
+    scope inner = *sc;
+    inner.depth++;
+    TSTreeCursor *cur = cursor_take(w, n);
+    TSNode c;
+    for (bool more = next_named(cur, true, &c); more && ts_node_end_byte(c) <= from;
+         more = next_named(cur, false, &c))
+        statement(w, &inner, c);
+    cursor_give_back(w);
+    if (from == UINT32_MAX)
+        return;
+    w->reparsed += to - from;
+    TSRange range = {point, ts_node_end_point(n), from, to};
+    TSParser *ts = w->parser->ts;
+    ts_parser_set_included_ranges(ts, &range, 1); /* positions stay those of the file */
+    TSTree *tree = ts_parser_parse_string(ts, NULL, w->src, (uint32_t)w->len);
+    ts_parser_set_included_ranges(ts, NULL, 0);
+    scope top = *sc;
+    top.depth--;
+    block(w, &top, ts_tree_root_node(tree));
+    ts_tree_delete(tree);
 }
 
 static void statement(walk *w, const scope *sc, TSNode n)
@@ -1338,6 +1819,8 @@ static void statement(walk *w, const scope *sc, TSNode n)
         body.uncertain = true;
         body.conditional = true;
         block(w, &body, field(n, w->field->body));
+    } else if (t == sym->error && sc->depth == 1) {
+        broken_part(w, sc, n);
     } else if (t == sym->block || t == sym->error) {
         block(w, sc, n); /* recovered garbage may still hold statements */
     } else if (ts_node_named_child_count(n) && may_import_dynamically(w, n)) {
@@ -1353,7 +1836,7 @@ static void statement(walk *w, const scope *sc, TSNode n)
  * cannot reach it. */
 static bool can_jump(walk *w, const scope *sc, TSNode n)
 {
-    return sc->in_function && !w->import_module_aliased && !ts_node_has_error(n) &&
+    return sc->in_function && !w->dynamic_aliased && !ts_node_has_error(n) &&
            sc->depth + (ts_node_end_point(n).row - ts_node_start_point(n).row) + 1 < MAX_DEPTH;
 }
 
@@ -1384,11 +1867,11 @@ static void block(walk *w, const scope *sc, TSNode n)
             c = ts_tree_cursor_current_node(cur);
             if (ts_node_is_named(c))
                 statement(w, &inner, c);
-            if (w->import_module_aliased) /* it bound an alias: read on, statement by statement */
+            if (w->dynamic_aliased) /* it bound an alias: read on, statement by statement */
                 break;
             at = next_word(w, MAX(ts_node_end_byte(c), at + 1));
         }
-        if (!w->import_module_aliased || at >= end) {
+        if (!w->dynamic_aliased || at >= end) {
             cursor_give_back(w);
             return;
         }
@@ -1400,6 +1883,37 @@ static void block(walk *w, const scope *sc, TSNode n)
     for (; more; more = next_named(cur, false, &c))
         statement(w, &inner, c);
     cursor_give_back(w);
+}
+
+/* ---- broken parts ----------------------------------------------------------------------- */
+
+/* Counts one broken part of the file, starting at `line`. */
+static void note_error(impviz_file *f, guint line)
+{
+    if (!f->error_count++ || line < f->first_error_line)
+        f->first_error_line = line;
+}
+
+/* Counts the Python 2 statements and operators among the hints: the grammar reads them without
+ * an error, but Python 3 cannot compile the file. */
+static void count_python2(walk *w)
+{
+    static const uint32_t length[] = {[PY2_PRINT] = 5, [PY2_EXEC] = 4, [PY2_NOT_EQUAL] = 2};
+    for (guint i = 0; w->py2 && i < w->py2->len; i++) {
+        py2_hint h = g_array_index(w->py2, py2_hint, i);
+        /* the smallest named node around the word: its statement (the word is anonymous) */
+        TSNode n = ts_node_named_descendant_for_byte_range(w->root, h.at, h.at + length[h.what]);
+        bool here = ts_node_start_byte(n) == h.at;
+        bool py2 = false;
+        if (h.what == PY2_PRINT)
+            py2 = here && is(n, w->sym->print_statement);
+        else if (h.what == PY2_EXEC)
+            py2 = here && is(n, w->sym->exec_statement);
+        else /* <>: the operator of the comparison around it, not text in a string */
+            py2 = is(n, w->sym->comparison_operator);
+        if (py2)
+            note_error(w->file, node_line(n));
+    }
 }
 
 /* ---- source bytes ----------------------------------------------------------------------- */
@@ -1553,7 +2067,8 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
               .file = f,
               .sym = &parser->sym,
               .field = &parser->field,
-              .parser = parser};
+              .parser = parser,
+              .root = root};
     find_words(&w);
     scope sc = {0};
     block(&w, &sc, root);
@@ -1569,8 +2084,7 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
             if (is(n, w.sym->error) && is_lazy_marker(&w, n))
                 continue; /* PEP 810 syntax the grammar predates, not a broken part */
             if (is(n, w.sym->error) || ts_node_is_missing(n)) {
-                if (!f->error_count++ || node_line(n) < f->first_error_line)
-                    f->first_error_line = node_line(n);
+                note_error(f, node_line(n));
                 continue;
             }
             if (!ts_node_has_error(n))
@@ -1586,34 +2100,22 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
             reverse_from(stack, from);
         }
     }
+    count_python2(&w);
     f->too_deep = w.too_deep;
-    if (w.lazy_modules) {
-        for (guint i = 0; i < f->imports->len; i++) {
-            impviz_import *imp = &g_array_index(f->imports, impviz_import, i);
-            if (imp->kind == IMPVIZ_EAGER && imp->level == 0 &&
-                !(imp->flags & (IMPVIZ_IMPORT_NOT_LAZY | IMPVIZ_IMPORT_DYNAMIC)) &&
-                g_hash_table_contains(w.lazy_modules, imp->module))
-                imp->kind = IMPVIZ_LAZY;
-        }
-        /* a lazy import no longer runs at import time: drop it from the simulation */
-        for (guint i = f->events->len; i-- > 0;) {
-            impviz_event *ev = &g_array_index(f->events, impviz_event, i);
-            if (ev->type == IMPVIZ_EV_IMPORT &&
-                g_array_index(f->imports, impviz_import, ev->import_index).kind != IMPVIZ_EAGER)
-                g_array_remove_index(f->events, i);
-        }
+    if (w.lazy_modules)
         g_hash_table_unref(w.lazy_modules);
-    }
-    for (guint i = 0; i < f->imports->len; i++) /* an internal mark, not for callers */
-        g_array_index(f->imports, impviz_import, i).flags &= ~(guint)IMPVIZ_IMPORT_NOT_LAZY;
     if (w.importlib_names)
         g_hash_table_unref(w.importlib_names);
     if (w.import_module_names)
         g_hash_table_unref(w.import_module_names);
     if (w.lazy_loader_names)
         g_hash_table_unref(w.lazy_loader_names);
+    if (w.attach_names)
+        g_hash_table_unref(w.attach_names);
     g_array_unref(w.imports);
     g_array_unref(w.words);
+    if (w.py2)
+        g_array_unref(w.py2);
     if (w.dots)
         g_array_unref(w.dots);
     ts_tree_delete(tree);

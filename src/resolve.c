@@ -167,10 +167,12 @@ static bool absolute_name(resolver *r, const impviz_module *src, const impviz_im
         name_append(out, imp->module, strlen(imp->module));
         return true;
     }
-    /* the package the dots count from: the module itself for a package's __init__; each dot
-     * past the first climbs one package up */
+    /* the package the dots count from: the module itself for a package's __init__, and for a
+     * name relative to __name__ (IMPVIZ_IMPORT_SELF); each dot past the first climbs one
+     * package up */
     size_t len = strlen(src->name);
-    for (guint climb = imp->level - (src->is_package ? 1 : 0); climb > 0; climb--) {
+    bool self = src->is_package || (imp->flags & IMPVIZ_IMPORT_SELF);
+    for (guint climb = imp->level - (self ? 1 : 0); climb > 0; climb--) {
         while (len > 0 && src->name[len - 1] != '.')
             len--;
         if (len == 0)

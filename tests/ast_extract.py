@@ -17,10 +17,12 @@ Output (stdout, JSON, every list sorted):
 Rules in short (see the comments at each function for the details):
   discovery   PATH dir with __init__.py -> a package, its parent is the import root;
               PATH dir without -> an import root (src layout: <dir>/src and <dir>);
-              PATH file -> its directory is the root; --root DIR names PATHs below DIR.
+              PATH file -> its directory is the root; --root DIR names PATHs below DIR;
+              several roots share names as sys.path entries do (merge_roots).
   kinds       eager (module level, incl. if/try/with/for/while/class bodies),
-              deferred (inside a function or lambda), typing (under TYPE_CHECKING,
-              wins over deferred), lazy (lazy_loader.attach, __lazy_modules__).
+              deferred (inside a function or lambda), typing (under TYPE_CHECKING in any
+              spelling ast normalises: elif, parentheses; the elif/else of `if not
+              TYPE_CHECKING`; wins over deferred), lazy (lazy_loader.attach, __lazy_modules__).
   resolution  longest project-module prefix for `import a.b.c`; `from X import n` is
               X.n if a module, else the longest module prefix of X, else external (dropped).
   sccs        import_time over eager edges, runtime over eager+deferred+lazy; only
@@ -36,13 +38,22 @@ Details where the short rules leave a choice (keep impviz in step with these):
     needs a literal package or __package__/__name__/__spec__.parent. __import__ (and
     builtins.__import__) with a literal name, optional literal fromlist and level.
     Their kind follows their position, like a statement's.
-  - lazy_loader.attach(__name__ or "literal", submodules, submod_attrs), keywords or
-    positional, through any alias: `lazy` edges to <name>.<sub> resolved like
+  - lazy_loader.attach(__name__, __package__, __spec__.parent or "literal", submodules,
+    submod_attrs), keywords or positional, through any alias (`import lazy_loader as lazy`,
+    `from lazy_loader import attach as a`): `lazy` edges to <name>.<sub> resolved like
     `import <name>.<sub>`; inside a function the kind is deferred, under TYPE_CHECKING typing.
-  - __lazy_modules__ (list/tuple/set literal assigned at module top level) makes an eager
-    import lazy when the fully qualified imported module name is in it: `import a.b` ->
-    "a.b", `from a.b import c` / `from . import c` -> the (resolved) "a.b" / package.
-    As PEP 810 says, imports in class bodies, in try/except/else/finally blocks and
+  - PEP 562: in a module-level `def __getattr__(name)`, under `if name in L` (elif too; the
+    innermost such guard counts), L a literal list/tuple/set of strings or a module-level
+    name whose last plain `L = ...` assignment is one, import_module(X) with X built from
+    name: name, f'pkg.{name}', 'pkg.' + name, f'.{name}' with a package argument,
+    f'{__name__}.{name}' or __name__/__package__/__spec__.parent + '.' + name. One dynamic
+    import per string of L, of the kind where the call stands (deferred).
+  - __lazy_modules__ (a list/tuple/set literal, or set()/frozenset()/list()/tuple() of one,
+    assigned at module level outside classes and TYPE_CHECKING) makes an eager import lazy
+    when the fully qualified imported module name is in it: `import a.b` -> "a.b",
+    `from a.b import c` / `from . import c` -> the (resolved) "a.b" / package. It counts
+    from its assignment on: a later assignment replaces the names, `+=` and `|=` add to
+    them. As PEP 810 says, imports in class bodies, in try/except/else/finally blocks and
     star imports are never lazy.
   - Decorators, default values and annotations of a module-level def run at module level
     (eager); comprehensions at module level are eager too.
@@ -120,9 +131,9 @@ def _is_src_layout(abspath):
 
 
 class Discovery:
-    def __init__(self):
+    def __init__(self, seen):
         self.modules = {}     # name -> Module (first one found wins)
-        self.seen = set()     # real paths of walked directories (symlink loops)
+        self.seen = seen      # real paths of walked directories (symlink loops)
 
     def _add(self, name, root, abspath, is_package):
         if name in self.modules:
@@ -196,9 +207,49 @@ class Discovery:
             self.walk_dir(root, target, comps)
 
 
+def merge_roots(per_root):
+    """One module table from each root's (in sys.path order), as CPython's PathFinder scans
+    sys.path: the first root with a module or a regular package of a name takes it whole, and
+    the namespace portions of a name merge only while no root has one."""
+    if len(per_root) == 1:
+        return per_root[0]
+    kids = []             # per root: package or namespace name -> names of what it holds
+    for mods in per_root:
+        k = {}
+        for name in mods:
+            parts = name.split(".")
+            for i in range(len(parts)):
+                k.setdefault(".".join(parts[:i]), set()).add(parts[i])
+        kids.append(k)
+    merged = {}
+
+    def take(i, name):
+        todo = [name]
+        while todo:
+            n = todo.pop()
+            if n in per_root[i]:
+                merged[n] = per_root[i][n]
+            todo.extend(f"{n}.{c}" for c in kids[i].get(n, ()))
+
+    def visit(parent, portions):
+        for child in sorted(set().union(*(kids[i].get(parent, ()) for i in portions))):
+            full = f"{parent}.{child}" if parent else child
+            owner = next((i for i in portions if full in per_root[i]), None)
+            if owner is not None:
+                take(owner, full)
+            else:
+                visit(full, [i for i in portions if full in kids[i]])
+
+    visit("", range(len(per_root)))
+    return merged
+
+
 def discover(paths, roots):
-    disc = Discovery()
+    seen = set()
+    per_root = {}                            # root -> Discovery, in sys.path order
     roots = [os.path.abspath(r) for r in roots]
+    for r in roots:
+        per_root.setdefault(r, Discovery(seen))
     walks = []                               # (root, target, exclude)
 
     def covering_root(ap):
@@ -230,12 +281,13 @@ def discover(paths, roots):
         else:
             walks.append((ap, ap, ()))
     for root, target, exclude in walks:
+        disc = per_root.setdefault(root, Discovery(seen))
         if target == root:
             if os.path.isdir(target):
                 disc.walk_dir(root, target, [], exclude)
         else:
             disc.walk_below(root, target)
-    return disc.modules
+    return merge_roots([d.modules for d in per_root.values()])
 
 
 # --------------------------------------------------------------------------- extraction
@@ -253,14 +305,14 @@ def _str(node):
 
 
 def _str_list(node):
-    """Strings of a literal list/tuple/set (or set()/frozenset() of one), else None."""
+    """The non-empty strings of a literal list/tuple/set (or set()/frozenset()/list()/tuple()
+    of one), other items passed over; None when node is none of these."""
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
             and node.func.id in ("set", "frozenset", "list", "tuple") \
             and len(node.args) == 1 and not node.keywords:
         node = node.args[0]
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-        out = [_str(e) for e in node.elts]
-        return None if any(s is None for s in out) else out
+        return [s for s in (_str(e) for e in node.elts) if s]
     return None
 
 
@@ -277,16 +329,17 @@ def _kind(ctx):
 
 class Raw:
     """One import request before resolution."""
-    __slots__ = ("kind", "line", "form", "module", "names", "level", "lazyable")
+    __slots__ = ("kind", "line", "form", "module", "names", "level", "lazy_modules")
 
-    def __init__(self, kind, line, form, module, names=(), level=0, lazyable=False):
+    def __init__(self, kind, line, form, module, names=(), level=0, lazy_modules=frozenset()):
         self.kind = kind          # eager | deferred | lazy | typing
         self.line = line
         self.form = form          # "import" (module is the target) | "from" (module, names)
         self.module = module      # dotted name as written, without the leading dots
         self.names = names
         self.level = level
-        self.lazyable = lazyable  # a statement __lazy_modules__ may make lazy
+        # the __lazy_modules__ in force where a statement that may be lazy stands (PEP 810)
+        self.lazy_modules = lazy_modules
 
 
 def _aliases(tree):
@@ -353,25 +406,29 @@ def _package_expr(node, mod):
     return None
 
 
+def _import_module(call, name, pkg_node, kind, mod, out):
+    """importlib.import_module(name, package) with the name known."""
+    level = len(name) - len(name.lstrip("."))
+    if level:
+        pkg = _package_expr(pkg_node, mod) if pkg_node is not None else None
+        if not pkg:
+            return
+        # importlib._resolve_name: the package argument itself is the level-1 base
+        bits = pkg.rsplit(".", level - 1)
+        if len(bits) < level:
+            return
+        rest = name[level:]
+        name = bits[0] + ("." + rest if rest else "")
+    out.append(Raw(kind, call.lineno, "import", name))
+
+
 def _dynamic(call, what, kind, mod, out):
     line = call.lineno
     if what == "import_module":
         name = _str(_arg(call, 0, "name"))
         if name is None:
             return
-        level = len(name) - len(name.lstrip("."))
-        if level:
-            pkg_node = _arg(call, 1, "package")
-            pkg = _package_expr(pkg_node, mod) if pkg_node is not None else None
-            if not pkg:
-                return
-            # importlib._resolve_name: the package argument itself is the level-1 base
-            bits = pkg.rsplit(".", level - 1)
-            if len(bits) < level:
-                return
-            rest = name[level:]
-            name = bits[0] + ("." + rest if rest else "")
-        out.append(Raw(kind, line, "import", name))
+        _import_module(call, name, _arg(call, 1, "package"), kind, mod, out)
     elif what == "__import__":
         name = _str(_arg(call, 0, "name"))
         if name is None:
@@ -405,6 +462,121 @@ def _dynamic(call, what, kind, mod, out):
             out.append(Raw(kind, line, "import", pkg + "." + s))
 
 
+# ---- PEP 562: a module-level __getattr__(name) that imports the submodules of a literal list
+
+def _module_literals(tree):
+    """name -> strings of the literal last assigned to it by a plain module-level `name = ...`
+    (None when that value is no literal)."""
+    out = {}
+    for st in tree.body:
+        if isinstance(st, ast.Assign) and len(st.targets) == 1 \
+                and isinstance(st.targets[0], ast.Name):
+            out[st.targets[0].id] = _str_list(st.value)
+        elif isinstance(st, ast.AnnAssign) and st.value is not None \
+                and isinstance(st.target, ast.Name):
+            out[st.target.id] = _str_list(st.value)
+    return out
+
+
+def _is_anchor(node):
+    """__name__, __package__ or __spec__.parent."""
+    if isinstance(node, ast.Name):
+        return node.id in ("__name__", "__package__")
+    return isinstance(node, ast.Attribute) and node.attr == "parent" \
+        and isinstance(node.value, ast.Name) and node.value.id == "__spec__"
+
+
+def _guard(test, param, literals):
+    """The strings of L in `if param in L:`, L a literal or a module-level name of one."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.In) and isinstance(test.left, ast.Name)
+            and test.left.id == param):
+        return None
+    right = test.comparators[0]
+    subs = literals.get(right.id) if isinstance(right, ast.Name) else _str_list(right)
+    return subs or None
+
+
+def _name_parts(node):
+    """The pieces a name is built from: name, f'..{name}', 'a' + b + c; None otherwise."""
+    if isinstance(node, ast.Name):
+        return [node]
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for v in node.values:
+            if isinstance(v, ast.FormattedValue):
+                if v.conversion != -1 or v.format_spec is not None:
+                    return None
+                parts.append(v.value)
+            else:
+                parts.append(v)
+        return parts
+    rights = []
+    while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        rights.append(node.right)
+        node = node.left
+    return [node] + rights[::-1] if rights else None
+
+
+def _getattr_call(call, param, subs, kind, mod, out):
+    """import_module(<prefix> + param[, package]) under a guard: one import per submodule."""
+    pkg_node = _arg(call, 1, "package")
+    parts = _name_parts(_arg(call, 0, "name"))
+    if not parts or not isinstance(parts[-1], ast.Name) or parts[-1].id != param:
+        return
+    first = 0
+    if len(parts) > 1 and _is_anchor(parts[0]):     # __name__ + '.' + name: relative to it
+        pkg_node, first = parts[0], 1
+    prefix = ""
+    for p in parts[first:-1]:
+        s = _str(p)
+        if s is None:
+            return
+        prefix += s
+    if first and not prefix.startswith("."):
+        return
+    for sub in subs:
+        _import_module(call, prefix + sub, pkg_node, kind, mod, out)
+
+
+def _getattr_walk(node, param, subs, literals, al, kind, mod, out):
+    """Dynamic imports below node under `if param in <literal>`; the innermost guard counts."""
+    if isinstance(node, ast.If):
+        _getattr_walk(node.test, param, subs, literals, al, kind, mod, out)
+        inner = _guard(node.test, param, literals) or subs
+        for st in node.body:
+            _getattr_walk(st, param, inner, literals, al, kind, mod, out)
+        for st in node.orelse:
+            _getattr_walk(st, param, subs, literals, al, kind, mod, out)
+        return
+    if subs and isinstance(node, ast.Call) and _call_kind(node.func, al) == "import_module" \
+            and _str(_arg(node, 0, "name")) is None:
+        _getattr_call(node, param, subs, kind, mod, out)
+    for child in ast.iter_child_nodes(node):
+        _getattr_walk(child, param, subs, literals, al, kind, mod, out)
+
+
+def _getattr_imports(fn, ctx, al, literals, mod, out):
+    args = fn.args.posonlyargs + fn.args.args
+    if args:
+        _getattr_walk(fn, args[0].arg, None, literals, al, _kind(ctx | FUNC), mod, out)
+
+
+def _lazy_modules(st, current):
+    """The __lazy_modules__ after module-level statement st: an assignment replaces the names
+    (none when its value is no literal), += and |= add to them."""
+    if isinstance(st, ast.Assign) and len(st.targets) == 1:
+        tgt, val = st.targets[0], st.value
+    elif isinstance(st, (ast.AnnAssign, ast.AugAssign)) and st.value is not None:
+        tgt, val = st.target, st.value
+    else:
+        return current
+    if not (isinstance(tgt, ast.Name) and tgt.id == "__lazy_modules__"):
+        return current
+    names = frozenset(_str_list(val) or ())
+    return current | names if isinstance(st, ast.AugAssign) else names
+
+
 def extract(tree, mod, dynamic_possible=True):
     """All import requests in a parsed module, with their kinds.
 
@@ -412,16 +584,9 @@ def extract(tree, mod, dynamic_possible=True):
     DYNAMIC_MARKERS), so only statements are walked.
     """
     al = _aliases(tree) if dynamic_possible else None
+    literals = None
     out = []
-    lazy_modules = set()
-    for st in tree.body:
-        tgt = None
-        if isinstance(st, ast.Assign) and len(st.targets) == 1:
-            tgt, val = st.targets[0], st.value
-        elif isinstance(st, ast.AnnAssign) and st.value is not None:
-            tgt, val = st.target, st.value
-        if isinstance(tgt, ast.Name) and tgt.id == "__lazy_modules__":
-            lazy_modules.update(_str_list(val) or [])
+    lazy_modules = frozenset()     # in force at the statement being visited (source order)
 
     # Dynamic imports hide in expressions; when the source cannot contain one, walking
     # statements alone finds every import statement and is much cheaper.
@@ -430,17 +595,26 @@ def extract(tree, mod, dynamic_possible=True):
     while stack:
         node, ctx = stack.pop()
         push = []
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) \
+                and not ctx & (FUNC | CLS | TYPING):
+            lazy_modules = _lazy_modules(node, lazy_modules)
         if isinstance(node, ast.Import):
+            lazyable = not ctx & (CLS | TRY)
             for a in node.names:
                 out.append(Raw(_kind(ctx), node.lineno, "import", a.name,
-                               lazyable=not ctx & (CLS | TRY)))
+                               lazy_modules=lazy_modules if lazyable else frozenset()))
         elif isinstance(node, ast.ImportFrom):
             if node.module == "__future__" and node.level == 0:
                 continue
             names = tuple(a.name for a in node.names)
+            lazyable = not (ctx & (CLS | TRY) or names == ("*",))
             out.append(Raw(_kind(ctx), node.lineno, "from", node.module or "", names, node.level,
-                           lazyable=not (ctx & (CLS | TRY) or names == ("*",))))
+                           lazy_modules=lazy_modules if lazyable else frozenset()))
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if full and node.name == "__getattr__" and not ctx & (FUNC | CLS):
+                if literals is None:
+                    literals = _module_literals(tree)
+                _getattr_imports(node, ctx, al, literals, mod, out)
             if full:
                 a = node.args
                 push += [(d, ctx) for d in node.decorator_list]
@@ -493,7 +667,7 @@ def extract(tree, mod, dynamic_possible=True):
             for case in getattr(node, "cases", ()):        # match statement
                 push += [(s, ctx) for s in case.body]
         stack.extend(reversed(push))
-    return out, lazy_modules
+    return out
 
 
 # --------------------------------------------------------------------------- resolution
@@ -620,11 +794,11 @@ def run(paths, roots, aggregate=False, lines=False, stats=None):
             if stats is not None:
                 stats.setdefault("errors", []).append(f"{mod.path}: {type(e).__name__}: {e}")
             continue
-        raws, lazy_modules = extract(tree, mod, any(m in data for m in DYNAMIC_MARKERS))
+        raws = extract(tree, mod, any(m in data for m in DYNAMIC_MARKERS))
         for raw in raws:
             full, targets = resolver.targets(mod, raw)
             kind = raw.kind
-            if kind == "eager" and raw.lazyable and full is not None and full in lazy_modules:
+            if kind == "eager" and full is not None and full in raw.lazy_modules:
                 kind = "lazy"
             for t in targets:
                 if t != name:

@@ -1,6 +1,9 @@
 """End-to-end: project layouts and discovery rules, each asserting the exact modules and edges."""
+import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 
 from common import args, check, done, equal, run, run_json
@@ -97,6 +100,165 @@ equal(mods, ["app", "app.core", "app.gen", "app.legacy"], "--exclude globs")
 data, mods, _ = graph(p("ex"), "--no-gitignore", "--exclude", "legacy")
 equal(mods, ["app", "app.core", "app.gen", "app.gen.api_pb2"], "--exclude a bare name at any depth")
 
+# --exclude: '*' stays within a segment, "**" is a whole segment for any depth (none too), a
+# pattern without '/' names a file or directory at any depth, a trailing '/' directories only
+write("exs/pkg/__init__.py")
+write("exs/pkg/a.py")
+write("exs/pkg/x_test.py")
+write("exs/pkg/deep/d.py")
+write("exs/pkg/sub/__init__.py")
+write("exs/pkg/sub/y_test.py")
+write("exs/pkg/sub/deep/e.py")
+write("exs/tests/t.py")
+write("exs/app/tests/v.py")
+write("exs/lib/tests.py")
+ALL_EXS = ["app.tests.v", "lib.tests", "pkg", "pkg.a", "pkg.deep.d", "pkg.sub", "pkg.sub.deep.e",
+           "pkg.sub.y_test", "pkg.x_test", "tests.t"]
+
+
+def excluded(*globs):
+    argv = [p("exs"), "--no-cache"]
+    for g in globs:
+        argv += ["--exclude", g]
+    _, mods, _ = graph(*argv)
+    return sorted(set(ALL_EXS) - set(mods))
+
+
+equal(graph(p("exs"))[1], ALL_EXS, "--exclude: the tree")
+equal(excluded("pkg/*_test.py"), ["pkg.x_test"], "--exclude: '*' does not cross '/'")
+equal(excluded("pkg/*.py"), ["pkg", "pkg.a", "pkg.x_test"], "--exclude pkg/*.py: pkg's own files only")
+equal(excluded("**/tests"), ["app.tests.v", "tests.t"], "--exclude **/tests: a top-level tests/ too")
+equal(excluded("pkg/**/deep"), ["pkg.deep.d", "pkg.sub.deep.e"], "--exclude pkg/**/deep: pkg/deep too")
+equal(excluded("tests"), ["app.tests.v", "tests.t"], "--exclude tests: a name at any depth")
+equal(excluded("*tests*"), ["app.tests.v", "lib.tests", "tests.t"], "--exclude *tests*")
+equal(excluded("*tests*/"), ["app.tests.v", "tests.t"], "--exclude *tests*/: directories only")
+equal(excluded("/tests"), ["tests.t"], "--exclude /tests: anchored at the root")
+equal(excluded("*_test.py"), ["pkg.sub.y_test", "pkg.x_test"], "--exclude *_test.py at any depth")
+equal(excluded("pkg/**"), [m for m in ALL_EXS if m.startswith("pkg")], "--exclude pkg/**")
+
+# .gitignore as git reads it, in any directory: the judge is git itself (ls-files lists the
+# files it does not ignore), over lines that GPatternSpec-style matching got wrong
+GIT = shutil.which("git")
+write("gi/.gitignore", "pkg/*.py\n!pkg/__init__.py\n**/generated/\n*_pb2.py\n!keep_pb2.py\n"
+      "# a comment\n\\#hash.py\nspaced.py   \n/top_only.py\nbuild_*/\n")
+for f in ["pkg/__init__.py", "pkg/a.py", "pkg/sub/__init__.py", "pkg/sub/b.py", "pkg/sub/c_pb2.py",
+          "pkg/sub/keep_pb2.py", "generated/g.py", "app/generated/h.py",
+          "#hash.py", "spaced.py", "top_only.py", "app/top_only.py", "build_x/z.py", "app/build_y.py",
+          "nested/__init__.py", "nested/one.py", "nested/two.py", "nested/inner/three.py",
+          "nested/inner/four.py", "nested/inner/deeper/five.py"]:
+    write("gi/" + f)
+write("gi/nested/.gitignore", "one.py\ninner/*.py\n!inner/four.py\n")
+write("gi/nested/inner/deeper/.gitignore", "*\n")
+data = run_json(A.impviz, p("gi"), "--no-cache")
+got = sorted(m["path"] for m in data["modules"])
+if GIT:
+    genv = dict(os.environ, GIT_CONFIG_NOSYSTEM="1", HOME=tmp, XDG_CONFIG_HOME=tmp)
+    subprocess.run([GIT, "init", "-q", p("gi")], check=True, env=genv)
+    listed = subprocess.run([GIT, "-C", p("gi"), "ls-files", "--others", "--exclude-standard"],
+                            check=True, capture_output=True, text=True, env=genv).stdout
+    want = sorted(f for f in listed.splitlines() if f.endswith(".py"))
+    equal(got, want, ".gitignore: the files git does not ignore")
+equal(got, ["app/build_y.py", "app/top_only.py", "nested/__init__.py",
+            "nested/inner/four.py", "nested/two.py", "pkg/__init__.py", "pkg/sub/__init__.py",
+            "pkg/sub/b.py", "pkg/sub/keep_pb2.py"], ".gitignore: the files kept")
+data = run_json(A.impviz, p("gi"), "--no-cache", "--no-gitignore")
+# all 20 files but #hash.py, which is no identifier
+check(len(data["modules"]) == 19,
+      f"--no-gitignore: every file, nested .gitignore too ({len(data['modules'])})")
+
+# src layout: the project's .gitignore applies to src/ too, with paths from the project
+write("srcgi/pyproject.toml", "[project]\nname = 'pkg'\n")
+write("srcgi/.gitignore", "src/pkg/_gen/\n/src/pkg/local_*.py\n")
+write("srcgi/src/pkg/__init__.py", "from pkg._gen import api\n")
+write("srcgi/src/pkg/_gen/__init__.py")
+write("srcgi/src/pkg/_gen/api.py")
+write("srcgi/src/pkg/local_settings.py")
+write("srcgi/src/pkg/sub/local_x.py")
+write("srcgi/src/.gitignore", "*.tmp.py\n")
+write("srcgi/src/pkg/scratch.tmp.py")
+write("srcgi/tests/test_pkg.py", "import pkg\n")
+_, mods, _ = graph(p("srcgi"), "--no-cache")
+equal(mods, ["pkg", "pkg.sub.local_x", "tests.test_pkg"], "src layout: the project's .gitignore covers src/")
+
+# several roots shadow each other as sys.path entries do: the first root with a module or a
+# regular package of a name takes it whole; namespace portions merge only when no root has one.
+# CPython is the judge, and so is the independent ast_extract.py.
+for f in ["r1/mod.py", "r2/mod/sub.py",                              # module, then a namespace
+          "r1/pkg/__init__.py", "r2/pkg/__init__.py", "r2/pkg/extra.py",  # two regular packages
+          "r1/pkg2/a.py", "r2/pkg2/__init__.py", "r2/pkg2/b.py",     # namespace, then regular
+          "r1/ns/a/x.py", "r2/ns/a/__init__.py", "r2/ns/a/y.py",     # the same, one level down
+          "r1/nsm/q.py", "r2/nsm.py",                                # namespace, then a module
+          "r1/ns3/one.py", "r2/ns3/one.py", "r2/ns3/two.py",         # namespaces merge
+          "r2/only2.py", "r3/pkg2/late.py", "r3/ns3/three.py"]:
+    write("roots/" + f)
+ROOTS = [p("roots/r1"), p("roots/r2"), p("roots/r3")]
+
+
+def cpython_modules(roots, names):
+    """The names CPython finds a file for with sys.path = roots, each with that file."""
+    code = ("import importlib.util, json, sys\n"
+            "sys.path[:0] = json.loads(sys.argv[1])\n"
+            "found = {}\n"
+            "for n in json.loads(sys.argv[2]):\n"
+            "    try:\n"
+            "        s = importlib.util.find_spec(n)\n"
+            "    except ImportError:\n"
+            "        continue\n"
+            "    if s is not None and s.origin and s.has_location:\n"
+            "        found[n] = s.origin\n"
+            "print(json.dumps(found))\n")
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", code, json.dumps(roots), json.dumps(names)],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def candidates(roots):
+    names = set()
+    for r in roots:
+        for d, _, files in os.walk(r):
+            for f in files:
+                if not f.endswith(".py"):
+                    continue
+                parts = os.path.relpath(os.path.join(d, f[:-3]), r).split(os.sep)
+                names.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return sorted(names)
+
+
+want = cpython_modules(ROOTS, candidates(ROOTS))
+argv = [x for r in ROOTS for x in ("--root", r)]
+data = run_json(A.impviz, *argv, "--no-cache")
+got = {m["name"]: m["path"] for m in data["modules"]}
+equal(sorted(got), sorted(want), "several roots: the modules CPython can import")
+equal(sorted(want), ["mod", "ns.a", "ns.a.y", "ns3.one", "ns3.three", "ns3.two", "nsm", "only2",
+                     "pkg", "pkg2", "pkg2.b"], "several roots: CPython's view")
+equal({n: got.get(n) for n in want},
+      {n: os.path.relpath(f, next(r for r in ROOTS if f.startswith(r + os.sep))) for n, f in want.items()},
+      "several roots: each module's file is the one CPython finds")
+judge = subprocess.run([sys.executable, os.path.join(A.source, "tests/ast_extract.py"), *argv],
+                       check=True, capture_output=True, text=True).stdout
+equal(sorted(m["name"] for m in json.loads(judge)["modules"]), sorted(want),
+      "ast_extract merges roots as CPython")
+rc, out, err = run(A.impviz, *argv, "--no-cache", "-v")
+check("mod: shadowed by 'mod' of an earlier root" in err, f"-v: why a root's portion is skipped: {err}")
+check("pkg2: 'pkg2' is a module or regular package here" in err,
+      f"-v: namespace portions are displaced: {err}")
+# the order of the roots, not of the PATHs, decides; a PATH below a root is named from it
+data = run_json(A.impviz, *argv, p("roots/r2/pkg"), p("roots/r1/pkg"), "--no-cache")
+equal([m["path"] for m in data["modules"]], ["pkg/__init__.py"], "PATHs below roots: the first root's pkg")
+# a src layout is two roots: src/ first; a stale namespace directory beside src/ loses to src/'s
+# package, and src/ itself is no namespace package of the project root
+write("srcsh/setup.cfg", "[metadata]\nname = pkg\n")
+write("srcsh/src/pkg/__init__.py")
+write("srcsh/src/pkg/a.py")
+write("srcsh/pkg/stale.py")
+write("srcsh/tests/test_a.py", "import pkg.a\n")
+_, mods, _ = graph(p("srcsh"), "--no-cache")
+srcsh = [p("srcsh/src"), p("srcsh")]
+# (CPython could also import src.pkg through the namespace src: impviz names src/ a root instead)
+cands = [n for n in candidates(srcsh) if not n.startswith("src.")]
+equal(mods, sorted(cpython_modules(srcsh, cands)), "src layout: as CPython with sys.path = [src, project]")
+equal(mods, ["pkg", "pkg.a", "tests.test_a"], "src layout: no src.pkg, no pkg.stale")
+
 # relative imports that climb above the top-level package are unresolved, with file:line
 write("climb/top.py", "from . import sibling\n")
 write("climb/pkg/__init__.py")
@@ -135,6 +297,45 @@ equal(mods, ["pkg", "pkg.a", "pkg.b"], "symlinks not followed by default")
 data, mods, _ = graph(p("links/real"), "--follow-symlinks")
 equal(mods, ["alias", "alias.a", "alias.b", "pkg", "pkg.a", "pkg.b"],
       "--follow-symlinks follows links once, with loop detection")
+
+# links that fan out (each of 25 directories links twice to the next: 2^24 paths) cost a walk of
+# each directory a few times, not of every path
+for i in range(25):
+    write(f"fan/d{i}/__init__.py", "")
+    write(f"fan/d{i}/m.py", "")
+for i in range(24):
+    for link in ("a", "b"):
+        os.symlink(p(f"fan/d{i + 1}"), p(f"fan/d{i}/{link}"))
+proc = subprocess.run([A.impviz, p("fan/d0"), "--follow-symlinks", "-T", "json"], capture_output=True,
+                      text=True, timeout=60)
+mods = [m["name"] for m in json.loads(proc.stdout)["modules"]]
+warned = proc.stderr.splitlines()
+check(proc.returncode == 0 and len(mods) < 400 and "d0.a.m" in mods and "d0.b.a.m" in mods,
+      f"fan-out of links: finite, the first paths kept ({len(mods)} modules)")
+check(warned and all(l.endswith("directory reached through symbolic links more than 4 times; not entered again")
+                     for l in warned) and len(warned) <= 25,
+      f"one warning per directory refused: {warned[:3]} ({len(warned)})")
+
+# a directory that can be listed but not searched (mode r--): its files are named in warnings,
+# not dropped in silence (run as nobody when root: root reads everything)
+write("nosearch/pkg/__init__.py")
+write("nosearch/pkg/a.py")
+write("nosearch/top.py")
+for d in ("nosearch", "nosearch/pkg"):
+    os.chmod(p(d), 0o755)
+os.chmod(p("nosearch/pkg"), 0o644)
+as_nobody = (["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]
+             if os.geteuid() == 0 and shutil.which("setpriv") else [])
+if os.geteuid() != 0 or as_nobody:
+    os.chmod(tmp, 0o755)
+    proc = subprocess.run([*as_nobody, A.impviz, p("nosearch"), "--no-cache"], capture_output=True, text=True)
+    equal((proc.returncode, proc.stderr.splitlines()),
+          (0, ["impviz: warning: pkg/__init__.py: cannot read: Permission denied",
+               "impviz: warning: pkg/a.py: cannot read: Permission denied"]),
+          "files of a directory that cannot be searched: a warning each")
+else:
+    print("skipped: the unsearchable directory (root without setpriv)")
+os.chmod(p("nosearch/pkg"), 0o755)
 
 # lazy edges (lazy_loader.attach, __lazy_modules__) carry class lazy and are dashed
 rc, dot, err = run(A.impviz, os.path.join(A.source, "tests/fixtures/dynamic"), "-T", "dot")

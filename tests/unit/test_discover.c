@@ -66,6 +66,15 @@ int main(void)
                    "nsroot.regular=nsroot/regular/__init__.py/,"
                    "nsroot.regular.thing=nsroot/regular/thing.py");
     g_free(got);
+    /* '*' stays within a segment: the first glob reaches no file below nsroot/inner */
+    const char *ex_seg[] = {"nsroot/*.py", "nsroot/*/mod_a.py", "/leaf.py", NULL};
+    got = discover(FIXTURES "/namespace", ex_seg, NULL);
+    CHECK_STR(got, "nsroot.deeper.still.leaf=nsroot/deeper/still/leaf.py,"
+                   "nsroot.inner.mod_b=nsroot/inner/mod_b.py,"
+                   "nsroot.inner.mod_c=nsroot/inner/mod_c.py,"
+                   "nsroot.regular=nsroot/regular/__init__.py/,"
+                   "nsroot.regular.thing=nsroot/regular/thing.py,tool=tool.py");
+    g_free(got);
     /* a package PATH is named from its parent, the import root (a namespace directory above it
      * is not a package: name it with --root to include it) */
     got = discover(FIXTURES "/namespace/nsroot/regular", NULL, NULL);
