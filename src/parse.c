@@ -465,14 +465,18 @@ static bool has_dot(walk *w, TSNode n)
     return i < w->dots->len && dots[i] < b;
 }
 
+/* The longest statement text kept, in bytes (see statement_text). */
+#define STATEMENT_MAX 240
+
 /* A statement's text on one line: whitespace runs collapsed, comments and backslash
- * continuations dropped, no space just inside parentheses. */
+ * continuations dropped, no space just inside parentheses; cut past STATEMENT_MAX bytes. */
 static const char *statement_text(walk *w, TSNode n)
 {
     uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-    /* every space written stands for at least one blank read: b - a bytes hold the text */
+    /* every space written stands for at least one blank read: b - a bytes hold the text, and
+     * 4 more the " ..." of a cut */
     GString *buf = w->parser->text;
-    g_string_set_size(buf, b - a);
+    g_string_set_size(buf, b - a + 4);
     char *o = buf->str;
     size_t k = 0;
     bool space = false, in_string = false;
@@ -512,6 +516,18 @@ static const char *statement_text(walk *w, TSNode n)
         if (c == ')' && k && o[k - 1] == ',')
             k--;
         o[k++] = c;
+    }
+    /* Every import record carries its statement into the reports: one statement of 200 000
+     * names would make each of its records 2 MB long. Past STATEMENT_MAX bytes the text is cut
+     * (at a character boundary) and ends in " ...". */
+    if (k > STATEMENT_MAX) {
+        k = STATEMENT_MAX;
+        while (k > 0 && ((guchar)o[k] & 0xC0) == 0x80)
+            k--;
+        while (k > 0 && o[k - 1] == ' ')
+            k--;
+        memcpy(o + k, " ...", 4);
+        k += 4;
     }
     return g_string_chunk_insert_len(w->file->strings, o, (gssize)k);
 }
