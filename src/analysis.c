@@ -30,6 +30,8 @@ typedef struct {
     gint parsed, cached; /* atomic: files parsed, files taken from the cache */
     guint64 *hashes;     /* per module, with a cache: its content hash, when known[i] */
     bool *known;
+    guint64 max_size; /* --max-file-size, again when reading: files change; 0 for none */
+    bool follow;      /* --follow-symlinks: a module's file may be a link */
 } parse_job;
 
 /* A worker's read buffer, reused from file to file: one large allocation per file would make
@@ -39,43 +41,84 @@ typedef struct {
     gsize size;
 } buffer;
 
-/* Reads path into buf; false with *code set to an errno value on failure. */
-static bool read_file(const char *path, buffer *buf, gsize *len, int *code)
+/* Reads module m's file into buf: false with a warning naming it when it cannot be read or is
+ * not a regular file of at most job->max_size bytes. The file may have changed since discovery:
+ * the open neither blocks (a FIFO) nor follows a new link (unless links are followed), and the
+ * checks are made on what was opened, with the cap held while reading (a file that grows). Still
+ * one open, one fstat and two reads per file: the flag is left on, as it does nothing to a regular
+ * file's reads. */
+static bool read_file(const parse_job *job, const impviz_module *m, buffer *buf, gsize *len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        *code = errno;
-        return false;
-    }
+    int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (job->follow ? 0 : O_NOFOLLOW);
+    int fd = open(m->file, flags);
     struct stat st;
-    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-        *code = S_ISDIR(st.st_mode) ? EISDIR : errno;
-        close(fd);
-        return false;
+    int code = 0;
+    const char *why = NULL;
+    gsize used = 0, cap = G_MAXSIZE; /* read at most the limit + 1 bytes: enough to see past it */
+    if (job->max_size && job->max_size < G_MAXSIZE)
+        cap = (gsize)job->max_size + 1;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        code = errno;
+        if (code == ELOOP && !job->follow) /* discovery saw a file, not a link */
+            why = "symbolic link not followed (see --follow-symlinks)";
+        goto fail;
     }
-    gsize used = 0;
+    if (!S_ISREG(st.st_mode)) { /* a FIFO, a device (through a link), a directory */
+        code = S_ISDIR(st.st_mode) ? EISDIR : 0;
+        why = code ? NULL : "not a regular file";
+        goto fail;
+    }
+    if (job->max_size && (guint64)st.st_size > job->max_size)
+        goto too_large;
     for (;;) {
         if (buf->size < MAX((gsize)st.st_size, used) + 4096) { /* room to see the end */
             buf->size = MAX(buf->size * 2, (gsize)st.st_size + 4096);
             buf->data = g_realloc(buf->data, buf->size);
         }
-        ssize_t n = read(fd, buf->data + used, buf->size - used);
+        ssize_t n = read(fd, buf->data + used, MIN(buf->size, cap) - used);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && errno == EAGAIN && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0)
+            continue; /* a file system that honours the flag on a regular file after all */
         if (n < 0) {
-            *code = errno;
-            close(fd);
-            return false;
+            code = errno;
+            goto fail;
         }
         if (n == 0)
             break;
         used += (gsize)n;
+        if (used == cap) /* grew past the limit while being read */
+            goto too_large;
         if (used == buf->size) /* the file grew while being read */
             st.st_size = (off_t)used * 2;
     }
     close(fd);
     *len = used;
     return true;
+
+too_large:
+    if (used < cap) /* as discovery says it */
+        impviz_diags_add(job->diags, IMPVIZ_WARNING, m->path, 0,
+                         "file of %" G_GUINT64_FORMAT
+                         " bytes is over the size limit of %" G_GUINT64_FORMAT
+                         " (see --max-file-size); not analysed",
+                         (guint64)st.st_size, job->max_size);
+    else
+        impviz_diags_add(job->diags, IMPVIZ_WARNING, m->path, 0,
+                         "file grew past the size limit of %" G_GUINT64_FORMAT
+                         " while being read (see --max-file-size); not analysed",
+                         job->max_size);
+    close(fd);
+    return false;
+fail:
+    if (!why)
+        impviz_diags_add(job->diags, IMPVIZ_WARNING, m->path, 0, "cannot read file: %s",
+                         g_strerror(code));
+    else
+        impviz_diags_add(job->diags, IMPVIZ_WARNING, m->path, 0, "not analysed: %s", why);
+    if (fd >= 0)
+        close(fd);
+    return false;
 }
 
 /* A file that is not Python text, as the cache keeps it. Caller frees with impviz_file_free. */
@@ -105,12 +148,8 @@ static impviz_file *parse_module(impviz_parser **parser, buffer *buf, parse_job 
 
     if (!f) {
         gsize len = 0;
-        int code = 0;
-        if (!read_file(m->file, buf, &len, &code)) {
-            impviz_diags_add(diags, IMPVIZ_WARNING, m->path, 0, "cannot read file: %s",
-                             g_strerror(code));
+        if (!read_file(job, m, buf, &len))
             return NULL;
-        }
         guint64 hash = job->cache ? impviz_hash_bytes(buf->data, len) : 0;
         if (job->cache) {
             job->hashes[i] = hash;
@@ -286,7 +325,9 @@ static void parse_all(const impviz_analysis_opts *opts, impviz_analysis *a, impv
                      .files = (impviz_file **)a->files->pdata,
                      .stats = g_new0(impviz_stat, n),
                      .stat_ok = g_new0(gboolean, n),
-                     .order = g_new(guint, n)};
+                     .order = g_new(guint, n),
+                     .max_size = opts->discover.max_file_size,
+                     .follow = opts->discover.follow_symlinks};
     char *dir = cache_dir(opts, p->roots);
     if (dir) { /* opened before the first read: its time stamp must come first */
         job.cache = impviz_cache_open(dir, n, diags);

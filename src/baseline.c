@@ -19,6 +19,9 @@
 
 #define BASELINE_VERSION 1
 #define MAX_NAME 4096
+/* The largest baseline read: more than impviz writes within its default --max-modules (a million
+ * modules on one cycle, about 100 bytes each with their edges), and still a bound on memory. */
+#define MAX_FILE ((gsize)256 * 1024 * 1024)
 
 typedef struct {
     GPtrArray *members; /* char *, sorted */
@@ -391,14 +394,12 @@ cleanup:
 
 impviz_status impviz_baseline_load(const char *path, impviz_diags *diags, impviz_baseline **out)
 {
-    char *data = NULL;
+    char *data = NULL, *why = NULL;
     gsize len = 0;
-    GError *err = NULL;
     *out = NULL;
-    if (!g_file_get_contents(path, &data, &len, &err)) {
-        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "cannot read baseline '%s': %s", path,
-                         err->message);
-        g_error_free(err);
+    if (impviz_small_file_read(path, MAX_FILE, &data, &len, &why) != IMPVIZ_OK) {
+        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "cannot read baseline '%s': %s", path, why);
+        g_free(why);
         return IMPVIZ_EINPUT;
     }
     impviz_status status = impviz_baseline_parse(data, len, path, diags, out);

@@ -588,13 +588,12 @@ cleanup:
 impviz_status impviz_config_load(const char *path, const impviz_config_key *keys,
                                  impviz_diags *diags, impviz_config **out)
 {
-    char *data = NULL;
+    char *data = NULL, *why = NULL;
     gsize len = 0;
-    GError *err = NULL;
     *out = NULL;
-    if (!g_file_get_contents(path, &data, &len, &err)) {
-        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "cannot read '%s': %s", path, err->message);
-        g_error_free(err);
+    if (impviz_small_file_read(path, IMPVIZ_SMALL_FILE_MAX, &data, &len, &why) != IMPVIZ_OK) {
+        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "cannot read '%s': %s", path, why);
+        g_free(why);
         return IMPVIZ_EINPUT;
     }
     impviz_status status = impviz_config_parse(data, len, path, keys, diags, out);

@@ -185,10 +185,20 @@ static const ignore_scope *scope_load(walker *w, const ignore_scope *up, const c
                                       const char *rel, const char *prefix)
 {
     char *path = path_join(dir, ".gitignore");
-    char *text = NULL;
+    char *text = NULL, *why = NULL;
     gsize len = 0;
     const ignore_scope *scope = up;
-    if (g_file_get_contents(path, &text, &len, NULL)) {
+    /* a regular file of bounded size only: a FIFO would hang the walk, a link to /dev/zero
+     * exhaust the memory */
+    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+        /* none (the directories above a PATH are asked without a listing) */
+    } else if (impviz_small_file_read(path, IMPVIZ_SMALL_FILE_MAX, &text, &len, &why) !=
+               IMPVIZ_OK) {
+        char *shown = join(rel, ".gitignore");
+        impviz_diags_add(w->diags, IMPVIZ_WARNING, shown, 0, "not read: %s", why);
+        g_free(shown);
+        g_free(why);
+    } else {
         ignore_scope *s = g_new0(ignore_scope, 1);
         s->up = up;
         s->globs = impviz_globs_new();

@@ -1008,14 +1008,17 @@ const char *impviz_change_str(impviz_change change);
 GString *impviz_diff_report(const impviz_diff *diff, impviz_format format);
 
 /* Writes data to path atomically: a temporary file in the same directory, renamed into place
- * only when complete, so a failure leaves any previous file untouched. "-" is stdout. */
+ * only when complete, so a failure leaves any previous file untouched. "-" is stdout. A symbolic
+ * link is followed and the file it leads to replaced (the link stays); a device, FIFO or /proc
+ * link (/dev/stdout) is written in place, never replaced by a file. */
 impviz_status impviz_output_write(const char *path, const void *data, size_t len,
                                   impviz_diags *diags);
 
 /* The same in pieces, for output too large to hold whole: open, append, then commit, or free to
  * give up (impviz_output is declared with the reports). */
-/* Creates the temporary file beside path; IMPVIZ_EOUTPUT with a diagnostic when it cannot. The
- * caller ends *out with impviz_output_commit or impviz_output_free. */
+/* Creates the temporary file beside path (beside the file its links lead to), or opens path
+ * when it is not a regular file; IMPVIZ_EOUTPUT with a diagnostic when it cannot. The caller
+ * ends *out with impviz_output_commit or impviz_output_free. */
 impviz_status impviz_output_open(const char *path, impviz_diags *diags, impviz_output **out);
 /* Writes len bytes now, unbuffered (to standard output through stdio): append in large pieces.
  * A failure is kept for impviz_output_commit to report; later appends then do nothing. */
@@ -1027,7 +1030,21 @@ impviz_status impviz_output_commit(impviz_output *output, impviz_diags *diags);
 /* Gives up an output not committed: removes its temporary file, leaving path untouched. NULL
  * does nothing. */
 void impviz_output_free(impviz_output *output);
-/* Checks up front that path's directory exists and is writable; IMPVIZ_EOUTPUT otherwise. */
+/* Checks up front that the directory of path (or of the file its links lead to) exists and is
+ * writable, or that path is a writable device or FIFO; IMPVIZ_EOUTPUT otherwise. */
 impviz_status impviz_output_check(const char *path, impviz_diags *diags);
+
+/* ---- small files: pyproject.toml, baselines, themes, .gitignore (readfile.c) --------------- */
+
+/* The cap on pyproject.toml and theme files: larger ones are refused, not read. */
+#define IMPVIZ_SMALL_FILE_MAX ((gsize)16 * 1024 * 1024)
+/* Reads the regular file at path (links followed) whole into *data, NUL-terminated (caller
+ * frees with g_free), its length in *len. Never blocks, and reads at most max + 1 bytes (max <
+ * G_MAXSIZE): a FIFO, device, socket or directory is refused without a read, as is a file that is
+ * or grows larger than max. On failure IMPVIZ_EINPUT, *data NULL and *why the reason for a message
+ * "cannot read 'PATH': WHY" (caller frees with g_free): the system's, "not a regular file" or
+ * "larger than MAX bytes"; *why is NULL on success. */
+impviz_status impviz_small_file_read(const char *path, gsize max, char **data, gsize *len,
+                                     char **why);
 
 #endif

@@ -10,7 +10,6 @@
  */
 #include "impviz.h"
 
-#include <errno.h>
 #include <string.h>
 
 typedef enum { COLOUR, FONT, SIZE, COLOURS } field_type;
@@ -248,16 +247,12 @@ impviz_status impviz_theme_load(const char *spec, const char *const *dirs, impvi
         g_free(names);
         return IMPVIZ_EUSAGE;
     }
-    char *data = NULL;
+    char *data = NULL, *why = NULL;
     gsize len = 0;
-    GError *err = NULL;
     impviz_status status;
-    if (!g_file_get_contents(path, &data, &len, &err)) {
-        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "cannot read theme '%s': %s", spec,
-                         err->code == G_FILE_ERROR_NOENT   ? g_strerror(ENOENT)
-                         : err->code == G_FILE_ERROR_ACCES ? g_strerror(EACCES)
-                                                           : err->message);
-        g_error_free(err);
+    if (impviz_small_file_read(path, IMPVIZ_SMALL_FILE_MAX, &data, &len, &why) != IMPVIZ_OK) {
+        impviz_diags_add(diags, IMPVIZ_ERROR, NULL, 0, "cannot read theme '%s': %s", spec, why);
+        g_free(why);
         status = IMPVIZ_EUSAGE;
     } else {
         status = impviz_theme_parse(data, len, spec, diags, out);

@@ -1,7 +1,7 @@
 """End-to-end: options, exit statuses, error messages, safe outputs, determinism."""
 import os
 import shutil
-import stat
+import subprocess
 import tempfile
 import time
 
@@ -44,12 +44,46 @@ empty = os.path.join(tmp, "empty")
 os.mkdir(empty)
 usage([empty], f"no Python module found in '{empty}'")
 
-# an unwritable directory: status 2 before any work, and nothing is written
-if os.geteuid() != 0:
+# an unwritable directory: status 2 before any work (no cache made: nothing parsed), and nothing
+# is written. Root may write anywhere: as root, the runs are made as nobody (as hostile.py does).
+as_user = []
+if os.geteuid() == 0:
+    as_user = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"] \
+        if shutil.which("setpriv") else None
+if as_user is None:
+    print("skipped: unwritable output (running as root without setpriv)")
+else:
+    os.chmod(tmp, 0o755)
     ro = os.path.join(tmp, "ro")
     os.mkdir(ro)
-    os.chmod(ro, stat.S_IRUSR | stat.S_IXUSR)
-    usage([BEFORE, "-o", os.path.join(ro, "g.svg")], f"cannot write '{os.path.join(ro, 'g.svg')}': Permission denied")
+    os.chmod(ro, 0o555)
+    writable = os.path.join(tmp, "writable")
+    os.mkdir(writable)
+    os.chmod(writable, 0o777)
+    cache = os.path.join(writable, "cache")  # impviz could make it: only work would
+
+    def run_as_user(*argv):
+        p = subprocess.run([*as_user, A.impviz, *argv], capture_output=True, text=True)
+        return p.returncode, p.stdout, p.stderr
+
+    unwritable = os.path.join(ro, "g.svg")
+    rc, out, err = run_as_user(BEFORE, "-o", unwritable, "--cache-dir", cache, "-v")
+    equal((rc, out, err.splitlines()), (2, "", [f"impviz: error: cannot write '{unwritable}': Permission denied"]),
+          "unwritable output directory: status 2, one message")
+    equal((os.path.exists(cache), os.listdir(ro)), (False, []),
+          "unwritable output: checked before any work (no cache made), nothing written")
+    # a link in a writable directory to a file in the unwritable one: the link's file is written
+    into_ro = os.path.join(writable, "into-ro.svg")
+    os.symlink(unwritable, into_ro)
+    rc, out, err = run_as_user(BEFORE, "-o", into_ro, "--cache-dir", cache, "-v")
+    equal((rc, err.splitlines(), os.path.exists(cache), os.path.islink(into_ro)),
+          (2, [f"impviz: error: cannot write '{into_ro}': Permission denied"], False, True),
+          "a link into an unwritable directory: refused before any work, the link kept")
+    # the control: the same run with a writable output parses, and so makes the cache
+    rc, out, err = run_as_user(BEFORE, "-o", os.path.join(writable, "g.svg"), "--cache-dir", cache, "-v")
+    check(rc == 0 and os.path.isdir(cache) and os.path.isfile(os.path.join(writable, "g.svg")),
+          f"a writable output: the run parses and writes: {rc} {err}")
+    check("impviz: note: parsed 4 of 4 files (0 from cache)" in err.splitlines(), f"a writable output: parsed: {err}")
 
 # a failed run leaves the previous output untouched
 out_file = os.path.join(tmp, "keep.svg")

@@ -11,6 +11,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ET
 
@@ -52,6 +53,24 @@ def targets(data, source):
 def run_json(*argv, **kw):
     rc, out, err = run(A.impviz, *argv, "-T", "json", **kw)
     return rc, (json.loads(out) if rc in (0, 1) else None), err
+
+
+def link_of(path):
+    """Where the symbolic link at path leads, or None when path is not a link."""
+    return os.readlink(path) if os.path.islink(path) else None
+
+
+def bounded(*argv, env=None, prefix=(), timeout=60):
+    """Runs impviz (after prefix, e.g. setpriv) like run(), but a hang is a failed check with
+    status None instead of a stuck test; the cache off."""
+    full_env = dict(os.environ, **(env or {}))
+    try:
+        p = subprocess.run([*prefix, A.impviz, *argv, "--no-cache"], capture_output=True,
+                           env=full_env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        check(False, f"impviz {' '.join(argv)} did not finish within {timeout} s")
+        return None, "", ""
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
 
 # ---- bytes that are not Python source --------------------------------------------------------
@@ -160,7 +179,7 @@ if os.geteuid() != 0:
     as_nobody = []
 elif shutil.which("setpriv"):
     as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]
-if os.geteuid() != 0 or as_nobody:
+if os.geteuid() != 0 or as_nobody:  # as_nobody: also for the device outputs below
     p = subprocess.run([*as_nobody, A.impviz, perm], capture_output=True, text=True)
     equal((p.returncode, stderr_lines(p.stderr)), (0, [
         "impviz: warning: pkg/locked: cannot read directory: Permission denied",
@@ -183,6 +202,34 @@ if shim:
         "impviz: warning: pkg/vanish_a.py: cannot read file: No such file or directory",
     ]), "a file deleted or replaced by a directory mid-run: a warning each")
     equal(targets(data, "pkg.m"), ["pkg.vanish_a"], "the other files are still read")
+
+    # replaced by a FIFO (a blocking open would wait forever), by a link to /dev/zero (endless
+    # bytes), grown past --max-file-size before the open or while being read: a warning each,
+    # no hang, no allocation failure, nothing read past the limit
+    shim_env = {"LD_PRELOAD": shim,
+                "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"}
+    swaps = {"pkg/__init__.py": "", "pkg/m.py": "from . import becomes_fifo_a, grows_c\n",
+             "pkg/becomes_fifo_a.py": "import os\n", "pkg/becomes_zero_b.py": "import os\n",
+             "pkg/grows_c.py": "import os\n", "pkg/grows_late_d.py": "import os\n"}
+    race = project("race2", swaps)
+    rc, out, err = bounded(race, "-T", "json", "--max-file-size", "1000", env=shim_env)
+    grown = os.path.getsize(os.path.join(race, "pkg/grows_c.py"))
+    check(grown > 1000, f"the shim grew the file past the limit: {grown}")
+    equal((rc, stderr_lines(err)), (0, [
+        "impviz: warning: pkg/becomes_fifo_a.py: not analysed: not a regular file",
+        "impviz: warning: pkg/becomes_zero_b.py: not analysed: symbolic link not followed (see --follow-symlinks)",
+        f"impviz: warning: pkg/grows_c.py: file of {grown} bytes is over the size limit of 1000 (see --max-file-size); not analysed",
+        "impviz: warning: pkg/grows_late_d.py: file grew past the size limit of 1000 while being read (see --max-file-size); not analysed",
+    ]), "a file swapped for a FIFO or a link to /dev/zero, or grown: a warning each")
+    if rc == 0:
+        data = json.loads(out)
+        equal(targets(data, "pkg.m"), ["pkg.becomes_fifo_a", "pkg.grows_c"], "the other files are still read")
+        equal([i for i in data["imports"] if i["source"] != "pkg.m"], [], "nothing read from the swapped files")
+    race = project("race3", {"pkg/__init__.py": "", "pkg/becomes_zero_b.py": "import os\n"})
+    rc, out, err = bounded(race, "--follow-symlinks", env=shim_env)
+    equal((rc, stderr_lines(err)), (0, [
+        "impviz: warning: pkg/becomes_zero_b.py: not analysed: not a regular file",
+    ]), "--follow-symlinks: a file swapped for a link to /dev/zero is followed, and refused")
 else:
     print("skipped: vanishing files (IMPVIZ_VANISH_PRELOAD not set)")
 
@@ -192,6 +239,26 @@ os.mkfifo(os.path.join(fifo_proj, "pipe.py"))
 rc, out, err = run(A.impviz, fifo_proj, "-v")
 equal((rc, out.splitlines()[0]), (0, "1 module, 1 import (0 of project modules, 1 external), 0 edges"),
       "a FIFO named .py is skipped without blocking")
+
+# ---- files read by name (--config, --baseline, --theme): only regular files, at most 16 MiB ----
+
+small = project("small", {"m.py": "import os\n"})
+named = os.path.join(tmp, "named inputs")
+os.mkdir(named)
+fifo = os.path.join(named, "fifo")
+os.mkfifo(fifo)
+zero = os.path.join(named, "zero")
+os.symlink("/dev/zero", zero)
+for option, what, cap in (("--config", "", 16 << 20), ("--baseline", "baseline ", 256 << 20),
+                          ("--theme", "theme ", 16 << 20)):
+    big = os.path.join(named, f"big{cap}")
+    with open(big, "wb") as f:
+        f.truncate(cap + 1)  # sparse: no disk used
+    for path, why in ((fifo, "not a regular file"), (zero, "not a regular file"),
+                      (big, f"larger than {cap} bytes"), (named, "Is a directory")):
+        rc, out, err = bounded(small, option, path)
+        equal((rc, stderr_lines(err)), (2, [f"impviz: error: cannot read {what}'{path}': {why}"]),
+              f"{option} {os.path.basename(path)}: exit 2 with a message, no hang")
 
 # ---- symbolic links ----------------------------------------------------------------------------
 
@@ -365,6 +432,69 @@ if check(layout_child, "the layout runs in a child process"):
           "the layout child dies with impviz")
     equal(open(target).read(), "previous", "SIGKILL mid-layout: the previous file is untouched")
     equal(sorted(os.listdir(out_dir)), ["graph.svg"], "SIGKILL mid-layout: no temporary file")
+
+# an output that is a symbolic link: the file it leads to is replaced, the link survives (also
+# when it dangles: the file is made at the end of the chain); a refused run changes neither
+small_chain = project("chain4", {"a.py": "import b\n", "b.py": "import c\n", "c.py": ""})
+links_dir = os.path.join(tmp, "out links")
+os.makedirs(os.path.join(links_dir, "real"))
+real = os.path.join(links_dir, "real/graph.svg")
+with open(real, "w") as f:
+    f.write("previous")
+link = os.path.join(links_dir, "graph.svg")
+os.symlink("real/graph.svg", link)
+rc, out, err = run(A.impviz, small_chain, "-o", link, "--max-edges", "1")
+equal((rc, link_of(link), open(real).read()), (3, "real/graph.svg", "previous"),
+      "a refused picture through a link: the link and its file untouched")
+rc, out, err = run(A.impviz, small_chain, "-o", link, "-q")
+equal((rc, err, link_of(link)), (0, "", "real/graph.svg"), "-o a link: the link survives")
+check(open(real).read().startswith("<?xml"), "-o a link: the file it leads to is the new picture")
+os.symlink("dangling.json", os.path.join(links_dir, "chain.json"))
+os.symlink("real/made.json", os.path.join(links_dir, "dangling.json"))
+rc, out, err = run(A.impviz, small_chain, "-o", os.path.join(links_dir, "chain.json"))
+equal((rc, err), (0, ""), "-o a dangling chain of links")
+equal(json.load(open(os.path.join(links_dir, "real/made.json")))["modules"][0]["name"], "a",
+      "the file is made at the end of the chain")
+equal((sorted(os.listdir(links_dir)), sorted(os.listdir(os.path.join(links_dir, "real")))),
+      (["chain.json", "dangling.json", "graph.svg", "real"], ["graph.svg", "made.json"]),
+      "the links stay links; no temporary file")
+
+# an output that is not a regular file is written in place: a FIFO stays a FIFO (its reader gets
+# the report), a link to /proc/self/fd/1 (what /dev/stdout is) stays a link to standard output
+want = run(A.impviz, small_chain, "-T", "json")[1]
+special_dir = os.path.join(tmp, "out special")
+os.mkdir(special_dir)
+pipe = os.path.join(special_dir, "pipe.json")
+os.mkfifo(pipe)
+got = []
+keep = os.open(pipe, os.O_RDWR)  # a writer of our own: the reader never blocks, even if impviz fails
+reader = threading.Thread(target=lambda: got.append(open(pipe).read()))
+reader.start()
+rc, out, err = bounded(small_chain, "-o", pipe)
+os.close(keep)  # the reader's end of file
+reader.join()
+equal((rc, err, got), (0, "", [want]), "-o FIFO: the reader gets the report")
+check(stat.S_ISFIFO(os.lstat(pipe).st_mode), "-o FIFO: still a FIFO")
+os.mkdir(os.path.join(special_dir, "devlike"))
+stdout_link = os.path.join(special_dir, "devlike/stdout")
+os.symlink("/proc/self/fd/1", stdout_link)
+rc, out, err = bounded(small_chain, "-T", "json", "-o", stdout_link)
+equal((rc, err, out), (0, "", want), "-o a link to /proc/self/fd/1: standard output")
+equal(link_of(stdout_link), "/proc/self/fd/1", "the link to /proc/self/fd/1 survives")
+equal((sorted(os.listdir(special_dir)), os.listdir(os.path.join(special_dir, "devlike"))),
+      (["devlike", "pipe.json"], ["stdout"]), "no temporary file beside a FIFO or the link")
+# real devices only as nobody (or a user), who could not replace them even if impviz tried
+if os.geteuid() != 0 or as_nobody:
+    for dev, want_rc, want_err in (("/dev/null", 0, []), ("/dev/full", 2, [
+            "impviz: error: cannot write '/dev/full': No space left on device"])):
+        before = os.lstat(dev)
+        rc, out, err = bounded(small_chain, "-T", "json", "-o", dev, prefix=as_nobody)
+        equal((rc, stderr_lines(err)), (want_rc, want_err), f"-o {dev}")
+        after = os.lstat(dev)
+        equal((stat.S_ISCHR(after.st_mode), after.st_rdev, after.st_ino),
+              (True, before.st_rdev, before.st_ino), f"-o {dev}: the device is untouched")
+else:
+    print("skipped: device outputs (running as root without setpriv)")
 
 # --timeout: a layout that runs too long falls back to sfdp, and the picture is complete
 target2 = os.path.join(out_dir, "fallback.svg")

@@ -316,6 +316,19 @@ check(warned and all(l.endswith("directory reached through symbolic links more t
                      for l in warned) and len(warned) <= 25,
       f"one warning per directory refused: {warned[:3]} ({len(warned)})")
 
+# a .gitignore that is a FIFO or a link to /dev/zero: a warning, never a hang or a flood of memory
+for kind in ("fifo", "zero"):
+    write(f"gi_{kind}/pkg/__init__.py")
+    target = p(f"gi_{kind}/pkg/.gitignore")
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        os.symlink("/dev/zero", target)
+    proc = subprocess.run([A.impviz, p(f"gi_{kind}"), "--no-cache", "-T", "json"], capture_output=True,
+                          text=True, timeout=60)
+    equal((proc.returncode, proc.stderr), (0, "impviz: warning: pkg/.gitignore: not read: not a regular file\n"),
+          f".gitignore as a {kind}")
+
 # a directory that can be listed but not searched (mode r--): its files are named in warnings,
 # not dropped in silence (run as nobody when root: root reads everything)
 write("nosearch/pkg/__init__.py")
