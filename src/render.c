@@ -1032,12 +1032,28 @@ cleanup:
     return status;
 }
 
+/* One Graphviz context for the process, made on first use and never freed: Graphviz 2.42's
+ * pango plugin keeps a pointer to the last font name it measured, which the context's font
+ * cache frees with the context, so a second context in the same process read freed memory
+ * (AddressSanitizer: textspan_size). It is reused under errf_lock, like every render. */
+static GVC_t *shared_context(void)
+{
+    static GVC_t *gvc;
+    if (!gvc)
+        gvc = gvContext();
+    return gvc;
+}
+
 /* In this process (no --timeout): Graphviz's plugins print some messages straight to standard
  * error, so it goes to a temporary file for the time of the layout, and what was printed comes
  * back as warnings, as a layout child's do. Nothing else writes to standard error meanwhile:
  * impviz prints its own diagnostics at the end. */
 static impviz_status layout_render_here(layout_job *job, impviz_diags *diags, GBytes **out)
 {
+#if defined(__SANITIZE_ADDRESS__)
+    /* a sanitizer's report must reach the terminal, not a temporary file that dies with it */
+    return layout_render(job, diags, out);
+#endif
     fflush(stderr);
     FILE *tmp = tmpfile();
     int saved = tmp ? dup(STDERR_FILENO) : -1;
@@ -1151,7 +1167,7 @@ impviz_status impviz_render(const impviz_analysis *a, const impviz_render_opts *
         g_strstrip(*f);
     b.n_fills = g_strv_length(b.fills);
     b.runtime_rank = rank_runtime_components(a->graph);
-    GVC_t *gvc = gvContext();
+    GVC_t *gvc = shared_context();
     Agraph_t *g = build(&b, &disc);
 
     if (format == IMPVIZ_FORMAT_DOT) {
@@ -1164,7 +1180,6 @@ impviz_status impviz_render(const impviz_analysis *a, const impviz_render_opts *
                            : layout_render_here(&job, diags, out);
 cleanup:
     agclose(g);
-    gvFreeContext(gvc);
     g_hash_table_unref(b.clusters);
     g_free(b.nodes);
     impviz_view_free(own_view);

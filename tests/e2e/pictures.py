@@ -230,7 +230,8 @@ open(os.path.join(wide, "w", "__init__.py"), "w").close()
 for i in range(600):
     with open(os.path.join(wide, "w", f"m{i:03d}.py"), "w") as f:
         f.write(f"import w.m{i + 1:03d}\n" if i < 599 else "")
-for timeout in ("300", "0"):  # a child with a deadline, or Graphviz in impviz's own process
+# (a sanitizer build leaves standard error alone in its own process, so that its reports show)
+for timeout in ("300",) if os.environ.get("ASAN_OPTIONS") else ("300", "0"):
     out = os.path.join(tmp, f"wide{timeout}.png")
     rc, _, err = run(A.impviz, wide, "-o", out, "--timeout", timeout)
     lines = err.splitlines()
