@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 /* Bump when the layout below or impviz_file_serialize's format changes. */
-#define CACHE_FORMAT 3
+#define CACHE_FORMAT 4
 #define CACHE_FILE "parse.cache"
 #define CACHE_MAGIC "IMPVIZC\n"
 #define BYTE_ORDER_MARK 0x01020304u
@@ -41,7 +41,7 @@
  * reminder. Sizes as on LP64 platforms. */
 #if GLIB_SIZEOF_VOID_P == 8
 G_STATIC_ASSERT(sizeof(impviz_import) == 56);
-G_STATIC_ASSERT(sizeof(impviz_event) == 48);
+G_STATIC_ASSERT(sizeof(impviz_event) == 64);
 G_STATIC_ASSERT(sizeof(impviz_file) == 48);
 #endif
 
@@ -165,11 +165,11 @@ bool impviz_stat_path(const char *path, impviz_stat *st)
  *     invalid_utf8_line, rejected
  * n_imports x u32 line, kind, level, flags, module, name, asname, statement
  * n_events  x u32 type, line, import_index, name, context, bits (uncertain 1, class_body 2,
- *     none 4), next, catches
+ *     none 4), next, catches, call_line, class_line, call_context, class_context
  * strings_len bytes: NUL-terminated strings, each stored once; strings are offsets into them
  * (NO_STRING for NULL).
  */
-enum { FILE_HEAD = 8, IMPORT_WORDS = 8, EVENT_WORDS = 8 };
+enum { FILE_HEAD = 8, IMPORT_WORDS = 8, EVENT_WORDS = 12 };
 
 typedef struct {
     GByteArray *strings;
@@ -217,6 +217,10 @@ GBytes *impviz_file_serialize(const impviz_file *f)
         *p++ = (guint32)e->uncertain | (guint32)e->class_body << 1 | (guint32)e->none << 2;
         *p++ = e->next;
         *p++ = e->catches;
+        *p++ = e->call_line;
+        *p++ = e->class_line;
+        *p++ = string_ref(&t, e->call_context);
+        *p++ = string_ref(&t, e->class_context);
     }
     guint32 rejected = string_ref(&t, f->rejected);
     guint32 head[FILE_HEAD] = {f->error_count, f->first_error_line, f->too_deep,          n_imports,
@@ -305,6 +309,8 @@ impviz_file *impviz_file_deserialize(const void *data, size_t len)
             .none = (w[5] & 4) != 0,
             .next = w[6],
             .catches = w[7],
+            .call_line = w[8],
+            .class_line = w[9],
         };
         ok = w[0] <= IMPVIZ_EV_END && w[5] <= 7 && w[7] <= IMPVIZ_CATCH_ALL &&
              /* clause links only go forward, to an event that exists: the simulation follows
@@ -313,7 +319,9 @@ impviz_file *impviz_file_deserialize(const void *data, size_t len)
               (e->next > k && e->next < n_events)) &&
              (e->type != IMPVIZ_EV_IMPORT || e->import_index < n_imports) &&
              string_at(strings, strings_len, w[3], &e->name) &&
-             string_at(strings, strings_len, w[4], &e->context);
+             string_at(strings, strings_len, w[4], &e->context) &&
+             string_at(strings, strings_len, w[10], &e->call_context) &&
+             string_at(strings, strings_len, w[11], &e->class_context);
     }
     /* a rejection is only its reason */
     ok = ok && string_at(strings, strings_len, word_at(d, 7), &f->rejected) &&

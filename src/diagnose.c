@@ -236,7 +236,9 @@ typedef struct {
     const char *statement; /* what the module's frame shows while it runs */
     guint next, catches;   /* TRY, EXCEPT, ELSE, END: as in impviz_event */
     bool uncertain;
-    bool bind;          /* BIND, IMPORT: the name becomes module-level (not in a class body) */
+    bool bind;          /* BIND, IMPORT: the name becomes module-level (not in a class body), or
+                           local to the called function (local) */
+    bool local;         /* from a called function's body: names bind and are read first there */
     bool none;          /* BIND: the value is None */
     bool resolved;      /* IMPORT: the absolute name exists (does not climb above the top level) */
     guint flags;        /* IMPORT: IMPVIZ_IMPORT_* */
@@ -249,6 +251,9 @@ typedef struct {
     bool as;            /* plain IMPORT: `import a.b.c as d` (walks a.b.c) */
     guint first, count; /* USE: the dotted expression; plain IMPORT: the absolute name; as
                            unit.parts[first .. first + count) */
+    guint class_line, call_line; /* as in impviz_event: frames between the module's and the
+                                    statement's (a class body, a called function) */
+    const char *class_statement, *call_statement;
 } op;
 
 /* A module as the simulation runs it. */
@@ -471,7 +476,12 @@ static unit *unit_compile(program *pg, guint id)
         o->next = ev->next;
         o->catches = ev->catches;
         o->uncertain = ev->uncertain;
-        o->bind = !ev->class_body;
+        o->local = ev->call_line != 0;
+        o->bind = o->local || !ev->class_body;
+        o->class_line = ev->class_line;
+        o->class_statement = ev->class_context;
+        o->call_line = ev->call_line;
+        o->call_statement = ev->call_context;
         o->none = ev->none;
         if (ev->type == IMPVIZ_EV_BIND) {
             o->key = name_key(pg, ev->name);
@@ -688,8 +698,9 @@ static void raise_cannot_import(state *s, const object *o, const char *name)
 }
 
 /* Runs one IMPORT op of module o. */
-static bool run_import(state *s, object *o, const op *ev)
+static bool run_import(state *s, object *o, const op *ev, intmap *locals)
 {
+    intmap *ns = ev->local ? locals : &o->ns;
     if (!ev->resolved)
         return true; /* climbs above the top-level package: not the simulation's business */
     if (ev->uncertain && ev->module >= 0)
@@ -728,7 +739,7 @@ static bool run_import(state *s, object *o, const op *ev)
             }
         }
         if (ev->bind)
-            intmap_set(&s->arena, &o->ns, ev->key, tag(v, ev->uncertain));
+            intmap_set(&s->arena, ns, ev->key, tag(v, ev->uncertain));
         return true;
     }
     /* `import a.b.c` then imports a again: a.b.c may have been in sys.modules while a, whose
@@ -766,7 +777,7 @@ static bool run_import(state *s, object *o, const op *ev)
         v = next;
     }
     if (ok)
-        intmap_set(&s->arena, &o->ns, ev->key, tag(v, ev->uncertain));
+        intmap_set(&s->arena, ns, ev->key, tag(v, ev->uncertain));
     return ok;
 }
 
@@ -779,10 +790,12 @@ static bool loading_submodule(const object *m, guint key)
 }
 
 /* Runs one USE op: reads the dotted chain "a.b.X" in module o's namespace. */
-static bool run_use(state *s, object *o, const op *ev)
+static bool run_use(state *s, object *o, const op *ev, const intmap *locals)
 {
     const part *parts = &o->u->parts[ev->first];
-    gpointer v = intmap_get(&o->ns, parts[0].key);
+    gpointer v = ev->local ? intmap_get(locals, parts[0].key) : NULL;
+    if (!v)
+        v = intmap_get(&o->ns, parts[0].key);
     bool certain = !ev->uncertain; /* the read and the binding it reads both surely run */
     if (v && tagged_uncertain(v)) {
         s->assumptions = true;
@@ -845,6 +858,34 @@ static guint skip_excepts(const op *ops, guint i)
     return i;
 }
 
+/* The module's frames above s->frames[depth] for op ev, as CPython's traceback shows them: the
+ * module's line, then a class body's, then a called function's. */
+static void set_frames(state *s, guint depth, const op *ev)
+{
+    g_array_set_size(s->frames, depth + 1);
+    impviz_frame *top = &g_array_index(s->frames, impviz_frame, depth);
+    impviz_frame inner = {.module = top->module};
+    if (ev->class_line) {
+        top->line = ev->class_line;
+        top->statement = ev->class_statement;
+        if (ev->call_line) {
+            inner.line = ev->call_line;
+            inner.statement = ev->call_statement;
+            g_array_append_val(s->frames, inner);
+        }
+    } else if (ev->call_line) {
+        top->line = ev->call_line;
+        top->statement = ev->call_statement;
+    } else {
+        top->line = ev->line;
+        top->statement = ev->statement;
+        return;
+    }
+    inner.line = ev->line;
+    inner.statement = ev->statement;
+    g_array_append_val(s->frames, inner);
+}
+
 /* Runs module o's ops in order. False when an exception leaves the module. */
 static bool exec_module(state *s, object *o)
 {
@@ -862,6 +903,9 @@ static bool exec_module(state *s, object *o)
     const op *ops = u->ops;
     guint n = u->n_ops;
     bool ok = true;
+    /* a called function's local names (its imports bind them), for the call on locals_call */
+    intmap locals = {0}, no_locals = {0};
+    guint locals_call = 0;
     for (guint i = 0; i < n; i++) {
         const op *ev = &ops[i];
         if (s->exhausted || (s->limit && s->work >= s->limit)) {
@@ -870,13 +914,15 @@ static bool exec_module(state *s, object *o)
             break;
         }
         s->work++;
-        impviz_frame *top = &g_array_index(s->frames, impviz_frame, depth);
-        top->line = ev->line;
-        top->statement = ev->statement;
+        set_frames(s, depth, ev);
         bool step = true;
         switch (ev->type) {
         case IMPVIZ_EV_IMPORT:
-            step = run_import(s, o, ev);
+            if (ev->local && ev->call_line != locals_call) { /* another call: new locals */
+                locals = (intmap){0};
+                locals_call = ev->call_line;
+            }
+            step = run_import(s, o, ev, &locals);
             break;
         case IMPVIZ_EV_BIND:
             if (ev->bind)
@@ -884,7 +930,7 @@ static bool exec_module(state *s, object *o)
                            tag(ev->none ? NONE : OPAQUE, ev->uncertain));
             break;
         case IMPVIZ_EV_USE:
-            step = run_use(s, o, ev);
+            step = run_use(s, o, ev, ev->call_line == locals_call ? &locals : &no_locals);
             if (!step && ev->uncertain)
                 s->assumptions = true;
             break;

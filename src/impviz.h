@@ -247,6 +247,9 @@ typedef struct {
     impviz_event_type type;
     guint line;
     guint import_index;  /* IMPORT */
+    guint call_line;     /* non-zero: the event comes from the body of a module-level function
+                            that a module-level statement on this line calls (its names are
+                            local, not bound at module level) */
     const char *name;    /* BIND: the name; USE: the dotted expression "a.b.X" */
     const char *context; /* USE: the source line of the use, stripped */
     bool uncertain;      /* under a condition the simulation cannot decide (if, loop, match) */
@@ -254,6 +257,9 @@ typedef struct {
     bool none;           /* BIND: the value is the literal None (`x = None`) */
     guint next;          /* TRY, EXCEPT, ELSE: index of the try's next clause event (or END) */
     guint catches;       /* EXCEPT: IMPVIZ_CATCH_* */
+    guint class_line;    /* class_body: the line of the module-level class statement */
+    const char *call_context;  /* call_line's source line, stripped */
+    const char *class_context; /* class_line's source line, stripped */
 } impviz_event;
 
 /* What parsing one file produced. Strings are borrowed from the file's string arena.

@@ -98,6 +98,21 @@ typedef struct {
     py2_word what;
 } py2_hint;
 
+/* A module-level def, for replaying its body where module-level code calls it. */
+typedef struct {
+    TSNode def;      /* its function_definition; valid while its tree lives */
+    GArray *imports; /* guint indices of the imports its own body runs (not nested defs'), or
+                        NULL */
+} def_info;
+
+static void def_info_free(gpointer p)
+{
+    def_info *d = p;
+    if (d->imports)
+        g_array_unref(d->imports);
+    g_free(d);
+}
+
 typedef struct {
     const char *src;
     size_t len;
@@ -122,6 +137,16 @@ typedef struct {
     uint32_t reparsed;       /* bytes parsed again to salvage statements from broken parts */
     TSNode getattr_param;    /* in a module-level __getattr__(name): name; else null */
     GPtrArray *getattr_subs; /* there, under `if name in <literal>`: its strings; else NULL */
+    GHashTable *defs;        /* module-level def name (interned) -> def_info *, or NULL */
+    def_info *recording;     /* the module-level def whose body is walked now, or NULL */
+    GArray *parens;          /* uint32_t offsets of '(' in ascending order, or NULL */
+    GArray *calls;           /* TSNode: calls of module-level defs an expression walk met */
+    const def_info *replay;  /* the def whose body is replayed at a call now, or NULL */
+    guint replay_next;       /* replay: its next import to emit */
+    guint call_line;         /* replay: the call's line and source line */
+    const char *call_context;
+    guint class_line; /* replay: the module-level class around the call, or 0 */
+    const char *class_context;
 } walk;
 
 /* Where a statement stands: decides the kind of an import and whether it is conditional. */
@@ -134,6 +159,8 @@ typedef struct {
     bool in_class;    /* inside a class body: runs at import time, binds no module-level name */
     bool in_try;      /* inside any clause of a try statement */
     guint depth;
+    guint class_line; /* in_class: the line of the module-level class statement, or 0 */
+    const char *class_context;
 } scope;
 
 static TSSymbol symbol_id(const TSLanguage *lang, const char *name)
@@ -465,6 +492,23 @@ static bool has_dot(walk *w, TSNode n)
     return i < w->dots->len && dots[i] < b;
 }
 
+/* Does n's text hold a '('? Without one it calls nothing. */
+static bool has_paren(walk *w, TSNode n)
+{
+    if (!w->parens) {
+        w->parens = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+        const char *end = w->src + w->len;
+        for (const char *p = w->src; (p = memchr(p, '(', (size_t)(end - p))); p++) {
+            uint32_t at = (uint32_t)(p - w->src);
+            g_array_append_val(w->parens, at);
+        }
+    }
+    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+    const uint32_t *parens = (const uint32_t *)(void *)w->parens->data;
+    guint i = first_at_or_after(parens, w->parens->len, a);
+    return i < w->parens->len && parens[i] < b;
+}
+
 /* The longest statement text kept, in bytes (see statement_text). */
 #define STATEMENT_MAX 240
 
@@ -553,7 +597,13 @@ static guint add_import(walk *w, const scope *sc, TSNode stmt, const char *state
         .flags = flags | (sc->conditional ? IMPVIZ_IMPORT_CONDITIONAL : 0),
     };
     g_array_append_val(w->file->imports, imp);
-    return w->file->imports->len - 1;
+    guint index = w->file->imports->len - 1;
+    if (w->recording && !sc->typing && !sc->never) { /* runs when the def is called */
+        if (!w->recording->imports)
+            w->recording->imports = g_array_new(FALSE, FALSE, sizeof(guint));
+        g_array_append_val(w->recording->imports, index);
+    }
+    return index;
 }
 
 /* Appends a module-level event; returns its index, or G_MAXUINT when the scope never runs at
@@ -563,15 +613,25 @@ static guint add_event(walk *w, const scope *sc, impviz_event_type type, guint l
 {
     if (sc->in_function || sc->typing || sc->never)
         return G_MAXUINT;
-    if (type == IMPVIZ_EV_BIND && sc->in_class)
-        return G_MAXUINT; /* a class attribute, not a module-level name */
+    if (type == IMPVIZ_EV_BIND && (sc->in_class || w->replay))
+        return G_MAXUINT; /* a class attribute or a function's local, not a module-level name */
     impviz_event ev = {.type = type,
                        .line = line,
                        .import_index = import_index,
                        .name = name,
                        .context = context,
                        .uncertain = sc->uncertain,
-                       .class_body = sc->in_class};
+                       .class_body = sc->in_class,
+                       .class_line = sc->in_class ? sc->class_line : 0,
+                       .class_context = sc->in_class ? sc->class_context : NULL};
+    if (w->replay) { /* a function's body may return early or branch: an assumption */
+        ev.uncertain = true;
+        ev.call_line = w->call_line;
+        ev.call_context = w->call_context;
+        ev.class_body = w->class_line != 0;
+        ev.class_line = w->class_line;
+        ev.class_context = w->class_context;
+    }
     g_array_append_val(w->file->events, ev);
     return w->file->events->len - 1;
 }
@@ -1211,8 +1271,66 @@ static bool use_attribute(walk *w, const scope *sc, TSNode n)
  * dynamic import (its words)? A syntax error may hide either. */
 static bool may_matter(walk *w, TSNode n, bool uses, bool calls)
 {
-    return ts_node_has_error(n) || (uses && has_dot(w, n)) ||
+    return ts_node_has_error(n) ||
+           (uses && (has_dot(w, n) || (w->defs && !w->replay && has_paren(w, n)))) ||
            (calls && may_import_dynamically(w, n));
+}
+
+/* The module-level def a call names by its plain name, or NULL. */
+static const def_info *called_def(walk *w, TSNode call)
+{
+    TSNode fn = field(call, w->field->function);
+    if (!is(fn, w->sym->identifier))
+        return NULL;
+    char key[256];
+    uint32_t a = ts_node_start_byte(fn), b = ts_node_end_byte(fn);
+    if (b - a >= sizeof key)
+        return NULL;
+    memcpy(key, w->src + a, b - a);
+    key[b - a] = '\0';
+    return g_hash_table_lookup(w->defs, key);
+}
+
+static void block(walk *w, const scope *sc, TSNode n);
+
+/* Replay: the IMPORT events of the replayed def's imports on lines up to `line`, in order. */
+static void replay_imports(walk *w, guint line)
+{
+    const GArray *imports = w->replay->imports;
+    scope top = {.uncertain = true};
+    for (; imports && w->replay_next < imports->len; w->replay_next++) {
+        guint index = g_array_index(imports, guint, w->replay_next);
+        guint at = g_array_index(w->file->imports, impviz_import, index).line;
+        if (at > line)
+            break;
+        add_event(w, &top, IMPVIZ_EV_IMPORT, at, index, NULL, NULL);
+    }
+}
+
+/* A module-level call of a module-level def (defined before it, or the name would not be
+ * bound): the events its body produces run here, at the call. Its imports (records of kind
+ * deferred, made when the def was walked) and attribute uses become events of the call, all
+ * uncertain: the body may branch or return early. One level: calls in the body are not
+ * followed. Not for an async def or a generator: calling one runs none of its body. */
+static void replay_call(walk *w, const scope *sc, TSNode call)
+{
+    const def_info *d = called_def(w, call);
+    if (!d || w->src[ts_node_start_byte(d->def)] == 'a') /* async def */
+        return;
+    TSNode body = field(d->def, w->field->body);
+    if (ts_node_is_null(body) || mentions(w, body, "yield"))
+        return;
+    scope inner = {
+        .uncertain = true, .conditional = true, .in_try = sc->in_try, .depth = sc->depth};
+    w->replay = d;
+    w->replay_next = 0;
+    w->call_line = node_line(call);
+    w->call_context = line_text(w, call);
+    w->class_line = sc->in_class ? sc->class_line : 0;
+    w->class_context = sc->in_class ? sc->class_context : NULL;
+    block(w, &inner, body);
+    replay_imports(w, G_MAXUINT);
+    w->replay = NULL;
 }
 
 /* Walks an expression that runs at import time (module-level code): records attribute uses and
@@ -1224,6 +1342,7 @@ static void expression(walk *w, const scope *sc, TSNode root, TSNode stmt, bool 
 {
     /* uses count only where add_event keeps them */
     want_uses = want_uses && !sc->in_function && !sc->typing && !sc->never;
+    want_calls = want_calls && !w->replay; /* a replayed body's imports have their records */
     if (ts_node_is_null(root) || !may_matter(w, root, want_uses, want_calls))
         return;
     const symbols *sym = w->sym;
@@ -1257,6 +1376,11 @@ static void expression(walk *w, const scope *sc, TSNode root, TSNode stmt, bool 
         /* otherwise arguments inside the chain, e.g. a.f(x).y, still need a look */
         if (t == sym->call && want_calls)
             dynamic_call(w, here, n, stmt);
+        if (t == sym->call && uses && w->defs && !w->replay && called_def(w, n)) {
+            if (!w->calls)
+                w->calls = g_array_new(FALSE, FALSE, sizeof(TSNode));
+            g_array_append_val(w->calls, n);
+        }
         /* the children that may matter, pushed so that the first is visited first */
         guint from = stack->len;
         TSTreeCursor *cur = cursor_take(w, n);
@@ -1271,6 +1395,12 @@ static void expression(walk *w, const scope *sc, TSNode root, TSNode stmt, bool 
         }
         cursor_give_back(w);
         reverse_from(stack, from);
+    }
+    /* after the walk, which shares the stack with the replays: a call's arguments run first */
+    if (!w->replay && w->calls && w->calls->len) {
+        for (guint i = 0; i < w->calls->len; i++)
+            replay_call(w, sc, g_array_index(w->calls, TSNode, i));
+        g_array_set_size(w->calls, 0);
     }
 }
 
@@ -1380,7 +1510,6 @@ static GPtrArray *getattr_guard(walk *w, TSNode cond)
 
 /* ---- statements ------------------------------------------------------------------------- */
 
-static void block(walk *w, const scope *sc, TSNode n);
 static void statement(walk *w, const scope *sc, TSNode n);
 
 /* `TYPE_CHECKING` or `anything.TYPE_CHECKING`, in parentheses or not. */
@@ -1626,16 +1755,32 @@ static void function_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
     body.in_function = true;
     body.in_class = false;
     TSNode name = field(n, w->field->name);
-    if (!sc->in_function) /* PEP 562: a module's __getattr__(name) may import submodules */
+    if (!sc->in_function && !w->replay) /* PEP 562: a module's __getattr__(name) may import */
         w->getattr_param = !sc->in_class && text_is(w, name, "__getattr__")
                                ? first_parameter(w, field(n, w->field->parameters))
                                : (TSNode){0};
+    /* a module-level def: the imports its own body runs are noted, for calls at module level */
+    def_info *outer = w->recording, *info = NULL;
+    if (!sc->in_function && !sc->in_class && !sc->typing && !sc->never && !w->replay &&
+        !ts_node_is_null(name)) {
+        info = g_new0(def_info, 1);
+        info->def = n;
+    }
+    w->recording = info; /* a nested def's body does not run with its outer one's */
     block(w, &body, code);
+    w->recording = outer;
     if (sc->in_function)
         return; /* add_event would drop the BIND of its name */
     w->getattr_param = (TSNode){0};
-    if (!ts_node_is_null(name))
-        add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, name), NULL);
+    if (ts_node_is_null(name))
+        return;
+    const char *text = node_text(w, name);
+    if (info) {
+        if (!w->defs)
+            w->defs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, def_info_free);
+        g_hash_table_replace(w->defs, (gpointer)text, info);
+    }
+    add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, text, NULL);
 }
 
 static void class_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
@@ -1645,6 +1790,10 @@ static void class_definition(walk *w, const scope *sc, TSNode n, TSNode stmt)
         expression(w, sc, bases, stmt, !sc->in_function, may_import_dynamically(w, bases));
     scope body = *sc; /* a class body runs at once, binding class attributes */
     body.in_class = true;
+    if (!sc->in_class && !sc->in_function && !w->replay) { /* its frame in a traceback */
+        body.class_line = node_line(n);
+        body.class_context = line_text(w, n);
+    }
     block(w, &body, field(n, w->field->body));
     TSNode name = field(n, w->field->name);
     if (!ts_node_is_null(name))
@@ -1664,7 +1813,7 @@ static void expression_statement(walk *w, const scope *sc, TSNode n)
     if (top && (t == sym->assignment || t == sym->augmented_assignment)) {
         TSNode left = field(e, w->field->left);
         TSNode right = field(e, w->field->right);
-        if (!sc->in_class && !ts_node_is_null(right) && is(left, sym->identifier) &&
+        if (!sc->in_class && !w->replay && !ts_node_is_null(right) && is(left, sym->identifier) &&
             text_is(w, left, "__lazy_modules__"))
             lazy_modules(w, e, t == sym->augmented_assignment);
         if (!ts_node_is_null(right))
@@ -1756,6 +1905,14 @@ static void broken_part(walk *w, const scope *sc, TSNode n)
     scope top = *sc;
     top.depth--;
     block(w, &top, ts_tree_root_node(tree));
+    if (w->defs) { /* their nodes die with the tree: calls further on are not replayed */
+        GHashTableIter it;
+        gpointer value;
+        g_hash_table_iter_init(&it, w->defs);
+        while (g_hash_table_iter_next(&it, NULL, &value))
+            if (((def_info *)value)->def.tree == tree)
+                g_hash_table_iter_remove(&it);
+    }
     ts_tree_delete(tree);
 }
 
@@ -1763,6 +1920,11 @@ static void statement(walk *w, const scope *sc, TSNode n)
 {
     const symbols *sym = w->sym;
     TSSymbol t = ts_node_symbol(n);
+    if (w->replay) { /* its imports have records: their events come in order, from those */
+        replay_imports(w, node_line(n));
+        if (t == sym->import_statement || t == sym->import_from_statement)
+            return;
+    }
     if (t == sym->expression_statement) {
         expression_statement(w, sc, n);
     } else if (t == sym->function_definition) {
@@ -1839,9 +2001,10 @@ static void statement(walk *w, const scope *sc, TSNode n)
         broken_part(w, sc, n);
     } else if (t == sym->block || t == sym->error) {
         block(w, sc, n); /* recovered garbage may still hold statements */
-    } else if (ts_node_named_child_count(n) && may_import_dynamically(w, n)) {
-        /* return, raise, assert, del, global ...: only dynamic imports can hide in them */
-        expression(w, sc, n, n, false, true);
+    } else if (ts_node_named_child_count(n) && (w->replay || may_import_dynamically(w, n))) {
+        /* return, raise, assert, del, global ...: only dynamic imports can hide in them, and
+         * in a replayed body the uses of a return, raise or assert run */
+        expression(w, sc, n, n, w->replay != NULL, !w->replay);
     }
 }
 
@@ -2134,6 +2297,12 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
         g_array_unref(w.py2);
     if (w.dots)
         g_array_unref(w.dots);
+    if (w.parens)
+        g_array_unref(w.parens);
+    if (w.calls)
+        g_array_unref(w.calls);
+    if (w.defs)
+        g_hash_table_unref(w.defs);
     ts_tree_delete(tree);
     g_free(converted);
     return f;

@@ -10,12 +10,19 @@
  * than reads (a def's parameters, `name = ...`, keyword arguments, `name := ...`) in the
  * tokens right around it. The rules follow what runs when: decorators, default values,
  * annotations (unless `from __future__ import annotations`), base classes, class bodies and
- * lambdas at module level run on import; function bodies run later. f-strings count as
- * strings, import statements do not count.
+ * lambdas at module level run on import; function bodies run later, except the own body of a
+ * module-level def that code run on import calls by its plain name (`run()`, `@run`). f-strings
+ * count as strings, import statements do not count.
  */
 #include "impviz.h"
 
 #include <string.h>
+
+/* A call by plain name (`run()`, `@run`) in code that runs on import. */
+typedef struct {
+    const char *name; /* in the scan's chunk */
+    guint line;
+} import_call;
 
 /* An open block: a class or function whose body is still going on. */
 typedef struct {
@@ -40,9 +47,13 @@ typedef struct {
     GArray *out;          /* impviz_name_uses, one per name; functions borrowed until the end */
     GPtrArray *functions; /* impviz_user *, owned: outermost functions in source order */
     GHashTable *seen;     /* name index << 32 | function index: listed already */
+    GHashTable *direct;   /* the same keys, read by the function's own body (not a nested def's) */
     GStringChunk *chunk;
-    GArray *blocks;  /* block, outermost first */
-    GArray *lambdas; /* guint: bracket depth of each lambda whose colon is still ahead */
+    GArray *blocks;   /* block, outermost first */
+    GArray *lambdas;  /* guint: bracket depth of each lambda whose colon is still ahead */
+    GHashTable *defs; /* module-level def name (in chunk) -> GArray of guint indices in
+                         functions: every def of the name (any of them may be the one called) */
+    GArray *calls;    /* import_call: plain-name calls outside function bodies */
     bool future_annotations;
     /* the statement being read */
     guint depth;      /* bracket depth */
@@ -146,6 +157,11 @@ static void record(scan *sc, guint name)
         gpointer key = GSIZE_TO_POINTER(((gsize)name << 32) | (gsize)b->user);
         if (g_hash_table_add(sc->seen, key))
             g_ptr_array_add(u->functions, g_ptr_array_index(sc->functions, b->user));
+        bool direct = true;
+        for (guint j = i + 1; j < sc->blocks->len; j++)
+            direct = direct && !g_array_index(sc->blocks, block, j).function;
+        if (direct)
+            g_hash_table_add(sc->direct, key);
         return;
     }
     if (!u->import_time || sc->line < u->first_line)
@@ -204,6 +220,15 @@ static void open_block(scan *sc)
         u->line = sc->stmt_line;
         g_ptr_array_add(sc->functions, u);
         b.user = (gint)sc->functions->len - 1;
+        if (!sc->blocks->len) { /* a module-level def: module-level code may call it */
+            GArray *same = g_hash_table_lookup(sc->defs, b.name);
+            if (!same) {
+                same = g_array_new(FALSE, FALSE, sizeof(guint));
+                g_hash_table_insert(sc->defs, (gpointer)b.name, same);
+            }
+            guint user = (guint)b.user;
+            g_array_append_val(same, user);
+        }
     }
     g_array_append_val(sc->blocks, b);
     sc->head = HEAD_NONE;
@@ -273,6 +298,53 @@ static void skip_import(scan *sc, bool from)
     }
 }
 
+/* Does the '@' before the name at w start its line: `@name`, a decorator (not `a @ name`)? */
+static bool decorator(const scan *sc, const char *w)
+{
+    const char *p = w;
+    while (p > sc->s && (p[-1] == ' ' || p[-1] == '\t'))
+        p--;
+    if (p == sc->s || p[-1] != '@')
+        return false;
+    p--;
+    while (p > sc->s && (p[-1] == ' ' || p[-1] == '\t'))
+        p--;
+    return p == sc->s || p[-1] == '\n';
+}
+
+/* A call of name w (n bytes) where the scan stands: kept when it runs on import (outside every
+ * function body), for the functions it may run then. */
+static void note_call(scan *sc, const char *w, size_t n)
+{
+    for (guint i = 0; i < sc->blocks->len; i++)
+        if (g_array_index(sc->blocks, block, i).function)
+            return;
+    import_call c = {g_string_chunk_insert_len(sc->chunk, w, (gssize)n), sc->line};
+    g_array_append_val(sc->calls, c);
+}
+
+/* A module-level function called on import (directly, by its plain name) runs its body then:
+ * the names its own body reads (not those of the defs nested in it) count as read on import,
+ * from the call's line. One level: the functions that body calls are not followed. */
+static void calls_at_import(scan *sc)
+{
+    for (guint i = 0; i < sc->calls->len; i++) {
+        const import_call *c = &g_array_index(sc->calls, import_call, i);
+        const GArray *same = g_hash_table_lookup(sc->defs, c->name);
+        for (guint d = 0; same && d < same->len; d++) {
+            gsize user = g_array_index(same, guint, d);
+            for (guint k = 0; k < sc->out->len; k++) {
+                impviz_name_uses *u = &g_array_index(sc->out, impviz_name_uses, k);
+                if (!g_hash_table_contains(sc->direct, GSIZE_TO_POINTER(((gsize)k << 32) | user)))
+                    continue;
+                if (!u->import_time || c->line < u->first_line)
+                    u->first_line = c->line;
+                u->import_time = true;
+            }
+        }
+    }
+}
+
 /* A name: a keyword that shapes what follows, a name that binds, or a read. */
 static void name_token(scan *sc, const char *w, size_t n)
 {
@@ -301,6 +373,9 @@ static void name_token(scan *sc, const char *w, size_t n)
     }
     if (before == '.' || sc->annotation)
         return; /* an attribute's name; an annotation never evaluated */
+    if ((sc->pos < sc->len && sc->s[sc->pos] == '(') ||
+        (before == '@' && decorator(sc, w) && (sc->pos >= sc->len || sc->s[sc->pos] != '.')))
+        note_call(sc, w, n);
     if (!may_be_name(sc, w, n))
         return; /* the rest only decides whether a name of the list is read here */
     size_t at;
@@ -499,18 +574,22 @@ static void name_uses_clear(gpointer p)
 
 GArray *impviz_name_uses_scan(const char *text, size_t len, const char *const *names, guint n_names)
 {
-    scan sc = {.s = text,
-               .len = len,
-               .line = 1,
-               .index = g_hash_table_new(g_str_hash, g_str_equal),
-               .out = g_array_sized_new(FALSE, TRUE, sizeof(impviz_name_uses), n_names),
-               .functions = g_ptr_array_new_with_free_func(impviz_user_free),
-               .seen = g_hash_table_new(g_direct_hash, g_direct_equal),
-               .chunk = g_string_chunk_new(256),
-               .blocks = g_array_new(FALSE, FALSE, sizeof(block)),
-               .lambdas = g_array_new(FALSE, FALSE, sizeof(guint)),
-               .line_start = true,
-               .at_start = true};
+    scan sc = {
+        .s = text,
+        .len = len,
+        .line = 1,
+        .index = g_hash_table_new(g_str_hash, g_str_equal),
+        .out = g_array_sized_new(FALSE, TRUE, sizeof(impviz_name_uses), n_names),
+        .functions = g_ptr_array_new_with_free_func(impviz_user_free),
+        .seen = g_hash_table_new(g_direct_hash, g_direct_equal),
+        .direct = g_hash_table_new(g_direct_hash, g_direct_equal),
+        .chunk = g_string_chunk_new(256),
+        .blocks = g_array_new(FALSE, FALSE, sizeof(block)),
+        .lambdas = g_array_new(FALSE, FALSE, sizeof(guint)),
+        .defs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_array_unref),
+        .calls = g_array_new(FALSE, FALSE, sizeof(import_call)),
+        .line_start = true,
+        .at_start = true};
     g_array_set_clear_func(sc.out, name_uses_clear);
     ident_class_init();
     for (guint i = 0; i < n_names; i++) {
@@ -522,6 +601,7 @@ GArray *impviz_name_uses_scan(const char *text, size_t len, const char *const *n
             sc.lengths[(unsigned char)names[i][0]] |= length_bit(strlen(names[i]));
     }
     scan_all(&sc);
+    calls_at_import(&sc);
     /* a repeated name gets the first one's answer */
     for (guint i = 0; i < n_names; i++) {
         guint first = GPOINTER_TO_UINT(g_hash_table_lookup(sc.index, names[i])) - 1;
@@ -537,9 +617,12 @@ GArray *impviz_name_uses_scan(const char *text, size_t len, const char *const *n
     }
     g_hash_table_unref(sc.index);
     g_hash_table_unref(sc.seen);
+    g_hash_table_unref(sc.direct);
     g_ptr_array_unref(sc.functions);
     g_string_chunk_free(sc.chunk);
     g_array_unref(sc.blocks);
     g_array_unref(sc.lambdas);
+    g_hash_table_unref(sc.defs);
+    g_array_unref(sc.calls);
     return sc.out;
 }

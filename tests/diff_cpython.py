@@ -6,7 +6,8 @@ Generates random small packages (modules, a nested package, top-level modules; `
 `import a.b as c`, `from m import x`, `from . import m`, `from .m import x` at module level, in
 functions, under TYPE_CHECKING and in try/except ImportError; definitions and module-level
 attribute uses - base classes, decorators, default arguments, calls - before and after the
-imports), asks impviz what `import M` does for every module (`-T json --entry M`), imports M in
+imports; module-level defs whose bodies import or read module attributes, called by module-level
+code: a statement, an assignment, a default value, a class body), asks impviz what `import M` does for every module (`-T json --entry M`), imports M in
 a fresh interpreter (a forked child of a driver that never imported the package), and compares:
 no error on both sides, or the same exception type and message raised at the same innermost
 file and line. Prints how many cases agreed; exits 1 unless all did.
@@ -122,6 +123,33 @@ def use_of(rng, alias, target, counter):
     return ["u%d = %s" % (n, expr)]
 
 
+def called_function(rng, src, mods, aliases, counter):
+    """A module-level def whose body imports (`import m`, `from m import x`) or reads a module
+    attribute (its own import's, or a module-level alias's), then a call of it by its plain name
+    in code run on import: a statement, an assignment, a default value or a class body."""
+    n = next(counter)
+    lines = ["def run%d():" % n]
+    if aliases and rng.random() < 0.35:
+        alias, target = rng.choice(aliases)
+        lines.append("    return %s.%s" % (alias, rng.choice(target.defs)))
+    else:
+        target = rng.choice([t for t in mods if t is not src] or mods)
+        stmt, alias, _ = rng.choice(import_forms(rng, src, target))
+        lines.append("    " + stmt)
+        if alias and rng.random() < 0.6:
+            lines.append("    return %s.%s" % (alias, rng.choice(target.defs)))
+        else:
+            lines.append("    return 1")
+    shape = rng.choice(("statement", "assign", "default", "class body"))
+    if shape == "statement":
+        return lines + ["run%d()" % n]
+    if shape == "default":
+        return lines + ["def after%d(a=run%d()):" % (n, n), "    return a"]
+    if shape == "class body":
+        return lines + ["class Q%d:" % n, "    v = run%d()" % n]
+    return lines + ["r%d = run%d()" % (n, n)]
+
+
 def definition(name, indent=""):
     if name[0] == "f":
         return [indent + "def %s(x):" % name, indent + "    return x"]
@@ -178,6 +206,8 @@ def generate(rng, root):
                         else words[1].split(".")[0]
                     lines += ["try:", "    " + stmt, "except ImportError:",
                               "    %s = None" % bound]
+            elif r < 0.85:
+                lines += called_function(rng, m, mods, aliases, counter)
             elif aliases:
                 alias, target = rng.choice(aliases)
                 lines += use_of(rng, alias, target, counter)

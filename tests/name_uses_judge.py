@@ -6,8 +6,9 @@
 For every Python file, the names its imports bind are looked up with impviz_dump_uses (which
 runs impviz_parser_name_uses, a scan of the file's tokens) and with Python's `ast`: whether the
 module reads each name while it is imported (module level, class bodies, decorators, defaults,
-annotations unless `from __future__ import annotations`, lambdas at module level), the first
-such line, and which outermost functions (qualified through their classes) read it in their
+annotations unless `from __future__ import annotations`, lambdas at module level, and the own
+body of a module-level def, not the defs nested in it, that such code calls by its plain name:
+`run()` or `@run`), the first such line (the call's, for a called def), and which outermost functions (qualified through their classes) read it in their
 bodies. The rules both sides follow, beyond Python's own: strings are never code (f-strings
 included), and a name counts as read wherever it is mentioned except where it plainly binds: an
 assignment's lone target (`x = ...`, `a = x = ...`, `x: T = ...`), `x := ...`, parameters,
@@ -51,6 +52,10 @@ class Uses(ast.NodeVisitor):
         self.result = {n: {"import_time": False, "first_line": 0, "functions": []} for n in names}
         self.function = None  # (qualname, line) of the outermost function we are in
         self.classes = []
+        self.direct = False  # in that function's own body, not a nested def's
+        self.direct_reads = {}  # qualname of a module-level def -> names its own body reads
+        self.defs = {}  # module-level def name -> qualname (all defs of the name share it)
+        self.calls = []  # (name, line): plain-name calls in code run on import
 
     def read(self, name, line):
         if name not in self.names:
@@ -60,8 +65,24 @@ class Uses(ast.NodeVisitor):
             if not r["import_time"] or line < r["first_line"]:
                 r["first_line"] = line
             r["import_time"] = True
-        elif list(self.function) not in r["functions"]:
-            r["functions"].append(list(self.function))
+        else:
+            if list(self.function) not in r["functions"]:
+                r["functions"].append(list(self.function))
+            if self.direct:
+                self.direct_reads.setdefault(self.function[0], set()).add(name)
+
+    def visit_Call(self, node):
+        if self.function is None and isinstance(node.func, ast.Name):
+            self.calls.append((node.func.id, node.func.lineno))
+        self.generic_visit(node)
+
+    def called_at_import(self):
+        for name, line in self.calls:
+            for read in self.direct_reads.get(self.defs.get(name), ()):
+                r = self.result[read]
+                if not r["import_time"] or line < r["first_line"]:
+                    r["first_line"] = line
+                r["import_time"] = True
 
     def annotation(self, node):
         if node is not None and not self.future:
@@ -119,18 +140,23 @@ class Uses(ast.NodeVisitor):
 
     def visit_FunctionDef(self, node):
         for d in node.decorator_list:
+            if self.function is None and isinstance(d, ast.Name):
+                self.calls.append((d.id, d.lineno))
             self.visit(d)
         self.arguments(node.args)
         self.annotation(node.returns)
-        outer = self.function
+        outer, direct = self.function, self.direct
         if outer is None:
             lineno = node.lineno
             self.function = (".".join(self.classes + [node.name]), lineno)
+            if not self.classes:
+                self.defs[node.name] = self.function[0]
+        self.direct = outer is None
         saved, self.classes = self.classes, self.classes + [node.name]
         for s in node.body:
             self.visit(s)
         self.classes = saved
-        self.function = outer
+        self.function, self.direct = outer, direct
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -141,6 +167,8 @@ class Uses(ast.NodeVisitor):
 
     def visit_ClassDef(self, node):
         for d in node.decorator_list:
+            if self.function is None and isinstance(d, ast.Name):
+                self.calls.append((d.id, d.lineno))
             self.visit(d)
         for b in node.bases:
             self.visit(b)
@@ -160,6 +188,7 @@ def judge(tree, names):
                  any(a.name == "annotations" for a in n.names) for n in tree.body)
     u = Uses(names, future)
     u.visit(tree)
+    u.called_at_import()
     return u.result
 
 

@@ -206,4 +206,60 @@ with tempfile.TemporaryDirectory() as root:
                   one, f"--max-simulation {budget}: -j {jobs} gives -j 1's output")
     rc, out, err = run(A.impviz, "--max-simulation", "-5", root)
     check(rc == 2 and "--max-simulation take numbers >= 0" in err, f"negative budget: {err!r}")
+
+# a module-level def called on import runs its body then: its imports and attribute reads happen
+# at the call (a frame for the call, then the body's line), and its names cannot be deferred into it
+def project(files):
+    root = tempfile.mkdtemp(prefix="impviz-call-")
+    for path, text in files.items():
+        os.makedirs(os.path.join(root, os.path.dirname(path)), exist_ok=True)
+        with open(os.path.join(root, path), "w") as f:
+            f.write(text)
+    return root
+
+
+def frames(root, module):
+    error = run_json(A.impviz, "--no-cache", "--entry", module, root)["entry"]["error"]
+    equal(outcome(error), cpython(root, module), f"--entry {module} as CPython")
+    return error and [(c["path"], c["line"], c["statement"]) for c in error["chain"]]
+
+
+CALLS = {
+    # g9: run() runs at import time, so helper cannot move into it
+    "g9": {"p/__init__.py": "", "p/a.py": "from p.b import helper\n\n\ndef run():\n"
+           "    return helper()\n\n\nRESULT = run()\n",
+           "p/b.py": "from p.a import RESULT\n\n\ndef helper():\n    return 1\n"},
+    # g5: a called function reads b.B before b binds it
+    "g5": {"p/__init__.py": "", "p/a.py": "from p import b\ndef helper():\n    return b.B\nhelper()\n",
+           "p/b.py": "import p.a\nB = 1\n"},
+    # g6: a deferred import inside load(), run by `X = load()`
+    "g6": {"p/__init__.py": "", "p/a.py": "def load():\n    from p.b import B\n    return B\nX = load()\n",
+           "p/b.py": "from p.a import X\nB = 1\n"},
+    # a class body's frame: CPython shows `class K:` between the module and the failing line
+    "class": {"p/__init__.py": "", "p/a.py": "from p import b\n\n\nclass K:\n    x = 1\n    y = b.Y\n",
+              "p/b.py": "import p.a\nY = 1\n"},
+}
+roots = {name: project(files) for name, files in CALLS.items()}
+(g9,) = run_json(A.impviz, "--no-cache", roots["g9"])["cycles"]
+equal([(s["path"], s["line"], s["action"], s.get("functions")) for s in g9["suggestions"]],
+      [("p/b.py", 1, "defer", [])], "g9: no defer into run, which runs on import")
+rc, out, err = run(A.impviz, "--no-cache", roots["g9"])
+check("move it into run" not in out, f"g9: no defer into run:\n{out}")
+equal(frames(roots["g5"], "p.a"), None, "g5: import p.a is fine")
+equal(frames(roots["g5"], "p.b"),
+      [("p/b.py", 1, "import p.a"), ("p/a.py", 4, "helper()"), ("p/a.py", 3, "return b.B")],
+      "g5: the call's frame, then the body's read")
+equal(frames(roots["g6"], "p.a"),
+      [("p/a.py", 4, "X = load()"), ("p/a.py", 2, "from p.b import B"),
+       ("p/b.py", 1, "from p.a import X")], "g6: the deferred import runs at the call")
+equal(frames(roots["g6"], "p.b"),
+      [("p/b.py", 1, "from p.a import X"), ("p/a.py", 4, "X = load()"),
+       ("p/a.py", 2, "from p.b import B")], "g6 from p.b")
+entry = run_json(A.impviz, "--no-cache", "--entry", "p.a", roots["g6"])["entry"]
+check(entry["error"]["assumptions"], "a called body's events rest on an assumption")
+equal(frames(roots["class"], "p.b"),
+      [("p/b.py", 1, "import p.a"), ("p/a.py", 4, "class K:"), ("p/a.py", 6, "y = b.Y")],
+      "the class body's frame")
+for root in roots.values():
+    subprocess.run(["rm", "-rf", root], check=True)
 done("diagnose")
