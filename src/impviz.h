@@ -904,7 +904,9 @@ impviz_status impviz_html(const impviz_analysis *analysis, const impviz_render_o
 /* Renders the graph with Graphviz into *out (a new GBytes, freed by the caller with
  * g_bytes_unref). IMPVIZ_ERENDER with a diagnostic when Graphviz fails, crashes or runs out of
  * time. With a timeout, layout and rendering run in a forked child process (Graphviz cannot be
- * interrupted in-process); DOT output needs no layout and is never limited. */
+ * interrupted in-process); DOT output needs no layout and is never limited. Without one (0) they
+ * run in this process, and after a dot layout of nested clusters Graphviz 2.42's agclose fails:
+ * the graph's memory (a few KB) stays allocated. A long-lived caller should pass a timeout. */
 impviz_status impviz_render(const impviz_analysis *analysis, const impviz_render_opts *opts,
                             impviz_format format, impviz_diags *diags, GBytes **out);
 
