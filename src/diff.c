@@ -496,8 +496,7 @@ static void md_report(GString *out, const impviz_diff *d)
             g_string_append_printf(out, "- %s ", impviz_change_str(d->edge_change[i]));
             impviz_markdown_code(out, arrow);
             if (d->edge_change[i] == IMPVIZ_CHANGE_KIND)
-                g_string_append_printf(out, " (%s -> %s)\n",
-                                       impviz_kind_str(d->edge_old_kind[i]),
+                g_string_append_printf(out, " (%s -> %s)\n", impviz_kind_str(d->edge_old_kind[i]),
                                        impviz_kind_str(e->kind));
             else
                 g_string_append_printf(out, " (%s)\n", impviz_kind_str(e->kind));

@@ -121,9 +121,8 @@ int main(int argc, char **argv)
            has_tests ? "with" : "WITHOUT");
 
     const char *paths[] = {corpus, NULL};
-    impviz_analysis_opts opts = {.discover = {.paths = paths,
-                                              .excludes = excludes,
-                                              .max_file_size = 16u << 20}};
+    impviz_analysis_opts opts = {
+        .discover = {.paths = paths, .excludes = excludes, .max_file_size = 16u << 20}};
     impviz_view_opts vopts = {.depth = 1};
     GString *first_json = NULL;
     GBytes *first_svg = NULL;

@@ -5,23 +5,8 @@
  * SVG with the cycle drawn red, the legend on and off, and the errors it reports.
  */
 #include "check.h"
+#include "fixture.h"
 #include "impviz.h"
-
-#ifndef FIXTURES
-#error "FIXTURES must name tests/fixtures"
-#endif
-
-static impviz_analysis *analyse(void)
-{
-    const char *paths[] = {FIXTURES "/viewproj", NULL};
-    impviz_analysis_opts opts = {
-        .discover = {.paths = paths}, .jobs = 1, .cache = IMPVIZ_CACHE_OFF};
-    impviz_diags *diags = impviz_diags_new();
-    impviz_analysis *a = NULL;
-    CHECK_INT(impviz_analysis_run(&opts, diags, &a), IMPVIZ_OK);
-    impviz_diags_free(diags);
-    return a;
-}
 
 /* Renders a in format with opts; the output as a string (NULL on failure, *status says why).
  * Caller frees. */
@@ -117,7 +102,7 @@ static void errors(const impviz_analysis *a)
 
 int main(void)
 {
-    impviz_analysis *a = analyse();
+    impviz_analysis *a = analyse_fixture("viewproj");
     if (a) {
         dot(a);
         svg(a);

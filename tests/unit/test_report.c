@@ -5,25 +5,10 @@
  * lines and the JSON's shape, read back with jansson.
  */
 #include "check.h"
+#include "fixture.h"
 #include "impviz.h"
 
 #include <jansson.h>
-
-#ifndef FIXTURES
-#error "FIXTURES must name tests/fixtures"
-#endif
-
-static impviz_analysis *analyse(void)
-{
-    const char *paths[] = {FIXTURES "/viewproj", NULL};
-    impviz_analysis_opts opts = {
-        .discover = {.paths = paths}, .jobs = 1, .cache = IMPVIZ_CACHE_OFF};
-    impviz_diags *diags = impviz_diags_new();
-    impviz_analysis *a = NULL;
-    CHECK_INT(impviz_analysis_run(&opts, diags, &a), IMPVIZ_OK);
-    impviz_diags_free(diags);
-    return a;
-}
 
 static bool has_line(const char *text, const char *line)
 {
@@ -137,7 +122,7 @@ static void json_report(const impviz_analysis *a)
 
 int main(void)
 {
-    impviz_analysis *a = analyse();
+    impviz_analysis *a = analyse_fixture("viewproj");
     if (a) {
         text_report(a);
         json_report(a);
