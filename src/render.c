@@ -169,6 +169,9 @@ static const impviz_module *module_at(const impviz_analysis *a, guint i)
 
 /* ---- impviz diff: added, removed, unchanged ------------------------------------------------ */
 
+/* Room for a colour: #rrggbbaa, or a colour name (theme.c accepts none longer than 40). */
+#define COLOUR_MAX 48
+
 #define ADDED_COLOR "#2ca02c"
 #define CHANGED_COLOR "#1f77b4"
 #define REMOVED_COLOR "#757575"
@@ -224,7 +227,7 @@ static void style_cycle_mark(void *obj, GString *cls, guint8 mark, guint8 change
         g_string_append(cls, " cycle-disappeared");
         if (change != IMPVIZ_CHANGE_SAME)
             return;
-        char faded[16];
+        char faded[COLOUR_MAX];
         g_snprintf(faded, sizeof faded, "%s", t->cycle);
         if (strlen(faded) == 7 && faded[0] == '#')
             g_strlcat(faded, "80", sizeof faded); /* half transparent */
@@ -269,30 +272,30 @@ static bool parse_rgb(const char *colour, guint rgb[3])
     return true;
 }
 
-/* Writes into buf (16 bytes) `a` mixed with `b` as wa : (1 - wa), or copies `a` when either is
- * not #rrggbb (a colour name cannot be mixed here). Returns buf. */
+/* Writes into buf (COLOUR_MAX bytes) `a` mixed with `b` as wa : (1 - wa), or copies `a` when either
+ * is not #rrggbb (a colour name cannot be mixed here). Returns buf. */
 static const char *mix(const char *a, const char *b, double wa, char *buf)
 {
     guint x[3], y[3];
     if (!parse_rgb(a, x) || !parse_rgb(b, y)) {
-        g_strlcpy(buf, a, 16);
+        g_strlcpy(buf, a, COLOUR_MAX);
         return buf;
     }
     guint c[3];
     for (int i = 0; i < 3; i++)
         c[i] = (guint)(wa * x[i] + (1 - wa) * y[i] + 0.5);
-    g_snprintf(buf, 16, "#%02x%02x%02x", c[0], c[1], c[2]);
+    g_snprintf(buf, COLOUR_MAX, "#%02x%02x%02x", c[0], c[1], c[2]);
     return buf;
 }
 
-/* The fill of fill number i (buf: 16 bytes). The theme's list first; past its end, each colour
- * of the list mixed 2:1 with another, the other one step further on each round, so that a list
- * of n colours gives n * n distinct fills before any repeats. */
+/* The fill of fill number i (buf: COLOUR_MAX bytes). The theme's list first; past its end, each
+ * colour of the list mixed 2:1 with another, the other one step further on each round, so that a
+ * list of n colours gives n * n distinct fills before any repeats. */
 static const char *component_fill(const builder *b, guint i, char *buf)
 {
     guint n = b->n_fills, first = i % n, round = (i / n) % n;
     if (round == 0) {
-        g_strlcpy(buf, b->fills[first], 16);
+        g_strlcpy(buf, b->fills[first], COLOUR_MAX);
         return buf;
     }
     return mix(b->fills[first], b->fills[(first + round) % n], 2.0 / 3, buf);
@@ -306,10 +309,10 @@ static const char *runtime_fill(const builder *b, guint r, char *buf)
 {
     guint rank = b->runtime_rank[r];
     if (rank == 0) {
-        g_strlcpy(buf, b->theme->runtime_fill, 16);
+        g_strlcpy(buf, b->theme->runtime_fill, COLOUR_MAX);
         return buf;
     }
-    char own[16];
+    char own[COLOUR_MAX];
     component_fill(b, b->a->graph->import_time.components->len + rank - 1, own);
     return mix(b->theme->runtime_fill, own, 0.5, buf);
 }
@@ -536,7 +539,7 @@ static void add_nodes(builder *b)
                 g_string_append(cls, " collapsed");
                 set(n, "shape", "folder");
             }
-            char fill[16];
+            char fill[COLOUR_MAX];
             if (node->component >= 0) {
                 g_string_append(cls, " in-cycle");
                 set(n, "fillcolor", component_fill(b, (guint)node->component, fill));
