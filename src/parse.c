@@ -474,39 +474,35 @@ static bool may_import_dynamically(walk *w, TSNode n)
     return false;
 }
 
+/* Does n's text hold byte c? *at (built on first use, owned by the walk) lists every offset of
+ * c in the file, so each question costs a binary search. */
+static bool holds_byte(walk *w, TSNode n, char c, GArray **at)
+{
+    if (!*at) {
+        *at = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+        const char *end = w->src + w->len;
+        for (const char *p = w->src; (p = memchr(p, c, (size_t)(end - p))); p++) {
+            uint32_t off = (uint32_t)(p - w->src);
+            g_array_append_val(*at, off);
+        }
+    }
+    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+    const uint32_t *offs = (const uint32_t *)(void *)(*at)->data;
+    guint i = first_at_or_after(offs, (*at)->len, a);
+    return i < (*at)->len && offs[i] < b;
+}
+
 /* Does n's text hold a '.'? Without one (and without a syntax error, which could stand for a
  * missing one) it holds no attribute. */
 static bool has_dot(walk *w, TSNode n)
 {
-    if (!w->dots) {
-        w->dots = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-        const char *end = w->src + w->len;
-        for (const char *p = w->src; (p = memchr(p, '.', (size_t)(end - p))); p++) {
-            uint32_t at = (uint32_t)(p - w->src);
-            g_array_append_val(w->dots, at);
-        }
-    }
-    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-    const uint32_t *dots = (const uint32_t *)(void *)w->dots->data;
-    guint i = first_at_or_after(dots, w->dots->len, a);
-    return i < w->dots->len && dots[i] < b;
+    return holds_byte(w, n, '.', &w->dots);
 }
 
 /* Does n's text hold a '('? Without one it calls nothing. */
 static bool has_paren(walk *w, TSNode n)
 {
-    if (!w->parens) {
-        w->parens = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-        const char *end = w->src + w->len;
-        for (const char *p = w->src; (p = memchr(p, '(', (size_t)(end - p))); p++) {
-            uint32_t at = (uint32_t)(p - w->src);
-            g_array_append_val(w->parens, at);
-        }
-    }
-    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-    const uint32_t *parens = (const uint32_t *)(void *)w->parens->data;
-    guint i = first_at_or_after(parens, w->parens->len, a);
-    return i < w->parens->len && parens[i] < b;
+    return holds_byte(w, n, '(', &w->parens);
 }
 
 /* The longest statement text kept, in bytes (see statement_text). */
