@@ -132,6 +132,29 @@ static impviz_file *rejection_new(const char *why)
     return f;
 }
 
+/* The module's __package__: its name for a package, else the name without its last part ("" at
+ * the top). Caller frees. */
+static char *module_package(const impviz_module *m)
+{
+    const char *dot = m->is_package ? NULL : strrchr(m->name, '.');
+    return m->is_package ? g_strdup(m->name) : g_strndup(m->name, dot ? dot - m->name : 0);
+}
+
+/* A cached parse holds unless it depended on a package other than the module's own (the module
+ * was renamed by another root, its file unchanged). Frees f when it does not hold. */
+static impviz_file *check_package(impviz_file *f, const impviz_module *m)
+{
+    if (!f || !f->package)
+        return f;
+    char *package = module_package(m);
+    bool same = strcmp(package, f->package) == 0;
+    g_free(package);
+    if (same)
+        return f;
+    impviz_file_free(f);
+    return NULL;
+}
+
 /* Reads and parses module i's file, or takes its parse from the cache; problems become
  * warnings and a NULL slot. */
 /* *parser is made on the first file that needs one: a warm run needs none. */
@@ -142,7 +165,7 @@ static impviz_file *parse_module(impviz_parser **parser, buffer *buf, parse_job 
     bool cached = job->cache && job->stat_ok[i];
     impviz_file *f = NULL;
     if (cached)
-        f = impviz_cache_get(job->cache, i, job->keys[i], &job->stats[i], NULL);
+        f = check_package(impviz_cache_get(job->cache, i, job->keys[i], &job->stats[i], NULL), m);
     if (f) /* trusted by stat: the hash of the bytes the cache saw */
         job->known[i] = impviz_cache_content_hash(job->cache, i, &job->hashes[i]);
 
@@ -156,12 +179,15 @@ static impviz_file *parse_module(impviz_parser **parser, buffer *buf, parse_job 
             job->known[i] = true;
         }
         if (cached) /* stat says changed: the content may not be */
-            f = impviz_cache_get(job->cache, i, job->keys[i], &job->stats[i], &hash);
+            f = check_package(impviz_cache_get(job->cache, i, job->keys[i], &job->stats[i], &hash),
+                              m);
         if (!f) {
             const char *why = NULL;
             if (!*parser)
                 *parser = impviz_parser_new();
-            f = impviz_parser_parse(*parser, buf->data, len, &why);
+            char *package = module_package(m);
+            f = impviz_parser_parse(*parser, buf->data, len, package, &why);
+            g_free(package);
             g_atomic_int_inc(&job->parsed);
             if (!f) {
                 impviz_diags_add(diags, IMPVIZ_WARNING, m->path, 0, "not analysed: %s", why);

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 /* Bump when the layout below or impviz_file_serialize's format changes. */
-#define CACHE_FORMAT 4
+#define CACHE_FORMAT 5
 #define CACHE_FILE "parse.cache"
 #define CACHE_MAGIC "IMPVIZC\n"
 #define BYTE_ORDER_MARK 0x01020304u
@@ -42,7 +42,7 @@
 #if GLIB_SIZEOF_VOID_P == 8
 G_STATIC_ASSERT(sizeof(impviz_import) == 56);
 G_STATIC_ASSERT(sizeof(impviz_event) == 64);
-G_STATIC_ASSERT(sizeof(impviz_file) == 48);
+G_STATIC_ASSERT(sizeof(impviz_file) == 56);
 #endif
 
 typedef struct {
@@ -162,14 +162,14 @@ bool impviz_stat_path(const char *path, impviz_stat *st)
 /* ---- one parse result as bytes ------------------------------------------------------------ */
 /*
  * u32 error_count, first_error_line, too_deep, n_imports, n_events, strings_len,
- *     invalid_utf8_line, rejected
+ *     invalid_utf8_line, rejected, package
  * n_imports x u32 line, kind, level, flags, module, name, asname, statement
  * n_events  x u32 type, line, import_index, name, context, bits (uncertain 1, class_body 2,
  *     none 4), next, catches, call_line, class_line, call_context, class_context
  * strings_len bytes: NUL-terminated strings, each stored once; strings are offsets into them
  * (NO_STRING for NULL).
  */
-enum { FILE_HEAD = 8, IMPORT_WORDS = 8, EVENT_WORDS = 12 };
+enum { FILE_HEAD = 9, IMPORT_WORDS = 8, EVENT_WORDS = 12 };
 
 typedef struct {
     GByteArray *strings;
@@ -222,9 +222,10 @@ GBytes *impviz_file_serialize(const impviz_file *f)
         *p++ = string_ref(&t, e->call_context);
         *p++ = string_ref(&t, e->class_context);
     }
-    guint32 rejected = string_ref(&t, f->rejected);
+    guint32 rejected = string_ref(&t, f->rejected), package = string_ref(&t, f->package);
     guint32 head[FILE_HEAD] = {f->error_count, f->first_error_line, f->too_deep,          n_imports,
-                               n_events,       t.strings->len,      f->invalid_utf8_line, rejected};
+                               n_events,       t.strings->len,      f->invalid_utf8_line, rejected,
+                               package};
     memcpy(w, head, sizeof head);
     GByteArray *out = g_byte_array_sized_new((guint)(words * 4 + t.strings->len));
     g_byte_array_append(out, (const guint8 *)w, (guint)(words * 4));
@@ -325,7 +326,8 @@ impviz_file *impviz_file_deserialize(const void *data, size_t len)
     }
     /* a rejection is only its reason */
     ok = ok && string_at(strings, strings_len, word_at(d, 7), &f->rejected) &&
-         (!f->rejected || (!n_imports && !n_events));
+         (!f->rejected || (!n_imports && !n_events)) &&
+         string_at(strings, strings_len, word_at(d, 8), &f->package);
     if (!ok) {
         impviz_file_free(f);
         return NULL;

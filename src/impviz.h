@@ -276,6 +276,8 @@ typedef struct {
     GStringChunk *strings;   /* or NULL: the strings lie in the file's own block (cache.c) */
     const char *rejected;    /* not Python text: why (no imports, no events); NULL for a parse.
                                 The parser returns NULL instead: the cache keeps this form */
+    const char *package;     /* the package the parse depended on (a relative import looked up
+                                in __lazy_modules__), or NULL: the parse holds for any package */
 } impviz_file;
 
 typedef struct impviz_parser impviz_parser;
@@ -285,11 +287,13 @@ impviz_parser *impviz_parser_new(void);
 void impviz_parser_free(impviz_parser *parser);
 /* Parses Python source bytes (any PEP 263 encoding, BOM, CRLF). Never fails on bad syntax:
  * the imports outside broken parts are kept and error_count says how many parts broke.
- * Returns NULL only when the bytes are not Python text (NUL bytes or undecodable), with
- * *why set to the reason, borrowed from the parser until its next parse or free. Caller frees
- * the result with impviz_file_free. */
+ * package is the module's __package__ ("" for a top-level module; NULL when unknown): the
+ * absolute name of a relative import, looked up in __lazy_modules__. Returns NULL only when
+ * the bytes are not Python text (NUL bytes or undecodable), with *why set to the reason,
+ * borrowed from the parser until its next parse or free. Caller frees the result with
+ * impviz_file_free. */
 impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_t len,
-                                 const char **why);
+                                 const char *package, const char **why);
 void impviz_file_free(impviz_file *file);
 
 /* A function whose body uses a name: where an import of that name could move. */

@@ -126,6 +126,8 @@ typedef struct {
     GArray *py2;                     /* py2_hint, or NULL */
     GArray *dots;                    /* uint32_t offsets of '.' in ascending order, or NULL */
     GHashTable *lazy_modules;        /* names in __lazy_modules__ -> NULL, or NULL */
+    const char *package;             /* the module's __package__ (borrowed), or NULL: unknown */
+    bool package_used;               /* a relative import was looked up in __lazy_modules__ */
     GHashTable *importlib_names;     /* names bound to the importlib module */
     GHashTable *import_module_names; /* names bound to importlib.import_module */
     GHashTable *lazy_loader_names;   /* names bound to the lazy_loader module */
@@ -693,12 +695,31 @@ static bool lazy_allowed(const scope *sc)
     return !sc->in_function && !sc->in_class && !sc->in_try && !sc->typing;
 }
 
-/* Is `module` (absolute) in the __lazy_modules__ assigned so far? Relative imports are not
- * looked up: their absolute name depends on the file's place in the project, which a parse
- * does not know. */
+/* Is the module an import statement names in the __lazy_modules__ assigned so far? CPython
+ * looks up its absolute name: `from .m import x` in package p is "p.m", `from . import m` is
+ * "p" (PEP 810: from-imports of a listed module are lazy, not imports of its submodules). A
+ * relative name needs the module's package: unknown, or one the dots climb above, lists
+ * nothing. */
 static bool listed_lazy(walk *w, guint level, const char *module)
 {
-    return level == 0 && w->lazy_modules && g_hash_table_contains(w->lazy_modules, module);
+    if (!w->lazy_modules || g_hash_table_size(w->lazy_modules) == 0)
+        return false;
+    if (level == 0)
+        return g_hash_table_contains(w->lazy_modules, module);
+    if (!w->package)
+        return false;
+    w->package_used = true;
+    size_t len = strlen(w->package);
+    for (guint climb = level - 1; climb > 0 && len > 0; climb--)
+        while (len > 0 && w->package[--len] != '.')
+            ;
+    if (len == 0)
+        return false;
+    char *absolute = *module ? g_strdup_printf("%.*s.%s", (int)len, w->package, module)
+                             : g_strndup(w->package, len);
+    bool listed = g_hash_table_contains(w->lazy_modules, absolute);
+    g_free(absolute);
+    return listed;
 }
 
 /* Remembers names that stand for importlib, importlib.import_module, lazy_loader or
@@ -2222,7 +2243,7 @@ static bool decode_source(impviz_parser *parser, const char **bytes, size_t *len
 }
 
 impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_t len,
-                                 const char **why)
+                                 const char *package, const char **why)
 {
     char *converted = NULL;
     if (!decode_source(parser, &bytes, &len, &converted, why))
@@ -2243,6 +2264,7 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
               .sym = &parser->sym,
               .field = &parser->field,
               .parser = parser,
+              .package = package,
               .root = root};
     find_words(&w);
     scope sc = {0};
@@ -2277,6 +2299,8 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
     }
     count_python2(&w);
     f->too_deep = w.too_deep;
+    if (w.package_used)
+        f->package = g_string_chunk_insert_const(f->strings, package);
     if (w.lazy_modules)
         g_hash_table_unref(w.lazy_modules);
     if (w.importlib_names)

@@ -1,4 +1,5 @@
 """End-to-end: the parse cache gives the same bytes as parsing, and parses only what changed."""
+import json
 import os
 import re
 import shutil
@@ -166,6 +167,33 @@ with open(blocker, "w") as f:
 out, err = analyse("--cache-dir", os.path.join(blocker, "sub"))
 check(out == fresh, "an unwritable cache directory only costs the cache")
 check("cache not saved" in err, f"-v says the cache was not saved: {err!r}")
+
+# a parse that depended on the module's package (a relative import looked up in __lazy_modules__)
+# is not reused when another root renames the module: inner.m lists "inner.x", outer.inner.m does
+# not
+lz = os.path.join(tmp, "lz")
+for rel, text in {"outer/inner/__init__.py": "", "outer/inner/x.py": "y = 1\n",
+                  "outer/inner/m.py": "__lazy_modules__ = ['inner.x']\nfrom .x import y\n"}.items():
+    os.makedirs(os.path.dirname(os.path.join(lz, rel)), exist_ok=True)
+    with open(os.path.join(lz, rel), "w") as f:
+        f.write(text)
+lz_cache = os.path.join(tmp, "lz-cache")
+
+
+def lz_kind(*extra):
+    rc, out, err = run(A.impviz, "-v", "-T", "json", "--cache-dir", lz_cache, *extra,
+                       os.path.join(lz, "outer"))
+    check(rc == 0, f"impviz {extra}: {err}")
+    edges = json.loads(out)["edges"]
+    equal(len(edges), 1, f"one edge {extra}")
+    return edges[0]["source"], edges[0]["kind"], counts(err)
+
+
+equal(lz_kind(), ("inner.m", "lazy", (3, 3, 0)), "root outer: inner.x is listed, lazy")
+equal(lz_kind("--root", lz), ("outer.inner.m", "eager", (1, 3, 2)),
+      "root above: outer.inner.x is not listed, eager, and only that file is parsed again")
+equal(lz_kind(), ("inner.m", "lazy", (1, 3, 2)), "and back")
+equal(lz_kind(), ("inner.m", "lazy", (0, 3, 3)), "then from the cache")
 
 # directory listings (dirs.cache): a warm run reads no directory that did not change, and one
 # whose entries changed is read again, even right after the run that listed it. With more than one

@@ -69,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gint self = impviz_project_index(p, FUZZED_MODULE);
 
     const char *why = NULL;
-    impviz_file *f = impviz_parser_parse(parser, (const char *)data, size, &why);
+    impviz_file *f = impviz_parser_parse(parser, (const char *)data, size, "pkg.sub", &why);
     if (!f) {
         if (!why || !*why)
             abort(); /* a rejection always says why */

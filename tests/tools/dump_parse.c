@@ -28,7 +28,7 @@ int main(void)
             continue;
         }
         const char *why = NULL;
-        impviz_file *f = impviz_parser_parse(parser, bytes, len, &why);
+        impviz_file *f = impviz_parser_parse(parser, bytes, len, NULL, &why);
         if (!f) {
             printf("%s: %s\n", line, why);
             g_free(bytes);

@@ -14,6 +14,7 @@
 #include <utime.h>
 
 static const char source[] = "import os, a.b as ab\n"
+                             "__lazy_modules__ = ['top.pkg']\n"
                              "from . import sibling\n"
                              "from ..pkg.mod import (x, y as z)\n"
                              "from star import *\n"
@@ -45,7 +46,8 @@ static bool same_file(const impviz_file *a, const impviz_file *b)
 {
     if (a->error_count != b->error_count || a->first_error_line != b->first_error_line ||
         a->too_deep != b->too_deep || a->invalid_utf8_line != b->invalid_utf8_line ||
-        a->imports->len != b->imports->len || a->events->len != b->events->len)
+        a->imports->len != b->imports->len || a->events->len != b->events->len ||
+        !same_str(a->package, b->package))
         return false;
     for (guint i = 0; i < a->imports->len; i++) {
         const impviz_import *x = &g_array_index(a->imports, impviz_import, i);
@@ -72,7 +74,7 @@ static impviz_file *parse(const char *text)
 {
     impviz_parser *p = impviz_parser_new();
     const char *why = NULL;
-    impviz_file *f = impviz_parser_parse(p, text, strlen(text), &why);
+    impviz_file *f = impviz_parser_parse(p, text, strlen(text), "top.pkg", &why);
     impviz_parser_free(p);
     return f;
 }
@@ -84,6 +86,9 @@ static void test_round_trip(void)
     CHECK(f->imports->len >= 10);
     CHECK(f->events->len >= 5);
     CHECK(f->error_count >= 1);
+    /* `from . import sibling` is lazy in package top.pkg: the parse depended on the package */
+    CHECK_STR(f->package, "top.pkg");
+    CHECK(g_array_index(f->imports, impviz_import, 2).kind == IMPVIZ_LAZY);
     GBytes *bytes = impviz_file_serialize(f);
     gsize len;
     const guint8 *data = g_bytes_get_data(bytes, &len);

@@ -14,7 +14,7 @@ static char *events_text(const char *src)
 {
     impviz_parser *p = impviz_parser_new();
     const char *why = NULL;
-    impviz_file *f = impviz_parser_parse(p, src, strlen(src), &why);
+    impviz_file *f = impviz_parser_parse(p, src, strlen(src), NULL, &why);
     static const char *const types[] = {"IMPORT", "BIND", "USE", "TRY", "EXCEPT", "ELSE", "END"};
     GString *s = g_string_new(NULL);
     for (guint i = 0; i < f->events->len; i++) {

@@ -3,7 +3,9 @@
  * test_parse.c - data-driven extraction tests: each case in the text files given is a Python
  * snippet and the import records it must yield (files under tests/parse), one per line:
  *   LINE KIND [.]*MODULE[:NAME][ as ALIAS][ dynamic][ conditional]
- * Cases are separated by "=== name" headers and "---" before the expected records.
+ * Cases are separated by "=== name" headers and "---" before the expected records; a header
+ * ending in "[package P]" parses the snippet as a module of package P (relative imports then
+ * have absolute names), otherwise the package is unknown.
  * A `#hex` escape in the source (e.g. #x00) stands for one raw byte.
  */
 #include "check.h"
@@ -50,7 +52,10 @@ static void run_case(impviz_parser *parser, const char *file, const char *name, 
 {
     GString *bytes = unescape(src);
     const char *why = NULL;
-    impviz_file *f = impviz_parser_parse(parser, bytes->str, bytes->len, &why);
+    const char *tag = strstr(name, "[package ");
+    char *package = tag ? g_strndup(tag + 9, strcspn(tag + 9, "]")) : NULL;
+    impviz_file *f = impviz_parser_parse(parser, bytes->str, bytes->len, package, &why);
+    g_free(package);
     GString *got = g_string_new(NULL);
     if (!f) {
         g_string_append_printf(got, "rejected: %s\n", why);
