@@ -1612,23 +1612,95 @@ static void if_statement(walk *w, const scope *sc, TSNode n)
     cursor_give_back(w);
 }
 
+/* The exception types an except clause names, in source order, appended to out (TSNode):
+ * `except A:`, `except (A, B) as e:` (the tuple), and Python 3.14's `except A, B, C:` (PEP 758),
+ * which the grammar reads as Python 2's `except A, name:` and, past two types, with an ERROR node
+ * holding the rest (in an `except*` clause, all but the last). Python 2's bound name comes along
+ * as a type: it is not ImportError, so it changes no verdict. None for a bare except. */
+static void except_types(walk *w, TSNode clause, GArray *out)
+{
+    TSTreeCursor *cur = cursor_take(w, clause);
+    TSNode c;
+    for (bool more = next_named(cur, true, &c); more; more = next_named(cur, false, &c)) {
+        TSSymbol t = ts_node_symbol(c);
+        if (t == w->sym->error) { /* (an ERROR node may itself be an extra) */
+            for (uint32_t i = 0, k = ts_node_named_child_count(c); i < k; i++) {
+                TSNode e = ts_node_named_child(c, i);
+                if (!ts_node_is_extra(e))
+                    g_array_append_val(out, e);
+            }
+            continue;
+        }
+        if (t == w->sym->block || ts_node_is_extra(c)) /* comments, line continuations */
+            continue;
+        if (t == w->sym->as_pattern)
+            c = ts_node_named_child(c, 0);
+        g_array_append_val(out, c);
+    }
+    cursor_give_back(w);
+}
+
+/* The first byte at or after `at` that is not a space, tab, form feed or line continuation. */
+static uint32_t skip_blanks(walk *w, uint32_t at)
+{
+    while (at < w->len) {
+        char c = w->src[at];
+        if (c == ' ' || c == '\t' || c == '\f')
+            at++;
+        else if (c == '\\' && at + 1 < w->len && w->src[at + 1] == '\n')
+            at += 2;
+        else if (c == '\\' && at + 2 < w->len && w->src[at + 1] == '\r' && w->src[at + 2] == '\n')
+            at += 3;
+        else
+            break;
+    }
+    return at;
+}
+
+/* Is the ERROR node n the tail of a PEP 758 type list (`except A, B, C:`), which the grammar
+ * predates, rather than a broken part? Types separated by single commas, then the colon. */
+static bool is_pep758_tail(walk *w, TSNode n)
+{
+    TSNode clause = ts_node_parent(n);
+    if (!is(clause, w->sym->except_clause) && !is(clause, w->sym->except_group_clause))
+        return false;
+    for (uint32_t i = 0, k = ts_node_child_count(n); i < k; i++) {
+        TSNode c = ts_node_child(n, i);
+        if (!ts_node_is_named(c) && !(ts_node_end_byte(c) - ts_node_start_byte(c) == 1 &&
+                                      w->src[ts_node_start_byte(c)] == ','))
+            return false;
+        if (ts_node_has_error(c) || ts_node_is_missing(c))
+            return false;
+    }
+    GArray *types = g_array_new(FALSE, FALSE, sizeof(TSNode));
+    except_types(w, clause, types);
+    bool ok = types->len >= 2;
+    for (guint i = 0; ok && i < types->len; i++) {
+        /* between two types: one comma; after the last: the colon */
+        uint32_t at = skip_blanks(w, ts_node_end_byte(g_array_index(types, TSNode, i)));
+        ok = at < w->len && w->src[at] == (i + 1 < types->len ? ',' : ':');
+        if (ok && i + 1 < types->len)
+            ok = skip_blanks(w, at + 1) == ts_node_start_byte(g_array_index(types, TSNode, i + 1));
+    }
+    g_array_unref(types);
+    return ok;
+}
+
 /* What an except clause catches of the simulation's errors (ImportError, AttributeError). A bare
  * except, Exception and BaseException catch both; ModuleNotFoundError alone does not catch the
  * ImportError of a circular import. */
 static guint except_catches(walk *w, TSNode clause)
 {
-    TSNode what = field(clause, w->field->value);
-    if (is(clause, w->sym->except_group_clause))
-        what = ts_node_named_child(clause, 0);
-    if (ts_node_is_null(what) || is(what, w->sym->block))
-        return IMPVIZ_CATCH_ALL; /* bare except: */
-    if (is(what, w->sym->as_pattern))
-        what = ts_node_named_child(what, 0);
-    guint catches = 0;
     GArray *stack = w->parser->stack;
     g_array_set_size(stack, 0);
-    pending first = {what, false};
-    g_array_append_val(stack, first);
+    GArray *types = g_array_new(FALSE, FALSE, sizeof(TSNode));
+    except_types(w, clause, types);
+    for (guint i = types->len; i > 0; i--) {
+        pending p = {g_array_index(types, TSNode, i - 1), false};
+        g_array_append_val(stack, p);
+    }
+    guint catches = types->len ? 0 : IMPVIZ_CATCH_ALL; /* bare except: */
+    g_array_unref(types);
     while (stack->len) {
         TSNode n = g_array_index(stack, pending, stack->len - 1).node;
         g_array_set_size(stack, stack->len - 1);
@@ -1657,13 +1729,17 @@ static guint except_catches(walk *w, TSNode clause)
 /* Does an except clause catch ImportError (or ModuleNotFoundError, or everything)? */
 static bool catches_import_error(walk *w, TSNode clause)
 {
-    uint32_t k = ts_node_named_child_count(clause);
-    if (k == 1) /* bare except: */
-        return true;
-    TSNode what = ts_node_named_child(clause, 0);
-    return mentions(w, what, "ImportError") || mentions(w, what, "ModuleNotFoundError") ||
-           mentions(w, what, "BaseException") ||
-           (is(what, w->sym->identifier) && text_is(w, what, "Exception"));
+    GArray *types = g_array_new(FALSE, FALSE, sizeof(TSNode));
+    except_types(w, clause, types);
+    bool catches = types->len == 0; /* bare except: */
+    for (guint i = 0; i < types->len && !catches; i++) {
+        TSNode what = g_array_index(types, TSNode, i);
+        catches = mentions(w, what, "ImportError") || mentions(w, what, "ModuleNotFoundError") ||
+                  mentions(w, what, "BaseException") ||
+                  (is(what, w->sym->identifier) && text_is(w, what, "Exception"));
+    }
+    g_array_unref(types);
+    return catches;
 }
 
 static void clause_blocks(walk *w, const scope *sc, TSNode clause)
@@ -2278,8 +2354,8 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
         while (stack->len) {
             TSNode n = g_array_index(stack, pending, stack->len - 1).node;
             g_array_set_size(stack, stack->len - 1);
-            if (is(n, w.sym->error) && is_lazy_marker(&w, n))
-                continue; /* PEP 810 syntax the grammar predates, not a broken part */
+            if (is(n, w.sym->error) && (is_lazy_marker(&w, n) || is_pep758_tail(&w, n)))
+                continue; /* PEP 810 or 758 syntax the grammar predates, not a broken part */
             if (is(n, w.sym->error) || ts_node_is_missing(n)) {
                 note_error(f, node_line(n));
                 continue;

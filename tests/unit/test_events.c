@@ -68,6 +68,11 @@ static void test_events(void)
                  "finally:\n    d = 1\n",
                  "1 TRY\n2 IMPORT from a import b\n3 EXCEPT\n4 BIND b\n5 EXCEPT ia\n6 BIND b\n"
                  "7 ELSE\n8 BIND c\n10 END\n10 BIND d\n");
+    /* PEP 758: `except A, B:` catches both (in except* too, past two types) */
+    CHECK_EVENTS("try:\n    from a import b\nexcept KeyError, AttributeError:\n    b = 1\n"
+                 "except* OSError, ValueError, ImportError:\n    b = 2\n",
+                 "1 TRY\n2 IMPORT from a import b\n3 EXCEPT a\n4 BIND b\n5 EXCEPT i\n6 BIND b\n"
+                 "6 END\n");
     /* every target of a chained assignment */
     CHECK_EVENTS("A = B = C = 1\n", "1 BIND A\n1 BIND B\n1 BIND C\n");
     CHECK_EVENTS("A = B = None\nC = f(None)\n", "1 BIND A None\n1 BIND B None\n2 BIND C\n");
