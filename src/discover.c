@@ -35,8 +35,9 @@ typedef struct ignore_scope ignore_scope;
 struct ignore_scope {
     const ignore_scope *up; /* the scope of the directory above, or NULL */
     impviz_globs *globs;
-    size_t strip;       /* bytes before the part of a root-relative path below the file's dir */
-    const char *prefix; /* or what comes before it: the root's place below the file, or NULL */
+    size_t strip; /* bytes before the part of a root-relative path below the file's dir */
+    char *prefix; /* or what comes before it: the root's place below the file ("sub/dir/"), or
+                     NULL */
 };
 
 /* A directory an earlier run listed, read ahead of the walk (see prefetch). */
@@ -175,16 +176,17 @@ static void scope_free(gpointer p)
 {
     ignore_scope *s = p;
     impviz_globs_free(s->globs);
+    g_free(s->prefix);
     g_free(s);
 }
 
-/* The scope of the directory dir (root-relative rel) below up: up with the patterns of dir's
- * .gitignore, or up itself when there is none. Owned by the walker until its root is walked.
- * prefix (static, or NULL) is dir's path to the root when the root lies below it. */
-static const ignore_scope *scope_load(walker *w, const ignore_scope *up, const char *dir,
-                                      const char *rel, const char *prefix)
+/* The scope below up of an ignore file at path (shown as `shown` in a warning), for paths below
+ * the root-relative directory rel, or (prefix, copied, not NULL) for paths below a directory
+ * above the root, where prefix is the root's path from there: up with the file's patterns, or up
+ * itself when it has none or does not exist. Owned by the walker until its root is walked. */
+static const ignore_scope *scope_load_file(walker *w, const ignore_scope *up, const char *path,
+                                           const char *shown, const char *rel, const char *prefix)
 {
-    char *path = path_join(dir, ".gitignore");
     char *text = NULL, *why = NULL;
     gsize len = 0;
     const ignore_scope *scope = up;
@@ -194,9 +196,7 @@ static const ignore_scope *scope_load(walker *w, const ignore_scope *up, const c
         /* none (the directories above a PATH are asked without a listing) */
     } else if (impviz_small_file_read(path, IMPVIZ_SMALL_FILE_MAX, &text, &len, &why) !=
                IMPVIZ_OK) {
-        char *shown = join(rel, ".gitignore");
         impviz_diags_add(w->diags, IMPVIZ_WARNING, shown, 0, "not read: %s", why);
-        g_free(shown);
         g_free(why);
     } else {
         ignore_scope *s = g_new0(ignore_scope, 1);
@@ -204,12 +204,25 @@ static const ignore_scope *scope_load(walker *w, const ignore_scope *up, const c
         s->globs = impviz_globs_new();
         impviz_globs_add_gitignore(s->globs, text, len);
         s->strip = *rel ? strlen(rel) + 1 : 0;
-        s->prefix = prefix;
+        s->prefix = g_strdup(prefix);
         g_ptr_array_add(w->scopes, s);
         if (impviz_globs_count(s->globs))
             scope = s;
         g_free(text);
     }
+    return scope;
+}
+
+/* The scope of the directory dir (root-relative rel) below up: up with the patterns of dir's
+ * .gitignore, or up itself when there is none. Owned by the walker until its root is walked.
+ * prefix (copied, or NULL) is dir's path to the root when the root lies below it. */
+static const ignore_scope *scope_load(walker *w, const ignore_scope *up, const char *dir,
+                                      const char *rel, const char *prefix)
+{
+    char *path = path_join(dir, ".gitignore");
+    char *shown = prefix ? g_strdup(path) : join(rel, ".gitignore");
+    const ignore_scope *scope = scope_load_file(w, up, path, shown, rel, prefix);
+    g_free(shown);
     g_free(path);
     return scope;
 }
@@ -995,16 +1008,64 @@ static void walk_dir(walker *w, guint root, const walk_spec *spec, int base, pen
     }
 }
 
-/* The .gitignore scope of the walk's first directory: that of the project above a src/ root,
- * the root's and those of the directories down to the first one (walk_dir reads its own). The
- * first directory itself, which a PATH names, is walked whatever they say of it. */
+/* The ignore scope of what git adds above the root, in git's order of precedence (the nearest
+ * file decides): core.excludesFile, the repository's info/exclude, then the .gitignore files from
+ * the work tree's top down to the directory above the root (or above the project directory of a
+ * src layout). Nothing when the root is in no work tree: where to stop would be a guess. */
+static const ignore_scope *scope_git(walker *w, const walk_spec *spec)
+{
+    const char *base = spec->project ? spec->project : spec->dir;
+    impviz_git_ignores git;
+    char *root = realpath(spec->dir, NULL);
+    const ignore_scope *scope = NULL;
+    if (!root || !impviz_git_ignores_find(base, &git)) {
+        free(root);
+        return NULL;
+    }
+    char *base_real = realpath(base, NULL);
+    size_t top_len = strlen(git.top);
+    if (!base_real || !g_str_has_prefix(root, base_real) || !g_str_has_prefix(root, git.top) ||
+        (root[top_len] != '/' && root[top_len] != '\0' && top_len > 1)) {
+        /* a src/ that is a link to elsewhere: paths from the top cannot be told */
+        free(base_real);
+        free(root);
+        impviz_git_ignores_release(&git);
+        return NULL;
+    }
+    /* the root's path from the top; the top is the root itself or a directory above it */
+    bool top_is_root = strcmp(root, git.top) == 0;
+    char *from_top = top_is_root ? NULL : g_strconcat(root + top_len + (top_len > 1), "/", NULL);
+    if (git.excludes_file)
+        scope = scope_load_file(w, scope, git.excludes_file, git.excludes_file, "", from_top);
+    scope = scope_load_file(w, scope, git.exclude, git.exclude, "", from_top);
+    g_free(from_top);
+    /* the directories from the top down to the one above base (base's own is read after) */
+    for (size_t at = top_len == 1 ? 0 : top_len; base_real[at] == '/';) {
+        char *dir = g_strndup(base_real, at ? at : 1);
+        char *prefix = g_strconcat(root + at + 1, "/", NULL);
+        scope = scope_load(w, scope, dir, "", prefix);
+        g_free(prefix);
+        g_free(dir);
+        const char *next = strchr(base_real + at + 1, '/');
+        at = next ? (size_t)(next - base_real) : strlen(base_real);
+    }
+    free(base_real);
+    free(root);
+    impviz_git_ignores_release(&git);
+    return scope;
+}
+
+/* The .gitignore scope of the walk's first directory: git's above the root (scope_git), that of
+ * the project above a src/ root, the root's and those of the directories down to the first one
+ * (walk_dir reads its own). The first directory itself, which a PATH names, is walked whatever
+ * they say of it. */
 static const ignore_scope *scope_above(walker *w, const walk_spec *spec)
 {
-    const ignore_scope *scope = NULL;
     if (w->opts->no_gitignore)
         return NULL;
+    const ignore_scope *scope = scope_git(w, spec);
     if (spec->project) /* paths from the project directory: src/... */
-        scope = scope_load(w, NULL, spec->project, "", "src/");
+        scope = scope_load(w, scope, spec->project, "", "src/");
     if (!*spec->only)
         return scope;
     scope = scope_load(w, scope, spec->dir, "", NULL);

@@ -1046,6 +1046,21 @@ void impviz_output_free(impviz_output *output);
  * writable, or that path is a writable device or FIFO; IMPVIZ_EOUTPUT otherwise. */
 impviz_status impviz_output_check(const char *path, impviz_diags *diags);
 
+/* ---- git: the ignore files besides .gitignore (gitrepo.c) --------------------------------- */
+
+typedef struct {
+    char *top;           /* the work tree's top directory, absolute and canonical */
+    char *exclude;       /* its repository's info/exclude (which may not exist) */
+    char *excludes_file; /* core.excludesFile, or git's default $XDG_CONFIG_HOME/git/ignore
+                            (which may not exist); NULL when the setting is empty */
+} impviz_git_ignores;
+
+/* Finds the git work tree that holds dir (the nearest directory at or above it with a .git
+ * directory or file) and where its ignore files lie, reading only files. Returns false, *out
+ * zeroed, when dir is in no work tree. Release with impviz_git_ignores_release. */
+bool impviz_git_ignores_find(const char *dir, impviz_git_ignores *out);
+void impviz_git_ignores_release(impviz_git_ignores *g);
+
 /* ---- small files: pyproject.toml, baselines, themes, .gitignore (readfile.c) --------------- */
 
 /* The cap on pyproject.toml and theme files: larger ones are refused, not read. */

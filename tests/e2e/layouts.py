@@ -166,6 +166,64 @@ data = run_json(A.impviz, p("gi"), "--no-cache", "--no-gitignore")
 check(len(data["modules"]) == 19,
       f"--no-gitignore: every file, nested .gitignore too ({len(data['modules'])})")
 
+# git's other ignore files, for a root inside a work tree: the .gitignore files from the top
+# down to the root, info/exclude, and core.excludesFile (or its default, $XDG_CONFIG_HOME/git/ignore
+# when unset); a linked work tree reads the shared info/exclude. The judge is git itself.
+if GIT:
+    home = p("githome")
+    os.makedirs(home)
+    write("githome/gitconfig", '[user]\n\tname = t\n\temail = t@t\n'
+          '[Core]\n\texcludesFile = "~/global_ignore"  ; a comment\n')
+    write("githome/global_ignore", "glob_*.py\n")
+    write("githome/xdg/git/ignore", "xdg_*.py\n")
+    genv = dict(os.environ, GIT_CONFIG_NOSYSTEM="1", HOME=home, XDG_CONFIG_HOME=p("githome/xdg"),
+                GIT_CONFIG_GLOBAL=p("githome/gitconfig"))
+    subprocess.run([GIT, "init", "-q", p("gr")], check=True, env=genv)
+    write("gr/.gitignore", "ignored_top.py\n/sub/proj/pkg/anchored.py\nsub/proj/pkg/deep/\n")
+    write("gr/sub/.gitignore", "*_gen.py\n!keep_gen.py\n")
+    write("gr/.git/info/exclude", "excl_*.py\n")
+    write("gr/sub/proj/.gitignore", "local_*.py\n")
+    names = ["__init__", "ignored_top", "anchored", "a_gen", "keep_gen", "excl_x", "glob_y",
+             "xdg_z", "local_w", "plain", "deep/__init__", "deep/d"]
+    for n in names:
+        write(f"gr/sub/proj/pkg/{n}.py")
+    subprocess.run([GIT, "-C", p("gr"), "add", ".gitignore"], check=True, env=genv)
+    subprocess.run([GIT, "-C", p("gr"), "commit", "-qm", "x"], check=True, env=genv)
+
+    def git_kept(top, below):
+        listed = subprocess.run([GIT, "-C", top, "ls-files", "--others", "--exclude-standard"],
+                                check=True, capture_output=True, text=True, env=genv).stdout
+        return sorted(f[len(below) + 1:] for f in listed.splitlines()
+                      if f.startswith(below + "/") and f.endswith(".py"))
+
+    def impviz_kept(root, env, *extra):
+        data = run_json(A.impviz, root, "--no-cache", *extra, env=env)
+        return sorted(m["path"] for m in data["modules"])
+
+    kept = impviz_kept(p("gr/sub/proj"), genv)
+    equal(kept, git_kept(p("gr"), "sub/proj"), "above the root: the files git does not ignore")
+    equal(kept, ["pkg/__init__.py", "pkg/keep_gen.py", "pkg/plain.py", "pkg/xdg_z.py"],
+          "above the root: .gitignore files, info/exclude and core.excludesFile")
+    equal(impviz_kept(p("gr/sub/proj"), genv, "--no-gitignore"),
+          sorted(f"pkg/{n}.py" for n in names), "--no-gitignore: none of them")
+    # core.excludesFile unset: git's default under $XDG_CONFIG_HOME
+    nenv = dict(genv, GIT_CONFIG_GLOBAL=p("githome/none"))
+    kept = impviz_kept(p("gr/sub/proj"), nenv)
+    check("pkg/glob_y.py" in kept and "pkg/xdg_z.py" not in kept,
+          f"no core.excludesFile: $XDG_CONFIG_HOME/git/ignore ({kept})")
+    # a linked work tree: .git is a file; info/exclude is the shared one
+    subprocess.run([GIT, "-C", p("gr"), "worktree", "add", "-q", p("gr-wt")], check=True, env=genv)
+    for n in names:
+        write(f"gr-wt/sub/proj/pkg/{n}.py")
+    kept = impviz_kept(p("gr-wt/sub/proj"), genv)
+    equal(kept, git_kept(p("gr-wt"), "sub/proj"), "a linked work tree: as git reads it")
+    check("pkg/excl_x.py" not in kept, "a linked work tree: the shared info/exclude")
+    # outside any work tree, only the files at and below the root count
+    shutil.copytree(p("gr/sub/proj"), p("nogit/proj"))
+    kept = impviz_kept(p("nogit/proj"), genv)
+    check("pkg/glob_y.py" in kept and "pkg/local_w.py" not in kept,
+          f"outside a work tree: no global excludes, the root's .gitignore ({kept})")
+
 # src layout: the project's .gitignore applies to src/ too, with paths from the project
 write("srcgi/pyproject.toml", "[project]\nname = 'pkg'\n")
 write("srcgi/.gitignore", "src/pkg/_gen/\n/src/pkg/local_*.py\n")
