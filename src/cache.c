@@ -313,10 +313,10 @@ impviz_file *impviz_file_deserialize(const void *data, size_t len)
             .call_line = w[8],
             .class_line = w[9],
         };
-        ok = w[0] <= IMPVIZ_EV_END && w[5] <= 7 && w[7] <= IMPVIZ_CATCH_ALL &&
+        ok = w[0] <= IMPVIZ_EV_UNBIND && w[5] <= 7 && w[7] <= IMPVIZ_CATCH_ALL &&
              /* clause links only go forward, to an event that exists: the simulation follows
                 them, so a damaged cache must not make it loop */
-             (e->type < IMPVIZ_EV_TRY || e->type == IMPVIZ_EV_END ||
+             (e->type < IMPVIZ_EV_TRY || e->type >= IMPVIZ_EV_END ||
               (e->next > k && e->next < n_events)) &&
              (e->type != IMPVIZ_EV_IMPORT || e->import_index < n_imports) &&
              string_at(strings, strings_len, w[3], &e->name) &&

@@ -285,6 +285,7 @@ typedef struct {
     GHashTable *names;         /* name text (borrowed) -> key + 1 */
     guint name_count;
     GStringChunk *strings; /* texts of parts of dotted names */
+    guint getattr_key;     /* the key of "__getattr__" (PEP 562) */
     state **snapshots;     /* per module id: the state after `import <id>` in a fresh
                               interpreter, frozen; NULL until one is made, then published
                               atomically (see run_fresh) */
@@ -301,6 +302,8 @@ static const impviz_file *file_at(const impviz_analysis *a, guint i)
 {
     return g_ptr_array_index(a->files, i);
 }
+
+static guint name_key(program *pg, const char *text);
 
 static gint str_ptr_cmp(gconstpointer x, gconstpointer y)
 {
@@ -330,6 +333,7 @@ static program *program_new(const impviz_analysis *a)
     g_mutex_init(&pg->lock);
     pg->names = g_hash_table_new(g_str_hash, g_str_equal);
     pg->strings = g_string_chunk_new(4096);
+    pg->getattr_key = name_key(pg, "__getattr__");
     return pg;
 }
 
@@ -483,7 +487,7 @@ static unit *unit_compile(program *pg, guint id)
         o->call_line = ev->call_line;
         o->call_statement = ev->call_context;
         o->none = ev->none;
-        if (ev->type == IMPVIZ_EV_BIND) {
+        if (ev->type == IMPVIZ_EV_BIND || ev->type == IMPVIZ_EV_UNBIND) {
             o->key = name_key(pg, ev->name);
         } else if (ev->type == IMPVIZ_EV_USE) {
             o->first = parts->len;
@@ -659,6 +663,13 @@ static gint submodule_id(const state *s, const object *o, const part *pt)
     return id;
 }
 
+/* Has module o bound a module-level __getattr__ (PEP 562)? A name it lacks then comes from a
+ * call of it, which the simulation does not run: it assumes the call returns something. */
+static bool has_getattr(const state *s, const object *o)
+{
+    return intmap_get(&o->ns, s->pg->getattr_key) != NULL;
+}
+
 /* getattr(o, name) for IMPORT_FROM and `import a.b as c`: the attribute, else the submodule
  * sys.modules["o.name"] (sub: its module id when known, -2 when not yet). NULL when neither
  * exists. *uncertain (if not NULL) is set when the attribute's binding may not have run. */
@@ -676,7 +687,7 @@ static gpointer import_from_attr(state *s, object *o, const part *name, gint sub
     object *m = sys_module(s, sub == -2 ? submodule_id(s, o, name) : sub);
     if (m)
         return m;
-    if (o->open || s->truncated) { /* names the simulation did not see may be there */
+    if (o->open || s->truncated || has_getattr(s, o)) { /* names it did not see may be there */
         s->assumptions = true;
         return OPAQUE;
     }
@@ -728,6 +739,10 @@ static bool run_import(state *s, object *o, const op *ev, intmap *locals)
         if (target) {
             /* _handle_fromlist: a package imports the submodule for a name it lacks */
             if (target->u->is_package && !intmap_get(&target->ns, ev->name.key) && ev->sub >= 0) {
+                /* (hasattr asks a module __getattr__ first: assumed to have no answer for a
+                   submodule, or to import it itself) */
+                if (has_getattr(s, target))
+                    s->assumptions = true;
                 object *ignored = NULL;
                 if (!find_and_load(s, ev->sub, -1, &ignored))
                     return false;
@@ -826,6 +841,17 @@ static bool run_use(state *s, object *o, const op *ev, const intmap *locals)
         if (m->open || s->truncated) {
             s->assumptions = true;
             return true;
+        }
+        if (has_getattr(s, m)) {
+            /* assumed to answer: with the submodule of the name, imported as lazy-loading
+               packages do (scientific Python's idiom), else with whatever it returns */
+            s->assumptions = true;
+            gint sub = submodule_id(s, m, &parts[i]);
+            object *loaded = NULL;
+            if (sub >= 0 && !find_and_load(s, sub, -1, &loaded))
+                return false;
+            v = loaded ? (gpointer)loaded : OPAQUE;
+            continue;
         }
         const char *name = parts[i].text, *mname = m->u->name;
         char *msg;
@@ -928,6 +954,13 @@ static bool exec_module(state *s, object *o)
             if (ev->bind)
                 intmap_set(&s->arena, &o->ns, ev->key,
                            tag(ev->none ? NONE : OPAQUE, ev->uncertain));
+            break;
+        case IMPVIZ_EV_UNBIND: /* (a name that is not bound raises NameError: not modelled) */
+            if (ev->bind && !ev->uncertain)
+                intmap_remove(&o->ns, ev->key);
+            else if (ev->bind && intmap_get(&o->ns, ev->key)) /* maybe deleted */
+                intmap_set(&s->arena, &o->ns, ev->key,
+                           tag(untag(intmap_get(&o->ns, ev->key)), true));
             break;
         case IMPVIZ_EV_USE:
             step = run_use(s, o, ev, ev->call_line == locals_call ? &locals : &no_locals);

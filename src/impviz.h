@@ -234,6 +234,7 @@ typedef enum {
     IMPVIZ_EV_EXCEPT, /* an except clause: catches says what; next: the following clause */
     IMPVIZ_EV_ELSE,   /* the else clause of a try; next: the end */
     IMPVIZ_EV_END,    /* the end of a try's except/else clauses (a finally body follows) */
+    IMPVIZ_EV_UNBIND, /* a module-level name is deleted (`del name`) */
 } impviz_event_type;
 
 /* What an except clause catches, as far as the simulation's errors go. */
@@ -250,7 +251,7 @@ typedef struct {
     guint call_line;     /* non-zero: the event comes from the body of a module-level function
                             that a module-level statement on this line calls (its names are
                             local, not bound at module level) */
-    const char *name;    /* BIND: the name; USE: the dotted expression "a.b.X" */
+    const char *name;    /* BIND, UNBIND: the name; USE: the dotted expression "a.b.X" */
     const char *context; /* USE: the source line of the use, stripped */
     bool uncertain;      /* under a condition the simulation cannot decide (if, loop, match) */
     bool class_body;     /* inside a class body: a BIND or an IMPORT's name is not module-level */
@@ -483,7 +484,8 @@ typedef struct impviz_prediction_s {
     GArray *chain;          /* impviz_frame, the entry module's frame first and the frame where
                                the traceback ends last; empty when there is no error */
     bool assumptions;       /* rests on code the simulation could not decide (an if, a loop, a
-                               name a star import from outside the project may bind) */
+                               name a star import from outside the project may bind, what a
+                               module __getattr__ returns) */
 } impviz_prediction;
 
 typedef enum {

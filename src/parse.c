@@ -33,13 +33,13 @@ const TSLanguage *tree_sitter_python(void);
     X(aliased_import) X(argument_list) X(as_pattern) X(assignment) X(attribute) \
     X(augmented_assignment) X(binary_operator) X(block) X(call) X(case_clause) \
     X(class_definition) X(comment) X(comparison_operator) X(concatenated_string) \
-    X(decorated_definition) X(decorator) X(dictionary) X(dictionary_splat) X(dotted_name) \
+    X(decorated_definition) X(decorator) X(delete_statement) X(dictionary) X(dictionary_splat) X(dotted_name) \
     X(elif_clause) X(else_clause) X(except_clause) X(except_group_clause) X(exec_statement) \
     X(expression_statement) X(finally_clause) X(for_statement) X(function_definition) \
     X(future_import_statement) X(identifier) X(if_statement) X(import_from_statement) \
     X(import_prefix) X(import_statement) X(integer) X(interpolation) X(keyword_argument) \
-    X(lambda) X(list) X(list_splat) X(match_statement) X(none) X(not_operator) \
-    X(pair) X(parenthesized_expression) X(print_statement) X(relative_import) X(set) \
+    X(lambda) X(list) X(list_splat) X(match_statement) X(named_expression) X(none) X(not_operator) \
+    X(pair) X(parenthesized_expression) X(print_statement) X(raise_statement) X(relative_import) X(set) \
     X(string) X(string_content) X(string_start) X(subscript) X(try_statement) X(tuple) \
     X(type) X(typed_parameter) X(while_statement) X(wildcard_import) X(with_clause) \
     X(with_statement)
@@ -142,6 +142,7 @@ typedef struct {
     GHashTable *defs;        /* module-level def name (interned) -> def_info *, or NULL */
     def_info *recording;     /* the module-level def whose body is walked now, or NULL */
     GArray *parens;          /* uint32_t offsets of '(' in ascending order, or NULL */
+    GArray *walruses;        /* uint32_t offsets of ':=' in ascending order, or NULL */
     GArray *calls;           /* TSNode: calls of module-level defs an expression walk met */
     const def_info *replay;  /* the def whose body is replayed at a call now, or NULL */
     guint replay_next;       /* replay: its next import to emit */
@@ -476,16 +477,18 @@ static bool may_import_dynamically(walk *w, TSNode n)
     return false;
 }
 
-/* Does n's text hold byte c? *at (built on first use, owned by the walk) lists every offset of
- * c in the file, so each question costs a binary search. */
-static bool holds_byte(walk *w, TSNode n, char c, GArray **at)
+/* Does n's text hold byte c (followed by byte next, unless next is 0)? *at (built on first use,
+ * owned by the walk) lists every such offset in the file, so each question costs a binary
+ * search. */
+static bool holds_bytes(walk *w, TSNode n, char c, char next, GArray **at)
 {
     if (!*at) {
         *at = g_array_new(FALSE, FALSE, sizeof(uint32_t));
         const char *end = w->src + w->len;
         for (const char *p = w->src; (p = memchr(p, c, (size_t)(end - p))); p++) {
             uint32_t off = (uint32_t)(p - w->src);
-            g_array_append_val(*at, off);
+            if (!next || (p + 1 < end && p[1] == next))
+                g_array_append_val(*at, off);
         }
     }
     uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
@@ -498,13 +501,19 @@ static bool holds_byte(walk *w, TSNode n, char c, GArray **at)
  * missing one) it holds no attribute. */
 static bool has_dot(walk *w, TSNode n)
 {
-    return holds_byte(w, n, '.', &w->dots);
+    return holds_bytes(w, n, '.', 0, &w->dots);
 }
 
 /* Does n's text hold a '('? Without one it calls nothing. */
 static bool has_paren(walk *w, TSNode n)
 {
-    return holds_byte(w, n, '(', &w->parens);
+    return holds_bytes(w, n, '(', 0, &w->parens);
+}
+
+/* Does n's text hold a ':=' (an assignment expression, PEP 572)? */
+static bool has_walrus(walk *w, TSNode n)
+{
+    return holds_bytes(w, n, ':', '=', &w->walruses);
 }
 
 /* The longest statement text kept, in bytes (see statement_text). */
@@ -611,7 +620,7 @@ static guint add_event(walk *w, const scope *sc, impviz_event_type type, guint l
 {
     if (sc->in_function || sc->typing || sc->never)
         return G_MAXUINT;
-    if (type == IMPVIZ_EV_BIND && (sc->in_class || w->replay))
+    if ((type == IMPVIZ_EV_BIND || type == IMPVIZ_EV_UNBIND) && (sc->in_class || w->replay))
         return G_MAXUINT; /* a class attribute or a function's local, not a module-level name */
     impviz_event ev = {.type = type,
                        .line = line,
@@ -1285,11 +1294,12 @@ static bool use_attribute(walk *w, const scope *sc, TSNode n)
 }
 
 /* Could n's subtree add anything to an expression walk: a use (an attribute, so a '.'), a
- * dynamic import (its words)? A syntax error may hide either. */
+ * binding (`:=`), a dynamic import (its words)? A syntax error may hide any. */
 static bool may_matter(walk *w, TSNode n, bool uses, bool calls)
 {
     return ts_node_has_error(n) ||
-           (uses && (has_dot(w, n) || (w->defs && !w->replay && has_paren(w, n)))) ||
+           (uses && (has_dot(w, n) ||
+                     (!w->replay && ((w->defs && has_paren(w, n)) || has_walrus(w, n))))) ||
            (calls && may_import_dynamically(w, n));
 }
 
@@ -1388,6 +1398,11 @@ static void expression(walk *w, const scope *sc, TSNode root, TSNode stmt, bool 
             }
             continue;
         }
+        if (t == sym->named_expression && uses) { /* binds in the module, comprehension or not */
+            TSNode name = field(n, w->field->name);
+            if (is(name, sym->identifier))
+                add_event(w, here, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, name), NULL);
+        }
         if (t == sym->attribute && uses && use_attribute(w, here, n))
             continue; /* a plain chain a.b.X: its inner a.b is part of the one use */
         /* otherwise arguments inside the chain, e.g. a.f(x).y, still need a look */
@@ -1422,9 +1437,9 @@ static void expression(walk *w, const scope *sc, TSNode root, TSNode stmt, bool 
 }
 
 /* Names a target binds: identifiers in `a, (b, c) = ...`, `for x in`, `with ... as y`, in
- * source order. Iterative: a target can nest 300 000 parentheses deep. Nothing when the scope
- * binds no module-level name. */
-static void bind_targets(walk *w, const scope *sc, TSNode root)
+ * source order, as events of type (BIND; UNBIND for `del`). Iterative: a target can nest
+ * 300 000 parentheses deep. Nothing when the scope binds no module-level name. */
+static void name_targets(walk *w, const scope *sc, TSNode root, impviz_event_type type)
 {
     if (sc->in_function || sc->typing || sc->never || sc->in_class || ts_node_is_null(root))
         return; /* add_event would drop every BIND */
@@ -1437,7 +1452,7 @@ static void bind_targets(walk *w, const scope *sc, TSNode root)
         g_array_set_size(stack, stack->len - 1);
         TSSymbol t = ts_node_symbol(n);
         if (t == w->sym->identifier) {
-            add_event(w, sc, IMPVIZ_EV_BIND, node_line(n), 0, node_text(w, n), NULL);
+            add_event(w, sc, type, node_line(n), 0, node_text(w, n), NULL);
             continue;
         }
         if (t == w->sym->attribute || t == w->sym->subscript)
@@ -1452,6 +1467,11 @@ static void bind_targets(walk *w, const scope *sc, TSNode root)
         cursor_give_back(w);
         reverse_from(stack, from);
     }
+}
+
+static void bind_targets(walk *w, const scope *sc, TSNode root)
+{
+    name_targets(w, sc, root, IMPVIZ_EV_BIND);
 }
 
 /* The BIND events from index `from` on bind the value None (`x = None`, `a = b = None`). */
@@ -1561,8 +1581,39 @@ static bool is_main_guard(walk *w, TSNode cond)
  * for type checkers. */
 typedef struct {
     bool typing;  /* past a `not TYPE_CHECKING` condition: what follows runs for type checkers */
-    bool certain; /* every condition so far is false on import (TYPE_CHECKING, __main__ guard) */
+    bool certain; /* every condition so far is false on import (TYPE_CHECKING, __main__ guard,
+                     a false literal) */
+    bool taken;   /* a condition so far is a true literal: no later clause runs */
 } clauses;
+
+/* A condition that is a literal: 1 when true (True, a non-zero integer), -1 when false (False,
+ * None, 0), 0 when it is no literal. `if False:` is a common way to switch code off. */
+static int literal_truth(walk *w, TSNode cond)
+{
+    while (is(cond, w->sym->parenthesized_expression))
+        cond = ts_node_named_child(cond, 0);
+    TSSymbol t = ts_node_is_null(cond) ? 0 : ts_node_symbol(cond);
+    if (t == 0)
+        return 0;
+    const char *type = ts_node_type(cond); /* (true and false are C macros: no walk symbols) */
+    if (strcmp(type, "true") == 0)
+        return 1;
+    if (strcmp(type, "false") == 0 || t == w->sym->none)
+        return -1;
+    if (t != w->sym->integer)
+        return 0;
+    /* 0, 00, 0x0, 0_0, 0b0, 0o0 are false; any other digit makes it true */
+    for (uint32_t i = ts_node_start_byte(cond); i < ts_node_end_byte(cond); i++) {
+        char c = w->src[i];
+        if (c >= '1' && c <= '9')
+            return 1;
+        if (i == ts_node_start_byte(cond) + 1 && (c == 'x' || c == 'X')) /* 0x: hex digits too */
+            for (uint32_t j = i + 1; j < ts_node_end_byte(cond); j++)
+                if (g_ascii_isxdigit(w->src[j]) && w->src[j] != '0')
+                    return 1;
+    }
+    return -1;
+}
 
 /* One clause of an if statement: the if (first), an elif, or an else (cond null). Its body runs
  * for type checkers only under TYPE_CHECKING or past `not TYPE_CHECKING`; for certain when it
@@ -1571,7 +1622,9 @@ static void if_clause(walk *w, const scope *sc, clauses *st, TSNode clause, TSNo
                       TSNode body, bool first)
 {
     bool tc = is_type_checking(w, cond), ntc = is_not_type_checking(w, cond);
-    bool main_guard = is_main_guard(w, cond);
+    int truth = literal_truth(w, cond);
+    /* false on import (or after a true literal): the body never runs then */
+    bool off = is_main_guard(w, cond) || truth < 0 || st->taken;
     scope reach = *sc; /* where the condition is evaluated */
     reach.typing = sc->typing || st->typing;
     reach.uncertain = sc->uncertain || !st->certain;
@@ -1581,8 +1634,9 @@ static void if_clause(walk *w, const scope *sc, clauses *st, TSNode clause, TSNo
     scope inner = reach;
     inner.conditional = true;
     inner.typing = reach.typing || tc;
-    inner.never = sc->never || main_guard;
-    inner.uncertain = reach.uncertain || (!ts_node_is_null(cond) && !tc && !ntc && !main_guard);
+    inner.never = sc->never || off;
+    inner.uncertain =
+        reach.uncertain || (!ts_node_is_null(cond) && !tc && !ntc && !off && truth == 0);
     GPtrArray *outer = w->getattr_subs, *subs = getattr_guard(w, cond);
     if (subs)
         w->getattr_subs = subs;
@@ -1593,7 +1647,8 @@ static void if_clause(walk *w, const scope *sc, clauses *st, TSNode clause, TSNo
         g_ptr_array_unref(subs);
     }
     st->typing = st->typing || ntc;
-    st->certain = st->certain && (tc || main_guard);
+    st->certain = st->certain && (tc || off);
+    st->taken = st->taken || truth > 0;
 }
 
 static void if_statement(walk *w, const scope *sc, TSNode n)
@@ -1742,6 +1797,22 @@ static bool catches_import_error(walk *w, TSNode clause)
     return catches;
 }
 
+/* Does an except clause's handler surely raise (a `raise` among its own statements, not under
+ * an if)? Then the import fails all the same, with the error caught or another: to the
+ * simulation the clause catches nothing. */
+static bool handler_raises(walk *w, TSNode clause)
+{
+    bool raises = false;
+    TSTreeCursor *cur = cursor_take(w, clause);
+    TSNode c;
+    for (bool more = next_named(cur, true, &c); more && !raises; more = next_named(cur, false, &c))
+        if (is(c, w->sym->block))
+            for (uint32_t i = 0, k = ts_node_named_child_count(c); i < k && !raises; i++)
+                raises = is(ts_node_named_child(c, i), w->sym->raise_statement);
+    cursor_give_back(w);
+    return raises;
+}
+
 static void clause_blocks(walk *w, const scope *sc, TSNode clause)
 {
     TSTreeCursor *cur = cursor_take(w, clause);
@@ -1787,7 +1858,8 @@ static void try_statement(walk *w, const scope *sc, TSNode n)
             link_clause(w, prev);
             prev = add_event(w, sc, IMPVIZ_EV_EXCEPT, node_line(c), 0, NULL, NULL);
             if (prev != G_MAXUINT)
-                g_array_index(w->file->events, impviz_event, prev).catches = except_catches(w, c);
+                g_array_index(w->file->events, impviz_event, prev).catches =
+                    handler_raises(w, c) ? 0 : except_catches(w, c);
             clause_blocks(w, &h, c);
         } else if (t == sym->else_clause) {
             link_clause(w, prev);
@@ -2090,6 +2162,10 @@ static void statement(walk *w, const scope *sc, TSNode n)
         body.uncertain = true;
         body.conditional = true;
         block(w, &body, field(n, w->field->body));
+    } else if (t == sym->delete_statement) {
+        if (w->replay || may_import_dynamically(w, n)) /* `del a[f(x)]`: as below */
+            expression(w, sc, n, n, w->replay != NULL, !w->replay);
+        name_targets(w, sc, ts_node_named_child(n, 0), IMPVIZ_EV_UNBIND);
     } else if (t == sym->error && sc->depth == 1) {
         broken_part(w, sc, n);
     } else if (t == sym->block || t == sym->error) {
@@ -2395,6 +2471,8 @@ impviz_file *impviz_parser_parse(impviz_parser *parser, const char *bytes, size_
         g_array_unref(w.dots);
     if (w.parens)
         g_array_unref(w.parens);
+    if (w.walruses)
+        g_array_unref(w.walruses);
     if (w.calls)
         g_array_unref(w.calls);
     if (w.defs)

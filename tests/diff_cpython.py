@@ -7,7 +7,9 @@ Generates random small packages (modules, a nested package, top-level modules; `
 functions, under TYPE_CHECKING and in try/except ImportError; definitions and module-level
 attribute uses - base classes, decorators, default arguments, calls - before and after the
 imports; module-level defs whose bodies import or read module attributes, called by module-level
-code: a statement, an assignment, a default value, a class body), asks impviz what `import M` does for every module (`-T json --entry M`), imports M in
+code: a statement, an assignment, a default value, a class body; names bound by assignment
+expressions, deleted with `del`, or under `if False:`/`if 1:`; handlers that raise again; a
+PEP 562 module __getattr__), asks impviz what `import M` does for every module (`-T json --entry M`), imports M in
 a fresh interpreter (a forked child of a driver that never imported the package), and compares:
 no error on both sides, or the same exception type and message raised at the same innermost
 file and line. Prints how many cases agreed; exits 1 unless all did.
@@ -150,12 +152,28 @@ def called_function(rng, src, mods, aliases, counter):
     return lines + ["r%d = run%d()" % (n, n)]
 
 
-def definition(name, indent=""):
+def definition(name, indent="", rng=None):
     if name[0] == "f":
         return [indent + "def %s(x):" % name, indent + "    return x"]
     if name[0] == "C":
         return [indent + "class %s:" % name, indent + "    pass"]
+    if rng and not indent and rng.random() < 0.25:  # an assignment expression binds it too
+        return rng.choice((["(%s := 1)" % name], ["if (%s := 1):" % name, "    pass"],
+                           ["_ = [(%s := i) for i in (1,)]" % name]))
     return [indent + "%s = 1" % name]
+
+
+def getattr_hook():
+    """A PEP 562 module __getattr__ as lazy loaders write them: the names of submodules (m0,
+    n1, s) import them, private ones (__all__ for a star import) have no answer, every other
+    name gets something each use accepts (a class: a base, a decorator, a callable, a default)."""
+    return ["def __getattr__(name):",
+            "    if name[0] == '_':",
+            "        raise AttributeError(name)",
+            "    if name == 's' or (name[0] in 'mn' and name[1:].isdigit()):",
+            "        import importlib",
+            "        return importlib.import_module('.' + name, __name__)",
+            "    return type(name, (), {'__init__': lambda s, *a: None})"]
 
 
 def generate(rng, root):
@@ -173,10 +191,20 @@ def generate(rng, root):
             r = rng.random()
             if todo and (r < 0.35 or steps <= 0):
                 name = todo.pop()
-                if rng.random() < 0.08:  # defined only inside a function: never bound
+                r2 = rng.random()
+                if r2 < 0.08:  # defined only inside a function: never bound
                     lines += ["def make_%s():" % name] + definition(name, "    ")
+                elif r2 < 0.13:  # switched off: never bound
+                    lines += ["if False:"] + definition(name, "    ")
+                elif r2 < 0.18:  # bound, then deleted
+                    lines += definition(name) + ["del %s" % name]
+                elif r2 < 0.21:  # the true branch of a literal condition runs, the other not
+                    lines += ["if 1:"] + definition(name, "    ") + \
+                        ["else:", "    del %s" % name]
                 else:
-                    lines += definition(name)
+                    lines += definition(name, rng=rng)
+                if r2 > 0.97 and "def __getattr__(name):" not in lines:
+                    lines += getattr_hook()
                 continue
             steps -= 1
             if r < 0.75:
@@ -200,12 +228,18 @@ def generate(rng, root):
                         lines.append("from typing import TYPE_CHECKING")
                         typing = True
                     lines += ["if TYPE_CHECKING:", "    " + stmt]
-                else:
+                elif where < 0.94:
                     words = stmt.split()
                     bound = words[-1] if words[0] == "from" or "as" in words \
                         else words[1].split(".")[0]
                     lines += ["try:", "    " + stmt, "except ImportError:",
                               "    %s = None" % bound]
+                elif where < 0.97:  # a handler that raises again catches nothing
+                    lines += ["try:", "    " + stmt, "except ImportError:", "    raise"]
+                    if alias:
+                        aliases.append((alias, target))
+                else:  # switched off
+                    lines += ["if False:", "    " + stmt]
             elif r < 0.85:
                 lines += called_function(rng, m, mods, aliases, counter)
             elif aliases:

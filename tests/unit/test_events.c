@@ -4,7 +4,7 @@
  * file uses a name (impviz_parser_name_uses), on small Python snippets.
  *
  * Events are written one per line: "LINE TYPE [detail]" with details: IMPORT the statement,
- * BIND/USE the name, EXCEPT what it catches (i = ImportError, a = AttributeError), and flags
+ * BIND/UNBIND/USE the name, EXCEPT what it catches (i = ImportError, a = AttributeError), and flags
  * " ?" (uncertain) and " class" (inside a class body).
  */
 #include "check.h"
@@ -15,7 +15,8 @@ static char *events_text(const char *src)
     impviz_parser *p = impviz_parser_new();
     const char *why = NULL;
     impviz_file *f = impviz_parser_parse(p, src, strlen(src), NULL, &why);
-    static const char *const types[] = {"IMPORT", "BIND", "USE", "TRY", "EXCEPT", "ELSE", "END"};
+    static const char *const types[] = {"IMPORT", "BIND", "USE", "TRY",
+                                        "EXCEPT", "ELSE", "END", "UNBIND"};
     GString *s = g_string_new(NULL);
     for (guint i = 0; i < f->events->len; i++) {
         const impviz_event *ev = &g_array_index(f->events, impviz_event, i);
@@ -73,6 +74,23 @@ static void test_events(void)
                  "except* OSError, ValueError, ImportError:\n    b = 2\n",
                  "1 TRY\n2 IMPORT from a import b\n3 EXCEPT a\n4 BIND b\n5 EXCEPT i\n6 BIND b\n"
                  "6 END\n");
+    /* a handler that raises catches nothing, unless the raise is under a condition */
+    CHECK_EVENTS("try:\n    import a\nexcept ImportError:\n    log()\n    raise\n"
+                 "except AttributeError:\n    if x:\n        raise\n",
+                 "1 TRY\n2 IMPORT import a\n3 EXCEPT\n6 EXCEPT a\n8 END\n");
+    /* assignment expressions bind module-level names, in comprehensions too; not in lambdas */
+    CHECK_EVENTS("if (m := f()):\n    pass\n[(y := i) for i in r]\ng = lambda: (z := 1)\n",
+                 "1 BIND m\n3 BIND y\n4 BIND g\n");
+    CHECK_EVENTS("def f():\n    (v := 1)\nclass C:\n    (w := 2)\n", "1 BIND f\n3 BIND C\n");
+    /* del unbinds names; attributes and items are not names */
+    CHECK_EVENTS("x = y = 1\ndel x, (y), a.b, c[0]\nif c:\n    del q\n",
+                 "1 BIND x\n1 BIND y\n2 UNBIND x\n2 UNBIND y\n4 UNBIND q ?\n");
+    /* literal conditions: `if False:` never runs, `if True:` surely runs and what follows never */
+    CHECK_EVENTS("if False:\n    import a\nelif 0x0:\n    import b\nelse:\n    import c\n",
+                 "6 IMPORT import c\n");
+    CHECK_EVENTS("if (True):\n    import a\nelse:\n    import b\nif 1:\n    x = 1\n"
+                 "elif y:\n    import c\nif None:\n    import d\nelse:\n    import e\n",
+                 "2 IMPORT import a\n6 BIND x\n12 IMPORT import e\n");
     /* every target of a chained assignment */
     CHECK_EVENTS("A = B = C = 1\n", "1 BIND A\n1 BIND B\n1 BIND C\n");
     CHECK_EVENTS("A = B = None\nC = f(None)\n", "1 BIND A None\n1 BIND B None\n2 BIND C\n");
