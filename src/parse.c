@@ -33,16 +33,16 @@ const TSLanguage *tree_sitter_python(void);
     X(aliased_import) X(argument_list) X(as_pattern) X(assignment) X(attribute) \
     X(augmented_assignment) X(binary_operator) X(block) X(call) X(case_clause) \
     X(class_definition) X(comment) X(comparison_operator) X(concatenated_string) \
-    X(decorated_definition) X(decorator) X(delete_statement) X(dictionary) X(dictionary_splat) X(dotted_name) \
-    X(elif_clause) X(else_clause) X(except_clause) X(except_group_clause) X(exec_statement) \
-    X(expression_statement) X(finally_clause) X(for_statement) X(function_definition) \
-    X(future_import_statement) X(identifier) X(if_statement) X(import_from_statement) \
-    X(import_prefix) X(import_statement) X(integer) X(interpolation) X(keyword_argument) \
-    X(lambda) X(list) X(list_splat) X(match_statement) X(named_expression) X(none) X(not_operator) \
-    X(pair) X(parenthesized_expression) X(print_statement) X(raise_statement) X(relative_import) X(set) \
-    X(string) X(string_content) X(string_start) X(subscript) X(try_statement) X(tuple) \
-    X(type) X(typed_parameter) X(while_statement) X(wildcard_import) X(with_clause) \
-    X(with_statement)
+    X(decorated_definition) X(decorator) X(delete_statement) X(dictionary) X(dictionary_splat) \
+    X(dotted_name) X(elif_clause) X(else_clause) X(except_clause) X(except_group_clause) \
+    X(exec_statement) X(expression_statement) X(finally_clause) X(for_statement) \
+    X(function_definition) X(future_import_statement) X(identifier) X(if_statement) \
+    X(import_from_statement) X(import_prefix) X(import_statement) X(integer) X(interpolation) \
+    X(keyword_argument) X(lambda) X(list) X(list_splat) X(match_statement) X(named_expression) \
+    X(none) X(not_operator) X(pair) X(parenthesized_expression) X(print_statement) \
+    X(raise_statement) X(relative_import) X(set) X(string) X(string_content) X(string_start) \
+    X(subscript) X(try_statement) X(tuple) X(type) X(typed_parameter) X(while_statement) \
+    X(wildcard_import) X(with_clause) X(with_statement)
 #define WALK_FIELDS(X) \
     X(alias) X(alternative) X(argument) X(arguments) X(attribute) X(body) X(condition) \
     X(consequence) X(definition) X(expression) X(function) X(key) X(left) X(module_name) \
