@@ -28,26 +28,19 @@ bool impviz_is_stdlib(const char *name)
 }
 
 /* The names of external targets, interned for the life of the process (impviz_ref.external
- * promises that): one hash set of strings kept in one string chunk, reachable from here, and
- * each name stored once however many analyses see it. Not g_intern_string: GLib's quark table
- * never frees the array it outgrows (readers may hold it), so each 2 048 new names left the old
- * array behind, n^2 / 512 bytes for n names: 2 GB for a file of a million distinct imports. */
+ * promises that): one string chunk, each name stored once however many analyses see it (its
+ * insert_const keeps the lookup table). Not g_intern_string: GLib's quark table never frees the
+ * array it outgrows (readers may hold it), so each 2 048 new names left the old array behind,
+ * n^2 / 512 bytes for n names: 2 GB for a file of a million distinct imports. */
 static GMutex interned_lock;
-static GHashTable *interned; /* char * -> itself, in interned_chunk */
 static GStringChunk *interned_chunk;
 
 static const char *intern_external(const char *name)
 {
     g_mutex_lock(&interned_lock);
-    if (!interned) {
-        interned = g_hash_table_new(g_str_hash, g_str_equal);
+    if (!interned_chunk)
         interned_chunk = g_string_chunk_new(4096);
-    }
-    const char *s = g_hash_table_lookup(interned, name);
-    if (!s) {
-        s = g_string_chunk_insert(interned_chunk, name);
-        g_hash_table_add(interned, (gpointer)s);
-    }
+    const char *s = g_string_chunk_insert_const(interned_chunk, name);
     g_mutex_unlock(&interned_lock);
     return s;
 }
